@@ -1,0 +1,64 @@
+using OnedriveOffsite.Engine.Errors;
+
+namespace OnedriveOffsite.Engine.IO;
+
+/// <summary>
+/// A restore target that only gets its final name once everything is verified: data goes to a hidden temp
+/// file beside the destination (same volume, so the final rename is atomic); <see cref="Commit"/> renames it,
+/// and disposing without a commit deletes it. Unverified plaintext therefore never sits under the final name.
+/// </summary>
+public sealed class PendingFile : IDisposable
+{
+    private bool _committed;
+
+    private PendingFile(string destination, string tempPath, FileStream stream)
+    {
+        Destination = destination;
+        TempPath = tempPath;
+        Stream = stream;
+    }
+
+    public string Destination { get; }
+    public string TempPath { get; }
+    /// <summary>Opened for read/write with random access, so parts can be written at their offsets in parallel.</summary>
+    public FileStream Stream { get; }
+
+    public static PendingFile Create(string destination, bool overwrite)
+    {
+        destination = Path.GetFullPath(destination);
+        if (!overwrite && (File.Exists(destination) || Directory.Exists(destination)))
+            throw new OffsiteException("DestinationExists", OffsiteErrorCategory.ResourceExists,
+                $"The destination '{destination}' already exists. Use -Force to replace it.", destination);
+        var dir = Path.GetDirectoryName(destination)!;
+        if (!Directory.Exists(dir))
+            throw new OffsiteException("DestinationDirectoryNotFound", OffsiteErrorCategory.ObjectNotFound,
+                $"The destination directory '{dir}' does not exist.", dir);
+        var temp = Path.Combine(dir, "." + Path.GetFileName(destination) + ".oo-partial-" + Guid.NewGuid().ToString("N")[..8]);
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read,
+            Options = FileOptions.RandomAccess,
+        };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return new PendingFile(destination, temp, new FileStream(temp, options));
+    }
+
+    /// <summary>Flushes to disk, then moves the temp file to the destination name.</summary>
+    public void Commit(bool overwrite, DateTime? lastWriteTimeUtc = null)
+    {
+        Stream.Flush(flushToDisk: true);
+        Stream.Dispose();
+        if (lastWriteTimeUtc is { } t) File.SetLastWriteTimeUtc(TempPath, t);
+        File.Move(TempPath, Destination, overwrite);
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        Stream.Dispose();
+        if (!_committed)
+        {
+            try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Progress;
+
+namespace OnedriveOffsite.Infrastructure;
+
+/// <summary>
+/// Base of every cmdlet: owns the cancellation source (Ctrl+C only cancels), runs engine work on a worker
+/// task while the pipeline thread pumps the messages it produces (Write* may only be called from the
+/// pipeline thread), and turns <see cref="OffsiteException"/> into error records with stable ids.
+/// </summary>
+public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cancellation = new();
+
+    /// <summary>Overrides the config home (else ONEDRIVE_OFFSITE_HOME, else the per-user config directory).</summary>
+    [Parameter]
+    public string? ConfigPath { get; set; }
+
+    protected CancellationToken CancellationToken => _cancellation.Token;
+
+    protected ConfigHome Home => ConfigHome.Resolve(ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath));
+
+    protected override void StopProcessing() => _cancellation.Cancel();
+
+    public void Dispose() => _cancellation.Dispose();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a worker thread; everything it sends to the observer (and the objects it
+    /// emits) is written here, on the pipeline thread, as it happens. Engine errors are rethrown as-is.
+    /// </summary>
+    protected T RunEngine<T>(Func<IOperationObserver, CancellationToken, Task<T>> work)
+    {
+        using var queue = new BlockingCollection<Action>();
+        var observer = new PumpObserver(this, queue);
+        var task = Task.Run(() => work(observer, CancellationToken), CancellationToken);
+        task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
+        foreach (var action in queue.GetConsumingEnumerable()) action();
+        observer.CompleteOpenActivities();
+        return task.GetAwaiter().GetResult();
+    }
+
+    protected void RunEngine(Func<IOperationObserver, CancellationToken, Task> work) =>
+        RunEngine<bool>(async (o, ct) => { await work(o, ct).ConfigureAwait(false); return true; });
+
+    /// <summary>Writes a non-terminating error for an engine failure (per-item; -ErrorAction applies).</summary>
+    protected void WriteOffsiteError(Exception exception, object? target = null) => WriteError(ErrorRecords.From(exception, target));
+
+    /// <summary>Stops the command with a terminating error built from an engine failure.</summary>
+    protected void ThrowOffsiteError(Exception exception, object? target = null) => ThrowTerminatingError(ErrorRecords.From(exception, target));
+
+    /// <summary>Builds and throws a terminating error for bad input found in the cmdlet layer.</summary>
+    protected void ThrowError(string errorId, ErrorCategory category, string message, object? target) =>
+        ThrowTerminatingError(new ErrorRecord(new OffsiteException(errorId, OffsiteErrorCategory.InvalidArgument, message, target), errorId, category, target));
+
+    private sealed class PumpObserver : IOperationObserver
+    {
+        private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(250);
+        private readonly OffsiteCmdlet _cmdlet;
+        private readonly BlockingCollection<Action> _queue;
+        private readonly ConcurrentDictionary<int, (DateTime Sent, string Activity, int ParentId)> _open = new();
+
+        public PumpObserver(OffsiteCmdlet cmdlet, BlockingCollection<Action> queue)
+        {
+            _cmdlet = cmdlet;
+            _queue = queue;
+        }
+
+        public void Verbose(string message) => Post(() => _cmdlet.WriteVerbose(message));
+
+        public void Warning(string message) => Post(() => _cmdlet.WriteWarning(message));
+
+        public void Progress(OperationProgress p)
+        {
+            var now = DateTime.UtcNow;
+            if (!p.Completed && _open.TryGetValue(p.Id, out var last) && now - last.Sent < MinimumInterval) return;
+            if (p.Completed) _open.TryRemove(p.Id, out _);
+            else _open[p.Id] = (now, p.Activity, p.ParentId);
+            var record = ProgressRecords.From(p);
+            Post(() => _cmdlet.WriteProgress(record));
+        }
+
+        /// <summary>Closes every activity the engine left open (a failure mid-run), so no bar lingers.</summary>
+        public void CompleteOpenActivities()
+        {
+            foreach (var (id, state) in _open.OrderByDescending(kv => kv.Key))
+            {
+                _cmdlet.WriteProgress(new ProgressRecord(id, state.Activity, "Done") { RecordType = ProgressRecordType.Completed, ParentActivityId = state.ParentId });
+            }
+            _open.Clear();
+        }
+
+        private void Post(Action action)
+        {
+            try { _queue.Add(action); }
+            catch (InvalidOperationException) { /* the run has ended; late messages are dropped */ }
+        }
+    }
+}
