@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Format;
+using OnedriveOffsite.Engine.Hashing;
+using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories;
+
+namespace OnedriveOffsite.Engine.Backup;
+
+/// <summary>The outcome of one file's backup.</summary>
+public sealed record BackupResult(SnapshotInfo Snapshot, TimeSpan Duration)
+{
+    public double BytesPerSecond => Duration.TotalSeconds <= 0 ? 0 : (Snapshot.SourceLength ?? 0) / Duration.TotalSeconds;
+}
+
+/// <summary>
+/// Backs up one file as a new snapshot: parts in parallel (each reading its own range once), whole-file SHA-256
+/// alongside, then the encrypted manifest written last. The source is only ever opened for reading.
+/// </summary>
+public sealed class BackupOperation
+{
+    private readonly ISnapshotRepository _repository;
+    private readonly MasterKey _key;
+
+    public BackupOperation(ISnapshotRepository repository, MasterKey key)
+    {
+        _repository = repository;
+        _key = key;
+    }
+
+    /// <summary>Checks a request without touching anything (used for -WhatIf and before any work).</summary>
+    public static FileInfo Validate(BackupRequest request)
+    {
+        SetName.Validate(request.SetName);
+        if (request.PartSize < BackupRequest.MinPartSize || request.PartSize > BackupRequest.MaxPartSize)
+            throw new OffsiteException("InvalidPartSize", OffsiteErrorCategory.InvalidArgument,
+                $"The part size must be between {BackupRequest.MinPartSize} bytes and {BackupRequest.MaxPartSize} bytes.", request.PartSize);
+        if (request.ThrottleLimit is < 1 or > 64)
+            throw new OffsiteException("InvalidThrottleLimit", OffsiteErrorCategory.InvalidArgument, "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
+        if (Directory.Exists(request.SourcePath))
+            throw new OffsiteException("SourceIsDirectory", OffsiteErrorCategory.InvalidArgument,
+                $"'{request.SourcePath}' is a directory. Back up files (for a directory, make an archive first, e.g. with tar).", request.SourcePath);
+        var info = new FileInfo(request.SourcePath);
+        if (!info.Exists)
+            throw new OffsiteException("SourceNotFound", OffsiteErrorCategory.ObjectNotFound, $"The source file '{request.SourcePath}' does not exist.", request.SourcePath);
+        return info;
+    }
+
+    public async Task<BackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
+    {
+        var source = Validate(request);
+        var segmentSize = (int)Math.Min(request.SegmentSize, request.PartSize);
+        using var handle = File.OpenHandle(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var length = RandomAccess.GetLength(handle);
+        var lastWrite = source.LastWriteTimeUtc;
+        var snapshotId = RandomNumberGenerator.GetBytes(16);
+        var created = DateTime.UtcNow;
+        var location = new SnapshotLocation(request.SetName, SnapshotFiles.SnapshotFolder(created, snapshotId));
+        var parts = PartPlan.Split(length, request.PartSize);
+        var looksCompressed = CodecChooser.FileLooksCompressed(handle);
+        observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {location.Set}/{location.Snapshot}: " +
+            $"{parts.Count} part(s) of up to {request.PartSize} bytes, compression {request.Compression}{(looksCompressed && request.Compression == Compression.CompressionMode.Auto ? " (input is already compressed: storing)" : "")}, key {_key.KeyId}, {request.ThrottleLimit} in parallel.");
+
+        var progress = new TransferProgress(observer, $"Backing up {source.Name} to {request.SetName}", parts.Select(p => p.Length).ToList());
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var hasher = new TrailingHasher(handle, parts.Select(p => (p.Offset, p.Length)).ToList());
+        var hashing = hasher.RunAsync(cts.Token);
+        var context = new PartBackupContext(_key, snapshotId, handle, segmentSize, request.Compression, looksCompressed,
+            _repository, location, hasher, progress, observer);
+        var entries = new SnapshotManifest.PartEntry[parts.Count];
+        try
+        {
+            await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token },
+                async (part, token) => entries[part.Index] = await PartBackup.RunAsync(context, part, token).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        catch
+        {
+            cts.Cancel();
+            try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            throw;
+        }
+        var sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
+        EnsureUnchanged(source, length, lastWrite);
+
+        var manifest = new SnapshotManifest
+        {
+            SnapshotId = Convert.ToHexString(snapshotId).ToLowerInvariant(),
+            Set = request.SetName,
+            CreatedUtc = created,
+            CompletedUtc = DateTime.UtcNow,
+            Source = new SnapshotManifest.SourceInfo { Name = source.Name, Path = source.FullName, Length = length, LastWriteTimeUtc = lastWrite, Sha256 = sha256 },
+            PartSize = request.PartSize,
+            SegmentSize = segmentSize,
+            Compression = request.Compression.ToString(),
+            Parts = entries.ToList(),
+            Tool = ToolInfo.UserAgentProduct,
+            Host = Environment.MachineName,
+        };
+        await _repository.WriteManifestAsync(location, ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
+        progress.Complete();
+        observer.Verbose($"Snapshot {location.Set}/{location.Snapshot} is complete: SHA-256 {sha256}, {entries.Sum(e => e.StoredLength)} bytes stored in {progress.Elapsed.TotalSeconds:0.0} s.");
+        return new BackupResult(SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
+    }
+
+    private static void EnsureUnchanged(FileInfo source, long length, DateTime lastWrite)
+    {
+        source.Refresh();
+        if (!source.Exists || source.Length != length || source.LastWriteTimeUtc != lastWrite)
+            throw new OffsiteException("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+                $"'{source.FullName}' changed while it was being backed up; no snapshot was made. Back it up again once nothing writes to it.", source.FullName);
+    }
+}

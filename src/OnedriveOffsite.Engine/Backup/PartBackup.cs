@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using OnedriveOffsite.Engine.Compression;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Format;
+using OnedriveOffsite.Engine.Hashing;
+using OnedriveOffsite.Engine.Pipeline;
+using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories;
+
+namespace OnedriveOffsite.Engine.Backup;
+
+/// <summary>What every part of one backup run shares.</summary>
+internal sealed record PartBackupContext(
+    MasterKey Key,
+    byte[] SnapshotId,
+    SafeFileHandle Source,
+    int SegmentSize,
+    CompressionMode Compression,
+    bool FileLooksCompressed,
+    ISnapshotRepository Repository,
+    SnapshotLocation Location,
+    TrailingHasher WholeFileHasher,
+    TransferProgress Progress,
+    IOperationObserver Observer);
+
+/// <summary>
+/// Stores one part: reads its source range once (hashing it and feeding the whole-file hasher) on one thread, and
+/// compresses, encrypts and writes the records on another. Every attempt gets a fresh random salt, hence a fresh key.
+/// </summary>
+internal static class PartBackup
+{
+    private const int PipelineDepth = 3;
+
+    public static async Task<SnapshotManifest.PartEntry> RunAsync(PartBackupContext c, PartPlan part, CancellationToken ct)
+    {
+        using var compressor = new SegmentCompressor();
+        var codec = CodecChooser.Choose(c.Compression, c.FileLooksCompressed, c.Source, part, c.SegmentSize, compressor);
+        var header = new PartHeader(c.SnapshotId, c.Key.KeyIdBytes, part.Index, part.Offset, part.Length, codec, c.SegmentSize, RandomNumberGenerator.GetBytes(32));
+        using var encoder = new PartEncoder(c.Key, header, compressor);
+        long? knownLength = codec == PartCodec.Stored ? PartLayout.StoredSizeWithoutCompression(part.Length, c.SegmentSize) : null;
+        var name = SnapshotFiles.PartName(part.Index);
+
+        using var partHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var records = PartLayout.RecordCount(part.Length, c.SegmentSize);
+        var encoded = new byte[PartEncoder.MaxEncodedLength(c.SegmentSize)];
+        long read = 0;
+
+        await using var sink = await c.Repository.CreateFileAsync(c.Location, name, knownLength, ct).ConfigureAwait(false);
+        await sink.WriteAsync(encoder.HeaderBytes, ct).ConfigureAwait(false);
+        await TwoStagePipeline.RunAsync(records, c.SegmentSize, PipelineDepth,
+            (record, buffer, token) =>
+            {
+                var length = PartLayout.RecordPlainLength(part.Length, c.SegmentSize, record);
+                ReadExactly(c.Source, buffer.Span[..length], part.Offset + record * c.SegmentSize);
+                partHash.AppendData(buffer.Span[..length]);
+                read += length;
+                c.WholeFileHasher.Report(part.Index, read);
+                return ValueTask.FromResult(length);
+            },
+            async (record, data, token) =>
+            {
+                var n = encoder.Encode(record, record == records - 1, data.Span, encoded);
+                await sink.WriteAsync(encoded.AsMemory(0, n), token).ConfigureAwait(false);
+                c.Progress.Add(part.Index, data.Length, codec == PartCodec.Zstd ? "compressing, encrypting" : "encrypting");
+            }, ct).ConfigureAwait(false);
+
+        var stored = await sink.CompleteAsync(ct).ConfigureAwait(false);
+        if (knownLength is { } expected && stored.Length != expected)
+            throw new OffsiteException("StoredSizeMismatch", OffsiteErrorCategory.WriteError,
+                $"The repository stored {stored.Length} bytes for {name}, expected {expected}.", name);
+        c.Progress.CompletePart(part.Index);
+        c.Observer.Verbose($"Stored {name}: source bytes {part.Offset}-{part.Offset + part.Length} ({part.Length} bytes), {codec}, {stored.Length} bytes stored.");
+        return new SnapshotManifest.PartEntry
+        {
+            Index = part.Index,
+            File = name,
+            Offset = part.Offset,
+            Length = part.Length,
+            Codec = codec,
+            Salt = Convert.ToHexString(header.Salt).ToLowerInvariant(),
+            PlainSha256 = Convert.ToHexString(partHash.GetHashAndReset()).ToLowerInvariant(),
+            StoredLength = stored.Length,
+            StoredQuickXorHash = stored.QuickXorHash,
+        };
+    }
+
+    private static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var n = RandomAccess.Read(file, buffer, offset);
+            if (n <= 0)
+                throw new OffsiteException("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+                    "The source file became shorter while it was being backed up; no snapshot was made. Back it up again once nothing writes to it.");
+            buffer = buffer[n..];
+            offset += n;
+        }
+    }
+}

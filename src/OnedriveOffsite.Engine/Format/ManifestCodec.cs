@@ -1,0 +1,58 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text.Json;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
+
+namespace OnedriveOffsite.Engine.Format;
+
+/// <summary>
+/// manifest.oom = header (64 bytes) ‖ u32 length ‖ AES-256-GCM(manifest key, nonce = counter 0 with the last flag,
+/// AAD = header) over the UTF-8 JSON manifest. The manifest key derives from a fresh salt, so its single nonce is safe.
+/// </summary>
+public static class ManifestCodec
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    public static byte[] Encode(SnapshotManifest manifest, MasterKey key, byte[] snapshotId)
+    {
+        var header = new ManifestHeader(snapshotId, key.KeyIdBytes, RandomNumberGenerator.GetBytes(32));
+        var headerBytes = header.ToBytes();
+        var plain = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
+        var output = new byte[ManifestHeader.Size + 4 + plain.Length + RecordCipher.TagSize];
+        headerBytes.CopyTo(output, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(ManifestHeader.Size), (uint)(plain.Length + RecordCipher.TagSize));
+        using var cipher = new RecordCipher(KeyDerivation.ManifestKey(key, header.Salt, snapshotId), headerBytes);
+        cipher.Seal(0, last: true, plain, output.AsSpan(ManifestHeader.Size + 4));
+        return output;
+    }
+
+    public static ManifestHeader ReadHeader(ReadOnlySpan<byte> data, string what) => ManifestHeader.Parse(data, what);
+
+    /// <summary>Decrypts and parses; a different key is reported with both key ids before anything else is read.</summary>
+    public static SnapshotManifest Decode(ReadOnlySpan<byte> data, MasterKey key, string what)
+    {
+        var header = ManifestHeader.Parse(data, what);
+        if (header.KeyIdHex != key.KeyId)
+            throw new OffsiteException("KeyMismatch", OffsiteErrorCategory.SecurityError,
+                $"{what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}. Load the key this backup was made with (New-OffsiteKey -FromText imports a saved copy).", what);
+        var rest = data[ManifestHeader.Size..];
+        if (rest.Length < 4) throw Corrupt(what, "it is truncated");
+        var sealedLength = BinaryPrimitives.ReadUInt32BigEndian(rest);
+        if (sealedLength < RecordCipher.TagSize || sealedLength != rest.Length - 4) throw Corrupt(what, "its length does not match");
+        var plain = new byte[sealedLength - RecordCipher.TagSize];
+        using var cipher = new RecordCipher(KeyDerivation.ManifestKey(key, header.Salt, header.SnapshotId), data[..ManifestHeader.Size]);
+        if (!cipher.TryOpen(0, last: true, rest[4..], plain)) throw Corrupt(what, "it failed authentication (it was modified or damaged)");
+        SnapshotManifest? manifest;
+        try { manifest = JsonSerializer.Deserialize<SnapshotManifest>(plain, Json); }
+        catch (JsonException) { manifest = null; }
+        if (manifest is null) throw Corrupt(what, "its content is not a manifest");
+        FormatVersion.Check((byte)manifest.Format, what);
+        if (!string.Equals(manifest.SnapshotId, header.SnapshotIdHex, StringComparison.Ordinal))
+            throw Corrupt(what, "its content belongs to another snapshot");
+        return manifest;
+    }
+
+    private static OffsiteException Corrupt(string what, string why) =>
+        new("ManifestCorrupt", OffsiteErrorCategory.InvalidData, $"{what} is damaged: {why}.", what);
+}

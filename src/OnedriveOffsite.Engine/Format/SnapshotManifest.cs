@@ -1,0 +1,42 @@
+using System.Text.Json.Serialization;
+
+namespace OnedriveOffsite.Engine.Format;
+
+/// <summary>The manifest's JSON content (encrypted inside manifest.oom). Field names are part of the format.</summary>
+public sealed class SnapshotManifest
+{
+    [JsonPropertyName("format")] public int Format { get; set; } = FormatVersion.Current;
+    [JsonPropertyName("snapshotId")] public string SnapshotId { get; set; } = "";
+    [JsonPropertyName("set")] public string Set { get; set; } = "";
+    [JsonPropertyName("createdUtc")] public DateTime CreatedUtc { get; set; }
+    [JsonPropertyName("completedUtc")] public DateTime CompletedUtc { get; set; }
+    [JsonPropertyName("source")] public SourceInfo Source { get; set; } = new();
+    [JsonPropertyName("partSize")] public long PartSize { get; set; }
+    [JsonPropertyName("segmentSize")] public int SegmentSize { get; set; }
+    [JsonPropertyName("compression")] public string Compression { get; set; } = "";
+    [JsonPropertyName("parts")] public List<PartEntry> Parts { get; set; } = new();
+    [JsonPropertyName("tool")] public string Tool { get; set; } = "";
+    [JsonPropertyName("host")] public string Host { get; set; } = "";
+
+    public sealed class SourceInfo
+    {
+        [JsonPropertyName("name")] public string Name { get; set; } = "";
+        [JsonPropertyName("path")] public string Path { get; set; } = "";
+        [JsonPropertyName("length")] public long Length { get; set; }
+        [JsonPropertyName("lastWriteTimeUtc")] public DateTime LastWriteTimeUtc { get; set; }
+        [JsonPropertyName("sha256")] public string Sha256 { get; set; } = "";
+    }
+
+    public sealed class PartEntry
+    {
+        [JsonPropertyName("index")] public int Index { get; set; }
+        [JsonPropertyName("file")] public string File { get; set; } = "";
+        [JsonPropertyName("offset")] public long Offset { get; set; }
+        [JsonPropertyName("length")] public long Length { get; set; }
+        [JsonPropertyName("codec")] public PartCodec Codec { get; set; }
+        [JsonPropertyName("salt")] public string Salt { get; set; } = "";
+        [JsonPropertyName("plainSha256")] public string PlainSha256 { get; set; } = "";
+        [JsonPropertyName("storedLength")] public long StoredLength { get; set; }
+        [JsonPropertyName("storedQuickXorHash")] public string? StoredQuickXorHash { get; set; }
+    }
+}

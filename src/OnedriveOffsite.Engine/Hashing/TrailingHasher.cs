@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+
+namespace OnedriveOffsite.Engine.Hashing;
+
+/// <summary>
+/// Computes the whole-file SHA-256 in file order while parts are processed in parallel (SHA-256 cannot be split).
+/// Part workers report how far they have read (backup) or written (restore); the hasher follows them through the
+/// same file handle, never ahead, so it reads bytes the OS has just had in hand (page cache) rather than the disk,
+/// and memory stays at one buffer. See docs/DECISIONS.md "Whole-file hash with parallel parts".
+/// </summary>
+public sealed class TrailingHasher
+{
+    private const int BufferSize = 1 << 20;
+    private readonly SafeFileHandle _file;
+    private readonly long[] _partStart;
+    private readonly long[] _partLength;
+    private readonly long[] _progress;
+    private readonly SemaphoreSlim _signal = new(0);
+
+    public TrailingHasher(SafeFileHandle file, IReadOnlyList<(long Offset, long Length)> parts)
+    {
+        _file = file;
+        _partStart = parts.Select(p => p.Offset).ToArray();
+        _partLength = parts.Select(p => p.Length).ToArray();
+        _progress = new long[parts.Count];
+    }
+
+    /// <summary>Part <paramref name="part"/> has its first <paramref name="bytes"/> bytes in the file.</summary>
+    public void Report(int part, long bytes)
+    {
+        Volatile.Write(ref _progress[part], bytes);
+        if (_signal.CurrentCount == 0) _signal.Release();
+    }
+
+    /// <summary>Runs until every part was hashed; returns the SHA-256 of the whole range.</summary>
+    public async Task<byte[]> RunAsync(CancellationToken ct)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[BufferSize];
+        for (var part = 0; part < _partStart.Length; part++)
+        {
+            long done = 0;
+            while (done < _partLength[part])
+            {
+                var available = Volatile.Read(ref _progress[part]);
+                if (available <= done)
+                {
+                    await _signal.WaitAsync(ct).ConfigureAwait(false);
+                    continue;
+                }
+                var count = (int)Math.Min(BufferSize, available - done);
+                var read = RandomAccess.Read(_file, buffer.AsSpan(0, count), _partStart[part] + done);
+                if (read <= 0) throw new IOException("The file ended while it was being hashed.");
+                sha.AppendData(buffer, 0, read);
+                done += read;
+            }
+        }
+        return sha.GetHashAndReset();
+    }
+}

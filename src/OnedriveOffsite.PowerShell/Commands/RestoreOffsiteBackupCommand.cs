@@ -1,0 +1,72 @@
+using System.Management.Automation;
+using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Restore;
+using OnedriveOffsite.Infrastructure;
+using OnedriveOffsite.Output;
+
+namespace OnedriveOffsite.Commands;
+
+/// <summary>
+/// <para type="synopsis">Restores a snapshot to a file, verified part by part and as a whole before it gets its name.</para>
+/// </summary>
+[Cmdlet(VerbsData.Restore, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
+[OutputType(typeof(FileInfo))]
+public sealed class RestoreOffsiteBackupCommand : OffsiteCmdlet
+{
+    private const string ByNameSet = "ByName";
+    private const string ByObjectSet = "BySnapshot";
+
+    /// <summary>The backup set to restore from (its newest complete snapshot unless -SnapshotId is given).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    public string Name { get; set; } = "";
+
+    /// <summary>Which snapshot of the set (as Get-OffsiteBackup shows it).</summary>
+    [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    public string? SnapshotId { get; set; }
+
+    /// <summary>A snapshot from Get-OffsiteBackup.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObjectSet, ValueFromPipeline = true)]
+    public OffsiteSnapshot? InputObject { get; set; }
+
+    /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
+    [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    public string? Repository { get; set; }
+
+    /// <summary>A directory (the file keeps its original name) or a file path.</summary>
+    [Parameter(Mandatory = true)]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Replace an existing destination file.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>How many parts are restored at once (default 4).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    protected override void ProcessRecord()
+    {
+        var set = InputObject?.Name ?? Name;
+        var snapshotId = InputObject?.SnapshotId ?? SnapshotId;
+        var repositorySpec = InputObject?.Repository ?? Repository;
+        var destination = GetUnresolvedProviderPathFromPSPath(Destination);
+        try
+        {
+            var repository = RepositoryParameter.Open(this, repositorySpec);
+            var key = new KeyStore(Home).Load();
+            var restore = new RestoreOperation(repository, key);
+            var catalog = new SnapshotCatalog(repository, key);
+            var location = RunEngine((_, ct) => catalog.FindAsync(set, snapshotId, ct));
+            if (!ShouldProcess(destination, $"Restore {location.Set}/{location.Snapshot}")) return;
+            var result = RunEngine((observer, ct) => restore.RunAsync(location, destination, Force, ThrottleLimit, observer, ct));
+            WriteObject(new FileInfo(result.Path));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            WriteOffsiteError(ex, $"{set}/{snapshotId}");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Management.Automation;
+using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Compression;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Infrastructure;
+using OnedriveOffsite.Output;
+
+namespace OnedriveOffsite.Commands;
+
+/// <summary>
+/// <para type="synopsis">Backs up files into a backup set as new snapshots: hashed, compressed, encrypted, stored in parts.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(OffsiteSnapshot))]
+public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private MasterKey? _key;
+    private ISnapshotRepository? _repository;
+
+    /// <summary>Files to back up; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string[]? Path { get; set; }
+
+    /// <summary>Files to back up, taken literally (no wildcards). Get-ChildItem output binds here.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    public string[]? LiteralPath { get; set; }
+
+    /// <summary>The backup set (one folder per source, e.g. pve-101).</summary>
+    [Parameter(Mandatory = true)]
+    public string Name { get; set; } = "";
+
+    /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
+    [Parameter]
+    public string? Repository { get; set; }
+
+    /// <summary>Bytes of source per part (default 1 GiB); parts are stored, uploaded and restored independently.</summary>
+    [Parameter]
+    public long PartSize { get; set; } = BackupRequest.DefaultPartSize;
+
+    /// <summary>Auto (zstd unless the input is already compressed), Zstd, or None.</summary>
+    [Parameter]
+    public OffsiteCompression Compression { get; set; } = OffsiteCompression.Auto;
+
+    /// <summary>How many parts are processed at once (default 4).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    protected override void ProcessRecord()
+    {
+        var literal = ParameterSetName == LiteralPathSet;
+        foreach (var file in FileParameters.Resolve(this, literal ? LiteralPath : Path, literal, WriteError))
+        {
+            BackUp(file);
+        }
+    }
+
+    private void BackUp(string file)
+    {
+        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit);
+        try
+        {
+            BackupOperation.Validate(request);
+            _repository ??= RepositoryParameter.Open(this, Repository);
+            if (!ShouldProcess(file, $"Back up to set '{Name}' in {_repository.Description}")) return;
+            _key ??= new KeyStore(Home).Load();
+            var result = RunEngine((observer, ct) => new BackupOperation(_repository, _key).RunAsync(request, observer, ct));
+            WriteObject(SnapshotMapper.ToOutput(result.Snapshot, result.Duration));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            WriteOffsiteError(ex, file);
+        }
+    }
+}
+
+/// <summary>The -Compression values (kept in the cmdlet assembly so PowerShell resolves them without the engine).</summary>
+public enum OffsiteCompression
+{
+    Auto = CompressionMode.Auto,
+    Zstd = CompressionMode.Zstd,
+    None = CompressionMode.None,
+}

@@ -1,0 +1,29 @@
+using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Output;
+
+namespace OnedriveOffsite.Infrastructure;
+
+/// <summary>Engine snapshot descriptions → the output objects PowerShell formats.</summary>
+internal static class SnapshotMapper
+{
+    public static OffsiteSnapshot ToOutput(SnapshotInfo s, TimeSpan? duration = null) => new()
+    {
+        Name = s.Set,
+        SnapshotId = s.SnapshotId,
+        Created = DateTime.SpecifyKind(s.CreatedUtc, DateTimeKind.Utc),
+        State = s.State.ToString(),
+        SourceName = s.SourceName,
+        SourceSize = s.SourceLength,
+        SourceLastWriteTime = s.SourceLastWriteTimeUtc is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null,
+        StoredSize = s.StoredLength,
+        Parts = s.PartCount,
+        Compression = s.Compression,
+        KeyId = s.KeyId,
+        Sha256 = s.Sha256,
+        Host = s.Host,
+        Repository = s.Repository,
+        Note = s.Note,
+        Duration = duration,
+        MBPerSecond = duration is { TotalSeconds: > 0 } d && s.SourceLength is { } len ? Math.Round(len / 1e6 / d.TotalSeconds, 1) : null,
+    };
+}

@@ -1,0 +1,26 @@
+namespace OnedriveOffsite.Output;
+
+/// <summary>A snapshot as Get-OffsiteBackup, Start-OffsiteBackup and Restore-OffsiteBackup show it (table view in OnedriveOffsite.Format.ps1xml).</summary>
+public sealed class OffsiteSnapshot
+{
+    public string Name { get; init; } = "";
+    public string SnapshotId { get; init; } = "";
+    public DateTime Created { get; init; }
+    public string State { get; init; } = "";
+    public string? SourceName { get; init; }
+    public long? SourceSize { get; init; }
+    public DateTime? SourceLastWriteTime { get; init; }
+    public long StoredSize { get; init; }
+    public int Parts { get; init; }
+    public string? Compression { get; init; }
+    public string? KeyId { get; init; }
+    public string? Sha256 { get; init; }
+    public string? Host { get; init; }
+    public string Repository { get; init; } = "";
+    public string? Note { get; init; }
+    /// <summary>Only on the objects Start-OffsiteBackup returns.</summary>
+    public TimeSpan? Duration { get; init; }
+    public double? MBPerSecond { get; init; }
+
+    public override string ToString() => $"{Name}/{SnapshotId}";
+}
