@@ -3,6 +3,7 @@ using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Hashing;
+using OnedriveOffsite.Engine.Pipeline;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 
@@ -51,6 +52,7 @@ public sealed class BackupOperation
     {
         var source = Validate(request);
         var segmentSize = (int)Math.Min(request.SegmentSize, request.PartSize);
+        ThreadPoolSizing.EnsureFor(request.ThrottleLimit);
         using var handle = File.OpenHandle(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
         var lastWrite = source.LastWriteTimeUtc;

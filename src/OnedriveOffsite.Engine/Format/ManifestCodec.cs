@@ -14,9 +14,13 @@ public static class ManifestCodec
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    public static byte[] Encode(SnapshotManifest manifest, MasterKey key, byte[] snapshotId)
+    public static byte[] Encode(SnapshotManifest manifest, MasterKey key, byte[] snapshotId) =>
+        Encode(manifest, key, snapshotId, RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>With a given salt: only for reproducible test vectors; real manifests always get a fresh one.</summary>
+    public static byte[] Encode(SnapshotManifest manifest, MasterKey key, byte[] snapshotId, byte[] salt)
     {
-        var header = new ManifestHeader(snapshotId, key.KeyIdBytes, RandomNumberGenerator.GetBytes(32));
+        var header = new ManifestHeader(snapshotId, key.KeyIdBytes, salt);
         var headerBytes = header.ToBytes();
         var plain = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
         var output = new byte[ManifestHeader.Size + 4 + plain.Length + RecordCipher.TagSize];

@@ -33,8 +33,14 @@ public sealed class TrailingHasher
         if (_signal.CurrentCount == 0) _signal.Release();
     }
 
-    /// <summary>Runs until every part was hashed; returns the SHA-256 of the whole range.</summary>
-    public async Task<byte[]> RunAsync(CancellationToken ct)
+    /// <summary>
+    /// Runs on a dedicated thread (it blocks while it waits and reads, and must not hold a thread-pool thread that
+    /// the part workers need) until every part was hashed; returns the SHA-256 of the whole range.
+    /// </summary>
+    public Task<byte[]> RunAsync(CancellationToken ct) =>
+        Task.Factory.StartNew(() => Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private byte[] Run(CancellationToken ct)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[BufferSize];
@@ -46,7 +52,7 @@ public sealed class TrailingHasher
                 var available = Volatile.Read(ref _progress[part]);
                 if (available <= done)
                 {
-                    await _signal.WaitAsync(ct).ConfigureAwait(false);
+                    _signal.Wait(ct);
                     continue;
                 }
                 var count = (int)Math.Min(BufferSize, available - done);

@@ -4,6 +4,7 @@ using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Hashing;
 using OnedriveOffsite.Engine.IO;
+using OnedriveOffsite.Engine.Pipeline;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 
@@ -58,6 +59,7 @@ public sealed class RestoreOperation
     {
         var manifest = await ReadManifestAsync(location, ct).ConfigureAwait(false);
         var target = ResolveDestination(destination, manifest);
+        ThreadPoolSizing.EnsureFor(throttleLimit);
         using var pending = PendingFile.Create(target, overwrite);
         observer.Verbose($"Restoring {location.Set}/{location.Snapshot} ('{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.Parts.Count} part(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
         pending.Stream.SetLength(manifest.Source.Length);
