@@ -1,6 +1,9 @@
 namespace OnedriveOffsite.Engine.Legacy;
 
-/// <summary>One entry of a folder that may hold archives of the old service.</summary>
+/// <summary>
+/// One entry of a folder that may hold archives of the old service. <see cref="Size"/> is the exact byte length
+/// (the restore checks it read exactly that much, which catches cut-off downloads); -1 if unknown.
+/// </summary>
 public sealed record LegacyArchiveInfo(string Name, long Size, DateTimeOffset? LastModified);
 
 /// <summary>

@@ -52,7 +52,7 @@ internal static class LegacyErrors
             $"The encrypted chunk '{Printable(member)}' in '{archive}' is damaged: {reason}", archive);
 
     public static OffsiteException KeyMismatch(string where, bool onlyOneChunk) =>
-        new("LegacyKeyMismatch", OffsiteErrorCategory.SecurityError, onlyOneChunk
+        new("LegacyKeyMismatch", OffsiteErrorCategory.InvalidArgument, onlyOneChunk
             ? $"The key does not match this backup ({where}): its only chunk fails authentication (or that chunk is damaged)."
             : $"The key does not match this backup ({where}): its first chunks fail authentication. Check that you use the key file of the service that made it.", where);
 

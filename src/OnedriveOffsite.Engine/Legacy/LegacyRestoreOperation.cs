@@ -144,7 +144,7 @@ public sealed class LegacyRestoreOperation
             }
             if (archive.Size >= 0 && counted.BytesRead != archive.Size)
                 throw LegacyErrors.ArchiveCorrupt(archive.Name, $"{counted.BytesRead:N0} bytes were read but the folder lists {archive.Size:N0}.");
-            _archiveBytesBefore += archive.Size;
+            _archiveBytesBefore += counted.BytesRead;
         }
 
         /// <summary>Checks the whole sequence ended well; returns the SHA-256 of the output as lowercase hex.</summary>

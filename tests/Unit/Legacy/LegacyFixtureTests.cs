@@ -50,6 +50,52 @@ public sealed class LegacyFixtureTests
     }
 
     [Fact]
+    public async Task Sample_restores_from_a_forward_only_source_that_returns_short_reads()
+    {
+        using var temp = new TempFolder();
+        var folder = temp.Sub("copy");
+        Directory.CreateDirectory(folder);
+        foreach (var f in Directory.GetFiles(LegacyTestData.SampleFolder)) File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an archive");
+        var observer = new RecordingObserver();
+
+        var result = await new LegacyRestoreOperation().RunAsync(new TrickleSource(new LocalLegacyArchiveSource(folder)),
+            LegacyKey.Load(LegacyTestData.KeyFile), temp.Sub("restored.bin"), LegacyHashFile.Read(LegacyTestData.HashFile), false, observer, default);
+
+        Assert.True(result.VerifiedAgainstExpectedHash);
+        Assert.Equal(File.ReadAllBytes(LegacyTestData.Original), File.ReadAllBytes(result.Destination));
+        Assert.Contains(observer.Verbose, v => v.Contains("Ignoring 'notes.txt'"));
+    }
+
+    /// <summary>Like a network download: not seekable, no length, and every read returns only a few bytes.</summary>
+    private sealed class TrickleSource(ILegacyArchiveSource inner) : ILegacyArchiveSource
+    {
+        public string Description => inner.Description;
+        public Task<IReadOnlyList<LegacyArchiveInfo>> ListArchivesAsync(CancellationToken ct) => inner.ListArchivesAsync(ct);
+        public async Task<Stream> OpenArchiveAsync(LegacyArchiveInfo archive, CancellationToken ct) =>
+            new TrickleStream(await inner.OpenArchiveAsync(archive, ct));
+    }
+
+    private sealed class TrickleStream(Stream inner) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 777));
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    [Fact]
     public async Task Existing_destination_is_refused_without_overwrite_and_left_untouched()
     {
         using var temp = new TempFolder();

@@ -22,12 +22,13 @@ public sealed class LegacyMemoryTests(ITestOutputHelper output)
     private const long MiB = 1 << 20;
 
     [Fact]
+    [Trait("Category", "Slow")]   // ~10 s alone, ~30 s on the shared build machine: generates and restores 400 MB
     public async Task Restoring_300_MB_keeps_working_set_growth_well_under_400_MiB()
     {
         using var temp = new TempFolder();
         var key = LegacyArchiveWriter.NewKeyText();
         const long length = 10L * LegacyArchiveWriter.ProductionChunkSize + 12_345;   // 11 members, 4 archives
-        var backup = new LegacyArchiveWriter(key) { MembersPerArchive = 3, CompressionLevel = 1 }.Write(temp.Sub("backup"), length, seed: 99);
+        var backup = new LegacyArchiveWriter(key) { MembersPerArchive = 3, CompressionLevel = 0 }.Write(temp.Sub("backup"), length, seed: 99);
 
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
