@@ -27,7 +27,7 @@ Describe 'New-OffsiteKey' {
         $script:Key.KeyId | Should -Match '^[0-9a-f]{16}$'
         $script:Key.Path | Should -Exist
         ($script:Key | Out-String) | Should -Not -Match 'OOK1-'
-        if (-not $IsWindows) { (Get-Item $script:Key.Path).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite' }
+        if (-not $IsWindows) { (Get-Item $script:Key.Path).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
     }
     It 'refuses to replace the key without -Force' {
         { New-OffsiteKey -ErrorAction Stop } | Should -Throw -ErrorId 'KeyExists,OnedriveOffsite.Commands.NewOffsiteKeyCommand'
@@ -106,6 +106,11 @@ Describe 'Start-OffsiteBackup and Restore-OffsiteBackup' {
 }
 
 Describe 'Errors: specific ids, nothing changed' {
+    BeforeAll {
+        $f = New-TestFile 'errors.txt' 10
+        [IO.File]::WriteAllText($f.FullName, 'second version')
+        $null = Start-OffsiteBackup -LiteralPath $f.FullName -Name versions -Repository $script:Repo
+    }
     It 'a missing source' {
         { Start-OffsiteBackup -LiteralPath (Join-Path $TestDrive 'missing.bin') -Name s -Repository $script:Repo -ErrorAction Stop } |
             Should -Throw -ErrorId 'SourceNotFound,OnedriveOffsite.Commands.StartOffsiteBackupCommand'

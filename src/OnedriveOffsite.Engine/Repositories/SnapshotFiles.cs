@@ -7,7 +7,8 @@ public static class SnapshotFiles
 {
     public const string ManifestName = "manifest.oom";
     public const string PartExtension = ".oop";
-    private const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
+    // Milliseconds keep snapshots made within one second in creation order when sorted by name.
+    private const string TimeFormat = "yyyyMMdd'T'HHmmssfff'Z'";
 
     public static string PartName(int index) => $"part-{index.ToString("D5", CultureInfo.InvariantCulture)}{PartExtension}";
 
@@ -19,7 +20,7 @@ public static class SnapshotFiles
     {
         createdUtc = default;
         var dash = name.IndexOf('-');
-        return dash == 16 && name.Length == 25
+        return dash == 19 && name.Length == 28
             && DateTime.TryParseExact(name[..dash], TimeFormat, CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out createdUtc);
     }

@@ -23,7 +23,8 @@ internal static class FileParameters
                 else
                 {
                     resolved = cmdlet.GetResolvedProviderPathFromPSPath(path, out var provider).ToList();
-                    if (provider.Name != "FileSystem") throw new ItemNotFoundException(path);
+                    // A wildcard that matches nothing resolves to an empty list rather than failing.
+                    if (provider.Name != "FileSystem" || resolved.Count == 0) throw new ItemNotFoundException(path);
                 }
             }
             catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)

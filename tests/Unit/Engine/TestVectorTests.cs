@@ -19,7 +19,7 @@ public sealed class TestVectorTests
 {
     private static readonly string Dir = TestPaths.Data("vectors", "v1");
     private const string Set = "vectors";
-    private const string Snapshot = "20260101T000000Z-a0a1a2a3";
+    private const string Snapshot = "20260101T000000000Z-a0a1a2a3";
     private const int PartSize = 64;
     private const int SegmentSize = 32;
 
