@@ -1,0 +1,115 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Speed, memory and disk benchmark of backup and restore on a local repository (issue: foundation).
+.DESCRIPTION
+    For 1 GiB of random data and 1 GiB of mixed data (half log-like text, half random) it measures, each in a fresh
+    pwsh process: backup and restore MB/s, peak RSS (GNU time), and peak extra disk (the most bytes that the run had
+    in its temp directory plus any file other than the repository's own and the restored file). Next to each speed it
+    reports the speed of `openssl dgst -sha256` over the same file measured in the same run (one hashing pass: the
+    reference limit), and for mixed data the size `zstd -3` makes of it. Writes a Markdown table to
+    output/bench/results.md (copied into docs/PERFORMANCE.md by hand).
+    Public tools only: openssl, zstd, GNU time (Debian packages openssl, zstd, time).
+#>
+param(
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../output/OnedriveOffsite/OnedriveOffsite.psd1'),
+    [long] $Size = 1GB,
+    [string] $WorkDirectory = (Join-Path $PSScriptRoot '../output/bench'),
+    [string] $RepositoryDirectory
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+Import-Module (Join-Path $PSScriptRoot 'SampleData.psm1') -Force
+foreach ($tool in 'openssl', 'zstd', '/usr/bin/time') {
+    if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "The benchmark needs '$tool' (apt-get install openssl zstd time)." }
+}
+$ModulePath = (Resolve-Path $ModulePath).Path
+$work = New-Item -ItemType Directory -Force -Path $WorkDirectory
+$pwsh = (Get-Process -Id $PID).Path
+# Under `dotnet pwsh` the process is dotnet and the first argument is pwsh.dll.
+$pwshArgs = if ((Split-Path $pwsh -Leaf) -like 'dotnet*') { @([Environment]::GetCommandLineArgs()[0]) } else { @() }
+
+function Measure-Seconds([scriptblock] $Block) {
+    $w = [Diagnostics.Stopwatch]::StartNew(); & $Block | Out-Null; $w.Elapsed.TotalSeconds
+}
+
+# Runs one OnedriveOffsite command in a fresh pwsh under GNU time while sampling extra disk use.
+function Invoke-Measured([string] $Script, [string] $TempDir, [string[]] $Watched, [string[]] $Expected) {
+    $timeFile = Join-Path $work 'time.txt'
+    $scriptFile = Join-Path $work 'step.ps1'
+    Set-Content -LiteralPath $scriptFile -Value "`$ErrorActionPreference='Stop'; Import-Module '$ModulePath'; $Script"
+    $psi = [Diagnostics.ProcessStartInfo]::new('/usr/bin/time')
+    foreach ($a in @('-f', '%M %e', '-o', $timeFile, $pwsh) + $pwshArgs + @('-NoProfile', '-NonInteractive', '-File', $scriptFile)) { $psi.ArgumentList.Add($a) }
+    $psi.Environment['TMPDIR'] = $TempDir
+    $psi.Environment['ONEDRIVE_OFFSITE_HOME'] = $env:ONEDRIVE_OFFSITE_HOME
+    $psi.RedirectStandardOutput = $true
+    $process = [Diagnostics.Process]::Start($psi)
+    $peakExtra = 0L
+    while (-not $process.HasExited) {
+        $extra = 0L
+        foreach ($file in Get-ChildItem -LiteralPath $TempDir -Recurse -File -Force -ErrorAction SilentlyContinue) { $extra += $file.Length }
+        foreach ($file in Get-ChildItem -LiteralPath $Watched -Recurse -File -Force -ErrorAction SilentlyContinue) {
+            $name = $file.Name
+            if (-not ($Expected | Where-Object { $name -like $_ })) { $extra += $file.Length }
+        }
+        $peakExtra = [Math]::Max($peakExtra, [long]$extra)
+        Start-Sleep -Milliseconds 100
+    }
+    $output = $process.StandardOutput.ReadToEnd()
+    if ($process.ExitCode -ne 0) { throw "Benchmark step failed: $output" }
+    $rssKiB, $seconds = (Get-Content $timeFile -Tail 1) -split ' '
+    [pscustomobject]@{ Seconds = [double]$seconds; PeakRssMiB = [math]::Round([long]$rssKiB / 1024); PeakExtraDiskMiB = [math]::Round($peakExtra / 1MB, 1); Output = $output }
+}
+
+$env:ONEDRIVE_OFFSITE_HOME = Join-Path $work 'config'
+Remove-Item $env:ONEDRIVE_OFFSITE_HOME -Recurse -Force -ErrorAction SilentlyContinue
+Import-Module $ModulePath -Force
+$null = New-OffsiteKey -WarningAction SilentlyContinue
+Remove-Module OnedriveOffsite
+
+$rows = foreach ($kind in 'random', 'mixed') {
+    $source = Join-Path $work "$kind.bin"
+    if (-not (Test-Path $source) -or (Get-Item $source).Length -ne $Size) {
+        Write-Host "Creating $kind sample ($([math]::Round($Size / 1MB)) MiB)..."
+        if ($kind -eq 'random') { New-RandomFile -Path $source -Size $Size } else { New-MixedFile -Path $source -Size $Size }
+    }
+    $null = openssl dgst -sha256 $source   # warm the page cache for every measurement alike
+    $opensslSeconds = Measure-Seconds { openssl dgst -sha256 $source }
+    $zstdBytes = 0
+    if ($kind -eq 'mixed') { zstd -3 -T1 -q -f -o (Join-Path $work 'mixed.zst') $source; $zstdBytes = (Get-Item (Join-Path $work 'mixed.zst')).Length; Remove-Item (Join-Path $work 'mixed.zst') }
+
+    $repo = if ($RepositoryDirectory) { Join-Path $RepositoryDirectory $kind } else { Join-Path $work "repo-$kind" }
+    $restoreDir = Join-Path $work "restored-$kind"
+    $tmp = Join-Path $work "tmp-$kind"
+    foreach ($d in $repo, $restoreDir, $tmp) { Remove-Item $d -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $d }
+
+    Write-Host "Backing up $kind..."
+    $backup = Invoke-Measured -Script "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository '$repo' | ForEach-Object StoredSize" `
+        -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'manifest.oom*')
+    $stored = [long]($backup.Output.Trim() -split "`n")[-1]
+    Write-Host "Restoring $kind..."
+    $restore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench -Repository '$repo' -Destination '$restoreDir' | Out-Null" `
+        -TempDir $tmp -Watched @($restoreDir) -Expected @('*.bin', '.*.bin.oo-partial-*')
+    $same = (Get-FileHash $source).Hash -eq (Get-FileHash (Join-Path $restoreDir "$kind.bin")).Hash
+    $opensslMBs = $Size / 1e6 / $opensslSeconds
+    foreach ($step in @(@{ Name = 'backup'; R = $backup }, @{ Name = 'restore'; R = $restore })) {
+        $mbs = $Size / 1e6 / $step.R.Seconds
+        [pscustomobject]@{
+            Data = $kind; Step = $step.Name
+            'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
+            'Peak RSS MiB' = $step.R.PeakRssMiB; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
+            'Stored / source' = if ($step.Name -eq 'backup') { '{0:P1}' -f ($stored / $Size) } else { '' }
+            'zstd -3 / source' = if ($step.Name -eq 'backup' -and $zstdBytes) { '{0:P1}' -f ($zstdBytes / $Size) } else { '' }
+            'Bit-exact' = $same
+        }
+    }
+    Remove-Item $repo, $restoreDir, $tmp -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+$rows | Format-Table -AutoSize | Out-Host
+$header = '| ' + (($rows[0].PSObject.Properties.Name) -join ' | ') + ' |'
+$rule = '|' + (($rows[0].PSObject.Properties.Name | ForEach-Object { '---' }) -join '|') + '|'
+$lines = @("Benchmark $(Get-Date -Format 'yyyy-MM-dd HH:mm') on $([Environment]::ProcessorCount) cores, $([math]::Round($Size / 1MB)) MiB per file, repository under '$($RepositoryDirectory ? $RepositoryDirectory : $work)'", '', $header, $rule) +
+    ($rows | ForEach-Object { '| ' + (($_.PSObject.Properties.Value) -join ' | ') + ' |' })
+$lines | Set-Content (Join-Path $work 'results.md')
+Write-Host "Results written to $(Join-Path $work 'results.md')"
