@@ -73,7 +73,7 @@ public sealed class SignInService
                 var state = Base64Url(RandomNumberGenerator.GetBytes(32));
                 var url = await app.GetAuthorizationRequestUrl(scopes)
                     .WithPkce(out var verifier)
-                    .WithExtraQueryParameters(new Dictionary<string, (string, bool)> { ["state"] = (state, false), ["prompt"] = ("select_account", false) })
+                    .WithExtraQueryParameters(new Dictionary<string, (string, bool)> { ["state"] = (state, false) })
                     .ExecuteAsync(ct).ConfigureAwait(false);
                 var pasted = PastedAuthorizationResponse.Parse(await AuthorizationPrompt.AskAsync(user, url, ct).ConfigureAwait(false));
                 // A bare code carries no state to check; the user typed it from their own browser.
