@@ -55,7 +55,7 @@ internal sealed class FakeIdentityServer : IDisposable
     public string? CurrentRefreshToken { get; private set; }
 
     public HttpClient CreateHttpClient(bool followRedirects = true) =>
-        new(new LoopbackHttpsRewriter(Port) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = followRedirects } });
+        new(new LoopbackHttpsRewriter(Port, Unexpected) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = followRedirects } });
 
     /// <summary>Plays the user in the browser: opens the authorize URL and returns where it redirects.</summary>
     public async Task<string> SignInInBrowserAsync(Uri authorizeUrl)
@@ -304,8 +304,13 @@ internal sealed class FakeIdentityServer : IDisposable
     private sealed class LoopbackHttpsRewriter : DelegatingHandler
     {
         private readonly int _port;
+        private readonly ConcurrentQueue<string> _unexpected;
 
-        public LoopbackHttpsRewriter(int port) => _port = port;
+        public LoopbackHttpsRewriter(int port, ConcurrentQueue<string> unexpected)
+        {
+            _port = port;
+            _unexpected = unexpected;
+        }
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -313,7 +318,11 @@ internal sealed class FakeIdentityServer : IDisposable
             if (uri.Scheme == Uri.UriSchemeHttps && uri.Host == "127.0.0.1" && uri.Port == _port)
                 request.RequestUri = new UriBuilder(uri) { Scheme = Uri.UriSchemeHttp }.Uri;
             else
+            {
+                // MSAL swallows some failures (instance discovery), so record the attempt for the tests to see.
+                _unexpected.Enqueue("left the fake server: " + request.Method + " " + uri.GetLeftPart(UriPartial.Path));
                 throw new HttpRequestException($"test HttpClient refuses to leave the fake server: {uri.GetLeftPart(UriPartial.Authority)}");
+            }
             return base.SendAsync(request, cancellationToken);
         }
     }

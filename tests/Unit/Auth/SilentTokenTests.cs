@@ -44,6 +44,7 @@ public sealed class SilentTokenTests
         Assert.NotEqual(token, again);
         Assert.Equal(2, f.Server.RefreshRedemptions);
         Assert.Equal(0, f.Server.StaleRefreshTokenUses);
+        Assert.Empty(f.Server.Unexpected); // no instance discovery or other call outside the test authority
     }
 
     [Fact]
