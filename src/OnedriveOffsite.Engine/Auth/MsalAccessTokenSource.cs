@@ -77,7 +77,7 @@ public sealed class MsalAccessTokenSource : IAccessTokenSource
             if (current is not null)
             {
                 var fresh = current.ExpiresOn - DateTimeOffset.UtcNow > ExpiryMargin;
-                if (fresh && (!forceRefresh || DateTimeOffset.UtcNow - current.FetchedOn < ForcedRefreshDebounce && current.FromNetwork))
+                if (fresh && (!forceRefresh || (current.FromNetwork && DateTimeOffset.UtcNow - current.FetchedOn < ForcedRefreshDebounce)))
                     return current.AccessToken;
             }
             return await AcquireSilentAsync(forceRefresh, ct).ConfigureAwait(false);

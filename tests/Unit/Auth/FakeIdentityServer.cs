@@ -27,6 +27,7 @@ internal sealed class FakeIdentityServer : IDisposable
     private readonly ConcurrentDictionary<string, int> _deviceCodes = new();
     private readonly ConcurrentDictionary<string, AuthCode> _codes = new();
     private readonly ConcurrentDictionary<string, bool> _validRefreshTokens = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _accessTokenExpiry = new();
     private readonly object _gate = new();
 
     public FakeIdentityServer()
@@ -53,6 +54,16 @@ internal sealed class FakeIdentityServer : IDisposable
     /// <summary>Every credential this server handed out (tokens, codes): none may ever appear in user-visible text.</summary>
     public readonly ConcurrentBag<string> IssuedSecrets = new();
     public string? CurrentRefreshToken { get; private set; }
+
+    /// <summary>For a Graph emulator: true when this server issued the token and it has not expired (else answer 401).</summary>
+    public bool IsAccessTokenValid(string token) =>
+        _accessTokenExpiry.TryGetValue(token, out var expires) && expires > DateTimeOffset.UtcNow;
+
+    /// <summary>Lets a test expire every issued access token at once (a Graph emulator then answers 401).</summary>
+    public void ExpireAllAccessTokens()
+    {
+        foreach (var token in _accessTokenExpiry.Keys) _accessTokenExpiry[token] = DateTimeOffset.MinValue;
+    }
 
     public HttpClient CreateHttpClient(bool followRedirects = true) =>
         new(new LoopbackHttpsRewriter(Port, Unexpected) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = followRedirects } });
@@ -253,11 +264,18 @@ internal sealed class FakeIdentityServer : IDisposable
             ["scope"] = granted,
             ["expires_in"] = AccessTokenLifetimeSeconds,
             ["ext_expires_in"] = AccessTokenLifetimeSeconds,
-            ["access_token"] = Secret("access-token"),
+            ["access_token"] = IssueAccessToken(),
             ["refresh_token"] = refresh,
             ["id_token"] = idToken,
             ["client_info"] = clientInfo,
         });
+    }
+
+    private string IssueAccessToken()
+    {
+        var token = Secret("access-token");
+        _accessTokenExpiry[token] = DateTimeOffset.UtcNow.AddSeconds(AccessTokenLifetimeSeconds);
+        return token;
     }
 
     private string Secret(string kind)

@@ -61,7 +61,10 @@ public sealed class SilentTokenTests
         Assert.Same(cached, await source.GetAccessTokenAsync(false, cts.Token)); // in-memory fast path
         Assert.Equal(FakeIdentityServer.UserName, source.UserName);
 
+        Assert.True(f.Server.IsAccessTokenValid(cached));
+        f.Server.ExpireAllAccessTokens(); // Graph would now answer 401: the caller forces a refresh
         var refreshed = await source.GetAccessTokenAsync(forceRefresh: true, cts.Token);
+        Assert.True(f.Server.IsAccessTokenValid(refreshed));
         Assert.NotEqual(cached, refreshed);
         Assert.Equal(1, f.Server.RefreshRedemptions);
         // Other workers that got the same 401 right after share that refresh instead of each redeeming again.
