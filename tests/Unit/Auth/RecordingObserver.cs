@@ -7,12 +7,12 @@ namespace OnedriveOffsite.Tests.Auth;
 internal sealed class RecordingObserver : IInteractiveObserver
 {
     public readonly ConcurrentQueue<string> Messages = new();
-    public readonly ConcurrentQueue<string> Information_ = new();
+    public readonly ConcurrentQueue<string> InformationMessages = new();
 
     public Func<string, Task<string?>> Answer { get; set; } = _ => Task.FromResult<string?>(null);
 
     /// <summary>The last text shown by Information (sign-in instructions).</summary>
-    public string LastInformation => Information_.LastOrDefault() ?? "";
+    public string LastInformation => InformationMessages.LastOrDefault() ?? "";
 
     public void Verbose(string message) => Messages.Enqueue("VERBOSE: " + message);
     public void Warning(string message) => Messages.Enqueue("WARNING: " + message);
@@ -20,7 +20,7 @@ internal sealed class RecordingObserver : IInteractiveObserver
 
     public void Information(string message)
     {
-        Information_.Enqueue(message);
+        InformationMessages.Enqueue(message);
         Messages.Enqueue("INFO: " + message);
     }
 
