@@ -55,7 +55,12 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
     protected void ThrowError(string errorId, ErrorCategory category, string message, object? target) =>
         ThrowTerminatingError(new ErrorRecord(new OffsiteException(errorId, OffsiteErrorCategory.InvalidArgument, message, target), errorId, category, target));
 
-    private sealed class PumpObserver : IOperationObserver
+    /// <summary>
+    /// Implements <see cref="IInteractiveObserver"/> too: sign-in instructions go to the information stream as host
+    /// messages (shown like Write-Host, redirectable with 6>), and prompts read a line through the host, both on the
+    /// pipeline thread. Engine code that needs the user casts the observer it was given.
+    /// </summary>
+    private sealed class PumpObserver : IInteractiveObserver
     {
         private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(250);
         private readonly OffsiteCmdlet _cmdlet;
@@ -71,6 +76,34 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
         public void Verbose(string message) => Post(() => _cmdlet.WriteVerbose(message));
 
         public void Warning(string message) => Post(() => _cmdlet.WriteWarning(message));
+
+        public void Information(string message) =>
+            Post(() => _cmdlet.WriteInformation(new HostInformationMessage { Message = message }, new[] { "PSHOST" }));
+
+        public Task<string?> ReadLineAsync(string prompt, CancellationToken cancellationToken)
+        {
+            var answer = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var registration = cancellationToken.Register(() => answer.TrySetCanceled(cancellationToken));
+            answer.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+            Post(() =>
+            {
+                if (answer.Task.IsCompleted) return;
+                try
+                {
+                    _cmdlet.Host.UI.Write(prompt + ": ");
+                    answer.TrySetResult(_cmdlet.Host.UI.ReadLine());
+                }
+                catch (Exception ex) when (ex is PSInvalidOperationException or NotImplementedException or System.Management.Automation.Host.HostException)
+                {
+                    answer.TrySetResult(null); // non-interactive host: the engine reports InteractiveInputRequired
+                }
+                catch (Exception ex)
+                {
+                    answer.TrySetException(ex);
+                }
+            });
+            return answer.Task;
+        }
 
         public void Progress(OperationProgress p)
         {

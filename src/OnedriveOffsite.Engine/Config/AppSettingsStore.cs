@@ -1,0 +1,101 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.IO;
+
+namespace OnedriveOffsite.Engine.Config;
+
+/// <summary>
+/// Reads and writes <see cref="AppSettings"/> as JSON at <see cref="ConfigHome.AppSettingsFile"/>. The client
+/// secret never goes into that JSON: it is kept in <see cref="ClientSecretFile"/>, protected by
+/// <see cref="ProtectedSecretFile"/> (DPAPI on Windows, owner-only file elsewhere).
+/// </summary>
+public sealed class AppSettingsStore
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly ConfigHome _home;
+
+    public AppSettingsStore(ConfigHome home) => _home = home;
+
+    public string ClientSecretFile => _home.Combine("app-client-secret.bin");
+
+    /// <summary>The stored settings; throws <c>AppNotConfigured</c> when Set-OffsiteApp never ran.</summary>
+    public AppSettings Load() => TryLoad() ?? throw new OffsiteException("AppNotConfigured", OffsiteErrorCategory.ObjectNotFound,
+        $"No app registration is configured in '{_home.Path}'. Run Set-OffsiteApp -ClientId <application id> first (see docs/SIGN-IN.md).",
+        _home.Path);
+
+    public AppSettings? TryLoad()
+    {
+        string text;
+        try { text = File.ReadAllText(_home.AppSettingsFile); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        StoredSettings stored;
+        try { stored = JsonSerializer.Deserialize<StoredSettings>(text, Json) ?? throw new JsonException("empty"); }
+        catch (JsonException ex)
+        {
+            throw new OffsiteException("AppSettingsCorrupt", OffsiteErrorCategory.InvalidData,
+                $"The app settings file '{_home.AppSettingsFile}' is not valid JSON ({ex.Message}). Run Set-OffsiteApp again.", _home.AppSettingsFile, ex);
+        }
+        return new AppSettings
+        {
+            ClientId = stored.ClientId ?? "",
+            TenantId = stored.TenantId ?? AppSettings.DefaultTenant,
+            ScopeMode = stored.ScopeMode,
+            DriveFolder = stored.DriveFolder,
+            GraphEndpoint = stored.GraphEndpoint ?? AppSettings.DefaultGraphEndpoint,
+            AuthorityHost = stored.AuthorityHost ?? AppSettings.DefaultAuthorityHost,
+            RedirectUri = stored.RedirectUri,
+            HasClientSecret = File.Exists(ClientSecretFile),
+        };
+    }
+
+    /// <summary>
+    /// Validates and stores <paramref name="settings"/>. <paramref name="clientSecret"/>: a value replaces the stored
+    /// secret, an empty string removes it, null keeps whatever is stored. Returns the settings as stored.
+    /// </summary>
+    public AppSettings Save(AppSettings settings, string? clientSecret)
+    {
+        settings = settings with { DriveFolder = AppSettings.NormalizeDriveFolder(settings.DriveFolder) };
+        settings.Validate();
+        var stored = new StoredSettings
+        {
+            ClientId = settings.ClientId,
+            TenantId = settings.TenantId,
+            ScopeMode = settings.ScopeMode,
+            DriveFolder = settings.DriveFolder,
+            GraphEndpoint = settings.GraphEndpoint,
+            AuthorityHost = settings.AuthorityHost,
+            RedirectUri = settings.RedirectUri,
+        };
+        // Secret first: a crash between the two writes then leaves old settings with the new secret, never the reverse.
+        if (clientSecret is { Length: > 0 }) ProtectedSecretFile.Write(ClientSecretFile, Encoding.UTF8.GetBytes(clientSecret));
+        else if (clientSecret is not null) ProtectedSecretFile.Delete(ClientSecretFile);
+        // Owner-only too: the file is not secret, but the config home is private and nobody else should edit it.
+        OwnerOnlyFile.WriteAllText(_home.AppSettingsFile, JsonSerializer.Serialize(stored, Json));
+        return settings with { HasClientSecret = File.Exists(ClientSecretFile) };
+    }
+
+    /// <summary>The client secret, or null when none is stored. Only the MSAL client builder needs it.</summary>
+    internal string? LoadClientSecret() =>
+        ProtectedSecretFile.Read(ClientSecretFile) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+
+    private sealed class StoredSettings
+    {
+        public string? ClientId { get; set; }
+        public string? TenantId { get; set; }
+        public ScopeMode ScopeMode { get; set; }
+        public string? DriveFolder { get; set; }
+        public Uri? GraphEndpoint { get; set; }
+        public Uri? AuthorityHost { get; set; }
+        public Uri? RedirectUri { get; set; }
+    }
+}
