@@ -259,13 +259,13 @@ public sealed class LegacyFailureTests : IDisposable
     }
 
     /// <summary>Cancels once the restore has started reading (a real mid-run cancellation).</summary>
-    private sealed class CancelOnProgress(CancellationTokenSource cts) : OnedriveOffsite.Engine.Progress.IOperationObserver
+    private sealed class CancelOnProgress(CancellationTokenSource cts) : Engine.Progress.IOperationObserver
     {
         public void Verbose(string message)
         {
             if (message.StartsWith("Archive 2 ", StringComparison.Ordinal)) cts.Cancel();
         }
         public void Warning(string message) { }
-        public void Progress(OnedriveOffsite.Engine.Progress.OperationProgress progress) { }
+        public void Progress(Engine.Progress.OperationProgress progress) { }
     }
 }

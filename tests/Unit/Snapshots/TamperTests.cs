@@ -2,9 +2,9 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using Xunit;
-using F = OnedriveOffsite.Tests.Engine.EngineFixture;
+using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;
 
-namespace OnedriveOffsite.Tests.Engine;
+namespace OnedriveOffsite.Tests.Snapshots;
 
 /// <summary>format.md §1: every kind of tampering is caught on restore, names the part, and leaves no file behind.</summary>
 public sealed class TamperTests : IDisposable

@@ -6,9 +6,9 @@ using OnedriveOffsite.Engine.IO;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 using Xunit;
-using F = OnedriveOffsite.Tests.Engine.EngineFixture;
+using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;
 
-namespace OnedriveOffsite.Tests.Engine;
+namespace OnedriveOffsite.Tests.Snapshots;
 
 /// <summary>Bad input gets a specific error and changes nothing.</summary>
 public sealed class BadInputTests : IDisposable

@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Format;
 using Xunit;
-using F = OnedriveOffsite.Tests.Engine.EngineFixture;
+using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;
 
-namespace OnedriveOffsite.Tests.Engine;
+namespace OnedriveOffsite.Tests.Snapshots;
 
 public sealed class RoundTripTests : IDisposable
 {

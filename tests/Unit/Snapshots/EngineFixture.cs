@@ -5,7 +5,7 @@ using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
 
-namespace OnedriveOffsite.Tests.Engine;
+namespace OnedriveOffsite.Tests.Snapshots;
 
 /// <summary>A temp directory with a local repository, a key, and helpers to back up and restore real files.</summary>
 public sealed class EngineFixture : IDisposable

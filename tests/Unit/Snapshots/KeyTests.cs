@@ -4,7 +4,7 @@ using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.IO;
 using Xunit;
 
-namespace OnedriveOffsite.Tests.Engine;
+namespace OnedriveOffsite.Tests.Snapshots;
 
 public sealed class KeyTests : IDisposable
 {

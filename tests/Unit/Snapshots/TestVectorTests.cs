@@ -8,7 +8,7 @@ using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
 using Xunit;
 
-namespace OnedriveOffsite.Tests.Engine;
+namespace OnedriveOffsite.Tests.Snapshots;
 
 /// <summary>
 /// The committed test vectors of docs/FORMAT.md (tests/data/vectors/v1): rebuilt here from their fixed key, ids and
