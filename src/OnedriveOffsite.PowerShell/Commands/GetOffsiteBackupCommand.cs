@@ -11,6 +11,7 @@ namespace OnedriveOffsite.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "OffsiteBackup")]
 [OutputType(typeof(OffsiteSnapshot))]
+[OutputType(typeof(OffsiteLegacyBackup))]
 public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
 {
     /// <summary>Only this backup set.</summary>
@@ -25,10 +26,19 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public SwitchParameter Latest { get; set; }
 
+    /// <summary>List the folders of backups made by the old Python service instead.</summary>
+    [Parameter]
+    public SwitchParameter Legacy { get; set; }
+
     protected override void ProcessRecord()
     {
         try
         {
+            if (Legacy)
+            {
+                foreach (var b in ListLegacy()) WriteObject(b);
+                return;
+            }
             var repository = RepositoryParameter.Open(this, Repository);
             var store = new KeyStore(Home);
             var key = store.Exists ? store.Load() : null;
@@ -42,5 +52,14 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
         {
             ThrowOffsiteError(ex, Name);
         }
+    }
+
+    private IEnumerable<OffsiteLegacyBackup> ListLegacy()
+    {
+        if (Engine.Repositories.RepositoryLocator.IsOneDrive(Repository)) throw Engine.Repositories.RepositoryLocator.OneDriveUnavailable(Repository);
+        var root = GetUnresolvedProviderPathFromPSPath(Repository);
+        return Engine.Legacy.LegacyBackupLister.ListLocal(root)
+            .Where(b => Name is null || string.Equals(b.Name, Name, StringComparison.OrdinalIgnoreCase))
+            .Select(b => new OffsiteLegacyBackup { Name = b.Name, Archives = b.ArchiveCount, StoredSize = b.StoredSize, LastModified = b.LastModified?.UtcDateTime, Repository = root });
     }
 }

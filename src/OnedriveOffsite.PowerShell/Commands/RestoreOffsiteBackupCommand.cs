@@ -13,13 +13,14 @@ namespace OnedriveOffsite.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class RestoreOffsiteBackupCommand : OffsiteCmdlet
+public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
 {
     private const string ByNameSet = "ByName";
     private const string ByObjectSet = "BySnapshot";
 
     /// <summary>The backup set to restore from (its newest complete snapshot unless -SnapshotId is given).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = LegacySet, ValueFromPipelineByPropertyName = true)]
     public string Name { get; set; } = "";
 
     /// <summary>Which snapshot of the set (as Get-OffsiteBackup shows it).</summary>
@@ -32,6 +33,7 @@ public sealed class RestoreOffsiteBackupCommand : OffsiteCmdlet
 
     /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
     [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = LegacySet)]
     public string? Repository { get; set; }
 
     /// <summary>A directory (the file keeps its original name) or a file path.</summary>
@@ -43,12 +45,18 @@ public sealed class RestoreOffsiteBackupCommand : OffsiteCmdlet
     public SwitchParameter Force { get; set; }
 
     /// <summary>How many parts are restored at once (default 4).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = ByNameSet)]
+    [Parameter(ParameterSetName = ByObjectSet)]
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == LegacySet)
+        {
+            RestoreLegacy();
+            return;
+        }
         var set = InputObject?.Name ?? Name;
         var snapshotId = InputObject?.SnapshotId ?? SnapshotId;
         var repositorySpec = InputObject?.Repository ?? Repository;
