@@ -19,11 +19,8 @@ internal static class AwsCredentialSource
     {
         if (!string.IsNullOrWhiteSpace(profile))
         {
-            var chain = new CredentialProfileStoreChain();
-            if (!chain.TryGetAWSCredentials(profile, out var fromProfile))
-                throw new OffsiteException(NotificationErrors.NotificationCredentialsNotFound, OffsiteErrorCategory.AuthenticationError,
-                    $"The AWS profile '{profile}' was not found in the shared credentials or config file.", profile);
-            return fromProfile;
+            return TryProfile(profile) ?? throw new OffsiteException(NotificationErrors.NotificationCredentialsNotFound, OffsiteErrorCategory.AuthenticationError,
+                $"The AWS profile '{profile}' was not found in the shared credentials or config file.", profile);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -35,9 +32,28 @@ internal static class AwsCredentialSource
         }
         catch (Exception ex) when (ex is AmazonClientException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // The SDK's chain fixes the shared credentials file's location at first use in the process, so a file
+            // written after a failed lookup (same pwsh session: test, fix, test again) would go unseen until restart.
+            // Repeat the chain's "profile" step against the file as it is now.
+            var fallback = TryProfile(Environment.GetEnvironmentVariable("AWS_PROFILE") is { Length: > 0 } p ? p : "default");
+            if (fallback is not null) return fallback;
             throw new OffsiteException(NotificationErrors.NotificationCredentialsNotFound, OffsiteErrorCategory.AuthenticationError,
                 "No AWS credentials were found for SES (looked at AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the default profile "
                 + "of the shared credentials file, and container/instance roles). Set them, or name a profile with -Profile.");
         }
+    }
+
+    /// <summary>
+    /// Looks the profile up in the shared credentials file named by AWS_SHARED_CREDENTIALS_FILE now (else
+    /// ~/.aws/credentials), then in the SDK's own stores (on Windows also the AWS Tools for PowerShell store).
+    /// The explicit path matters: AWSSDK.Core's path-less lookup fixes the file location at its first use in the
+    /// process and never finds a file that was missing then.
+    /// </summary>
+    private static AWSCredentials? TryProfile(string profile)
+    {
+        var file = Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } set ? set
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".aws", "credentials");
+        if (File.Exists(file) && new CredentialProfileStoreChain(file).TryGetAWSCredentials(profile, out var fromFile)) return fromFile;
+        return new CredentialProfileStoreChain().TryGetAWSCredentials(profile, out var fromStores) ? fromStores : null;
     }
 }
