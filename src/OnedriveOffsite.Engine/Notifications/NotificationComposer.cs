@@ -71,7 +71,7 @@ public static class NotificationComposer
         if (r.StoredSize is { } stored) yield return ("Stored size", FormatSize(stored));
         if (r.PartCount is { } parts) yield return ("Parts", parts.ToString(Invariant));
         if (r.Duration is { } d) yield return ("Duration", FormatDuration(d));
-        if (r.BytesPerSecond is { } rate and > 0) yield return ("Throughput", FormatSize((long)rate) + "/s");
+        if (r.BytesPerSecond is { } rate and > 0) yield return ("Throughput", FormatSize((long)rate, exact: false) + "/s");
         if (r.Verification is { Length: > 0 }) yield return ("Verification", r.Verification);
         if (!r.Succeeded)
         {
@@ -82,14 +82,14 @@ public static class NotificationComposer
         yield return ("Finished", r.FinishedAt.ToString("yyyy-MM-dd HH:mm:ss zzz", Invariant));
     }
 
-    internal static string FormatSize(long bytes)
+    internal static string FormatSize(long bytes, bool exact = true)
     {
         string[] units = { "B", "KiB", "MiB", "GiB", "TiB" };
         double value = bytes;
         var unit = 0;
         while (Math.Abs(value) >= 1024 && unit < units.Length - 1) { value /= 1024; unit++; }
         var scaled = unit == 0 ? $"{bytes} B" : value.ToString(value >= 100 ? "0" : "0.0", Invariant) + " " + units[unit];
-        return unit == 0 ? scaled : $"{scaled} ({bytes.ToString("N0", Invariant)} bytes)";
+        return unit == 0 || !exact ? scaled : $"{scaled} ({bytes.ToString("N0", Invariant)} bytes)";
     }
 
     private static string FormatDuration(TimeSpan d) =>
