@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace OnedriveOffsite.Engine.Notifications;
 
 /// <summary>Which service delivers the notification mail.</summary>
@@ -44,6 +46,7 @@ public sealed record NotificationSettings
     public SesSettings? Ses { get; init; }
     public SmtpSettings? Smtp { get; init; }
 
+    /// <summary>True when a run with this outcome should be mailed.</summary>
     public bool Wants(bool succeeded) => On.HasFlag(succeeded ? NotificationTrigger.Success : NotificationTrigger.Failure);
 }
 
@@ -54,6 +57,7 @@ public sealed record SesSettings
     public string? Profile { get; init; }
     public Uri? Endpoint { get; init; }
 
+    [JsonIgnore]
     public Uri EffectiveEndpoint => Endpoint ?? new Uri($"https://email.{Region}.amazonaws.com");
 }
 
@@ -70,6 +74,7 @@ public sealed record SmtpSettings
     public string? CertificateThumbprint { get; init; }
 
     /// <summary>The port used when none was given: 465 for implicit TLS, 25 for plain, else 587 (submission).</summary>
+    [JsonIgnore]
     public int EffectivePort => Port > 0 ? Port : Security switch
     {
         SmtpSecurity.SslOnConnect => 465,

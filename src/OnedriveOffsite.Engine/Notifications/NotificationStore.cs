@@ -17,6 +17,8 @@ public sealed class NotificationStore
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
+        // Admins read this file: keep "Ops <ops@example.org>" legible (it is never embedded in HTML).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter() },

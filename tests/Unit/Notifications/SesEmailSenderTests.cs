@@ -100,6 +100,30 @@ public sealed class SesEmailSenderTests : IDisposable
     }
 
     [Fact]
+    public async Task Through_the_service_an_SES_refusal_is_a_warning_with_the_reason_and_no_secret()
+    {
+        using var env = new EnvironmentScope(null, ("AWS_ACCESS_KEY_ID", EnvAccessKey), ("AWS_SECRET_ACCESS_KEY", EnvSecret), ("AWS_SESSION_TOKEN", EnvToken));
+        await using var server = new LoopbackHttpServer(403, "{\"message\":\"The security token included in the request is invalid: " + EnvToken + "\"}",
+            ("x-amzn-ErrorType", "UnrecognizedClientException"));
+        var home = new OnedriveOffsite.Engine.Config.ConfigHome(_temp.Combine("home"));
+        new NotificationStore(home).Save(Settings(server.BaseUri), smtpPassword: null);
+        var observer = new RecordingObserver();
+        var report = new OperationReport { Kind = OperationKind.Restore, Succeeded = true, SetName = "nightly" };
+
+        var result = await new NotificationService(home).TrySendAsync(report, observer, CancellationToken.None);
+
+        Assert.Equal(NotificationOutcome.Failed, result.Outcome);
+        Assert.Equal("Successful Offsite Restore - nightly", result.Subject);
+        var warning = Assert.Single(observer.Warnings);
+        Assert.Contains("UnrecognizedClientException", warning);
+        Assert.Contains("HTTP 403", warning);
+        Assert.DoesNotContain(EnvToken, observer.AllText);
+        Assert.DoesNotContain(EnvSecret, observer.AllText);
+        Assert.Equal("Successful Offsite Restore - nightly",
+            JsonDocument.Parse(Assert.Single(server.Requests).Body).RootElement.GetProperty("Content").GetProperty("Simple").GetProperty("Subject").GetProperty("Data").GetString());
+    }
+
+    [Fact]
     public async Task A_missing_profile_is_NotificationCredentialsNotFound()
     {
         using var env = new EnvironmentScope(CredentialsFile);
