@@ -175,10 +175,10 @@ public sealed class SesEmailSenderTests : IDisposable
     {
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
-        var from = MailboxAddress.Parse(root.GetProperty("FromEmailAddress").GetString());
+        var from = MailboxAddress.Parse(root.GetProperty("FromEmailAddress").GetString()!);
         Assert.Equal("backup@example.com", from.Address);
         Assert.Equal("Offsite Backup", from.Name);
-        var to = root.GetProperty("Destination").GetProperty("ToAddresses").EnumerateArray().Select(e => MailboxAddress.Parse(e.GetString()).Address).ToArray();
+        var to = root.GetProperty("Destination").GetProperty("ToAddresses").EnumerateArray().Select(e => MailboxAddress.Parse(e.GetString()!).Address).ToArray();
         Assert.Equal(new[] { "admin@example.com", "ops@example.com" }, to);
         var simple = root.GetProperty("Content").GetProperty("Simple");
         Assert.Equal(Message.Subject, simple.GetProperty("Subject").GetProperty("Data").GetString());

@@ -45,8 +45,8 @@ public sealed class SmtpEmailSenderTests
         Assert.Equal("backup@example.com", message.From.Mailboxes.Single().Address);
         Assert.Equal(new[] { "admin@example.com", "ops@example.org" }, message.To.Mailboxes.Select(m => m.Address));
         Assert.Equal(Message.Subject, message.Subject);
-        Assert.Equal(Message.TextBody.ReplaceLineEndings(), message.TextBody.ReplaceLineEndings());
-        Assert.Equal(Message.HtmlBody, message.HtmlBody.TrimEnd());
+        Assert.Equal(Message.TextBody.ReplaceLineEndings(), message.TextBody!.ReplaceLineEndings());
+        Assert.Equal(Message.HtmlBody, message.HtmlBody!.TrimEnd());
         Assert.Equal("auto-generated", message.Headers["Auto-Submitted"]);
         var raw = Encoding.UTF8.GetString(mail.Raw);
         Assert.DoesNotContain(Password, raw);
