@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
 using OnedriveOffsite.Infrastructure;
@@ -50,6 +51,10 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
+    /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
+    [Parameter]
+    public SwitchParameter NoNotification { get; set; }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == LegacySet)
@@ -61,15 +66,17 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
         var snapshotId = InputObject?.SnapshotId ?? SnapshotId;
         var repositorySpec = InputObject?.Repository ?? Repository;
         var destination = GetUnresolvedProviderPathFromPSPath(Destination);
+        var home = Home;
         try
         {
             var repository = RepositoryParameter.Open(this, repositorySpec);
-            var key = new KeyStore(Home).Load();
-            var restore = new RestoreOperation(repository, key);
-            var catalog = new SnapshotCatalog(repository, key);
-            var location = RunEngine((_, ct) => catalog.FindAsync(set, snapshotId, ct));
+            var key = new KeyStore(home).Load();
+            var location = RunEngine((_, ct) => new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct));
             if (!ShouldProcess(destination, $"Restore {location.Set}/{location.Snapshot}")) return;
-            var result = RunEngine((observer, ct) => restore.RunAsync(location, destination, Force, ThrottleLimit, observer, ct));
+            var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
+                (o, c) => new RestoreOperation(repository, key).RunAsync(location, destination, Force, ThrottleLimit, o, c),
+                (r, tail) => OperationReports.RestoreSucceeded(set, r, tail),
+                (ex, duration, tail) => OperationReports.Failed(OperationKind.Restore, set, destination, ex, duration, tail), ct));
             WriteObject(new FileInfo(result.Path));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
@@ -50,6 +51,10 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
+    /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
+    [Parameter]
+    public SwitchParameter NoNotification { get; set; }
+
     protected override void ProcessRecord()
     {
         var literal = ParameterSetName == LiteralPathSet;
@@ -62,17 +67,26 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     private void BackUp(string file)
     {
         var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit);
+        var home = Home;
+        var started = false;
         try
         {
             BackupOperation.Validate(request);
-            _repository ??= RepositoryParameter.Open(this, Repository);
-            if (!ShouldProcess(file, $"Back up to set '{Name}' in {_repository.Description}")) return;
-            _key ??= new KeyStore(Home).Load();
-            var result = RunEngine((observer, ct) => new BackupOperation(_repository, _key).RunAsync(request, observer, ct));
+            var repository = _repository ??= RepositoryParameter.Open(this, Repository);
+            if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}")) return;
+            started = true;
+            var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
+                (o, c) => new BackupOperation(repository, _key ??= new KeyStore(home).Load()).RunAsync(request, o, c),
+                (r, tail) => OperationReports.BackupSucceeded(request, r, tail),
+                (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, file, ex, duration, tail), ct));
             WriteObject(SnapshotMapper.ToOutput(result.Snapshot, result.Duration));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
+            // Bad input found before the run still tells the admin that tonight's backup did not happen.
+            if (!started && !NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+                RunEngine((observer, ct) => new NotificationService(home).TrySendAsync(
+                    OperationReports.Failed(OperationKind.Backup, Name, file, ex, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
             WriteOffsiteError(ex, file);
         }
     }

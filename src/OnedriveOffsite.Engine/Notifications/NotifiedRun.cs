@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Progress;
+
+namespace OnedriveOffsite.Engine.Notifications;
+
+/// <summary>
+/// Runs a backup or restore and mails its outcome when notifications are configured. A mail that cannot be sent
+/// only warns; the run's own error is always rethrown as it was. Cancellation (Ctrl+C) sends no mail.
+/// </summary>
+public static class NotifiedRun
+{
+    public static async Task<T> RunAsync<T>(
+        ConfigHome home, bool notify, IOperationObserver observer,
+        Func<IOperationObserver, CancellationToken, Task<T>> work,
+        Func<T, IReadOnlyList<string>, OperationReport> onSuccess,
+        Func<Exception, TimeSpan, IReadOnlyList<string>, OperationReport> onFailure,
+        CancellationToken ct)
+    {
+        var tail = new TailRecordingObserver(observer);
+        var clock = Stopwatch.StartNew();
+        T result;
+        try
+        {
+            result = await work(tail, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (notify && !(ex is OperationCanceledException && ct.IsCancellationRequested))
+        {
+            await new NotificationService(home).TrySendAsync(onFailure(ex, clock.Elapsed, tail.Tail()), observer, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        if (notify) await new NotificationService(home).TrySendAsync(onSuccess(result, tail.Tail()), observer, CancellationToken.None).ConfigureAwait(false);
+        return result;
+    }
+}

@@ -1,0 +1,58 @@
+using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Restore;
+
+namespace OnedriveOffsite.Engine.Notifications;
+
+/// <summary>Builds the notification reports of backup and restore runs from their outcome.</summary>
+public static class OperationReports
+{
+    public static OperationReport BackupSucceeded(BackupRequest request, BackupResult result, IReadOnlyList<string> tail) => new()
+    {
+        Kind = OperationKind.Backup,
+        Succeeded = true,
+        SetName = request.SetName,
+        SnapshotId = result.Snapshot.SnapshotId,
+        SourcePath = request.SourcePath,
+        SourceSize = result.Snapshot.SourceLength,
+        StoredSize = result.Snapshot.StoredLength,
+        PartCount = result.Snapshot.PartCount,
+        Duration = result.Duration,
+        BytesPerSecond = result.BytesPerSecond,
+        Verification = $"SHA-256 {result.Snapshot.Sha256} computed while reading; all {result.Snapshot.PartCount} part(s) stored" +
+            (result.Snapshot.Repository.StartsWith("onedrive:", StringComparison.OrdinalIgnoreCase) ? " and their OneDrive quickXorHash verified" : " and flushed to disk"),
+        VerboseTail = tail,
+    };
+
+    public static OperationReport RestoreSucceeded(string setName, RestoreResult result, IReadOnlyList<string> tail) => new()
+    {
+        Kind = OperationKind.Restore,
+        Succeeded = true,
+        SetName = setName,
+        SnapshotId = result.Snapshot.SnapshotId,
+        SourcePath = result.Path,
+        SourceSize = result.Length,
+        StoredSize = result.Snapshot.StoredLength,
+        PartCount = result.Snapshot.PartCount,
+        Duration = result.Duration,
+        BytesPerSecond = result.BytesPerSecond,
+        Verification = $"All {result.Snapshot.PartCount} part(s) authenticated and hashed; whole-file SHA-256 {result.Sha256} matches the original",
+        VerboseTail = tail,
+    };
+
+    public static OperationReport Failed(OperationKind kind, string setName, string? sourcePath, Exception error, TimeSpan duration, IReadOnlyList<string> tail)
+    {
+        var ex = error is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : error;
+        return new OperationReport
+        {
+            Kind = kind,
+            Succeeded = false,
+            SetName = setName,
+            SourcePath = sourcePath,
+            Duration = duration,
+            ErrorId = ex is OffsiteException o ? o.ErrorId : ex.GetType().Name,
+            ErrorMessage = ex.Message,
+            VerboseTail = tail,
+        };
+    }
+}
