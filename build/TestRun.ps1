@@ -54,12 +54,16 @@ function Invoke-UnitTests {
         '--logger', 'trx', '--results-directory', $resultDir) -AllowFailure
 
     $result = New-SuiteResult -Name 'xunit' -Seconds $clock.Elapsed.TotalSeconds
+    # Counted from the individual results: the summary counters of a TRX leave skipped tests out of every
+    # bucket (notExecuted stays 0). Any outcome other than Passed or NotExecuted (skipped) is a failure.
     foreach ($trx in Get-ChildItem -LiteralPath $resultDir -Filter *.trx -File -Recurse -ErrorAction Ignore) {
-        $counters = ([xml](Get-Content -LiteralPath $trx.FullName -Raw)).TestRun.ResultSummary.Counters
-        $count = { param($name) $text = $counters.GetAttribute($name); if ($text) { [int]$text } else { 0 } }
-        $result.Passed += & $count 'passed'
-        $result.Failed += (& $count 'failed') + (& $count 'error') + (& $count 'timeout') + (& $count 'aborted')
-        $result.Skipped += & $count 'notExecuted'
+        foreach ($test in ([xml](Get-Content -LiteralPath $trx.FullName -Raw)).GetElementsByTagName('UnitTestResult')) {
+            switch ($test.GetAttribute('outcome')) {
+                'Passed' { $result.Passed++ }
+                'NotExecuted' { $result.Skipped++ }
+                default { $result.Failed++ }
+            }
+        }
     }
     return (Complete-SuiteResult -Result $result -ExitCode $exitCode)
 }
@@ -104,6 +108,11 @@ function Invoke-PesterTests {
         # A failed BeforeAll/AfterAll or a test file that cannot even be discovered fails no test by itself.
         $result.Failed = $summary.Failed + $summary.FailedBlocks + $summary.FailedContainers
         $result.Skipped = $summary.Skipped
+    }
+    else {
+        $result.Failed = 1
+        $result.Note = "Pester exited with code $exitCode before writing its summary (crash?)"
+        return $result
     }
     return (Complete-SuiteResult -Result $result -ExitCode $exitCode)
 }
