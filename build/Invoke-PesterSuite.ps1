@@ -32,7 +32,9 @@ $result = Invoke-Pester -Configuration $configuration
     Failed           = $result.FailedCount
     Skipped          = $result.SkippedCount
     NotRun           = $result.NotRunCount
-    FailedBlocks     = $result.FailedBlocksCount
+    # A failed BeforeAll already fails the tests below it; only a block failure that failed no test (an AfterAll)
+    # needs counting on its own. FailedCount of a block sums its nested tests.
+    FailedBlocks     = @($result.FailedBlocks | Where-Object FailedCount -EQ 0).Count
     FailedContainers = $result.FailedContainersCount
     Result           = $result.Result
 } | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $ResultDirectory 'summary.json')

@@ -76,22 +76,7 @@ function Invoke-PesterTests {
     $summaryFile = Join-Path $resultDir 'summary.json'
     $null = New-Item -ItemType Directory -Path $resultDir -Force
 
-    # What the tests get (tests/Pester/TestSettings.ps1 reads them, with defaults for running Pester by hand).
-    $testHome = Join-Path $Paths.Output 'test-home'
-    Reset-Directory -Path $testHome
-    $environment = [ordered]@{
-        ONEDRIVE_OFFSITE_MODULE        = Join-Path $Paths.ModuleDir 'OnedriveOffsite.psd1'
-        ONEDRIVE_OFFSITE_PWSH          = $Paths.Pwsh
-        ONEDRIVE_OFFSITE_TEST_MSAL_DIR = $tools.OldMsalDir
-        # Keeps any test that forgets -ConfigPath away from the real user's key and tokens.
-        ONEDRIVE_OFFSITE_HOME          = $testHome
-        ONEDRIVE_OFFSITE_EMULATOR      = Find-EmulatorAssembly -Paths $Paths
-    }
-    foreach ($entry in $environment.GetEnumerator()) {
-        if (-not $entry.Value) { Write-Host "  $($entry.Key) not set (nothing built for it)"; continue }
-        Set-Item -Path "env:$($entry.Key)" -Value $entry.Value
-        Write-Host "  $($entry.Key)=$($entry.Value)"
-    }
+    Set-PesterEnvironment -Paths $Paths -OldMsalDir $tools.OldMsalDir
 
     Write-Step "Pester $($tools.PesterVersion) in a fresh pwsh"
     $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -105,7 +90,7 @@ function Invoke-PesterTests {
     if (Test-Path -LiteralPath $summaryFile) {
         $summary = Get-Content -LiteralPath $summaryFile -Raw | ConvertFrom-Json
         $result.Passed = $summary.Passed
-        # A failed BeforeAll/AfterAll or a test file that cannot even be discovered fails no test by itself.
+        # A failed AfterAll or a test file that cannot even be discovered fails no test by itself.
         $result.Failed = $summary.Failed + $summary.FailedBlocks + $summary.FailedContainers
         $result.Skipped = $summary.Skipped
     }
@@ -115,6 +100,31 @@ function Invoke-PesterTests {
         return $result
     }
     return (Complete-SuiteResult -Result $result -ExitCode $exitCode)
+}
+
+<#
+.SYNOPSIS
+Sets the environment variables the Pester suite reads (tests/Pester/TestSettings.ps1, with defaults for running
+Pester by hand); the Pester process and every fresh pwsh the tests start inherit them.
+#>
+function Set-PesterEnvironment {
+    param([Parameter(Mandatory)] $Paths, [Parameter(Mandatory)] [string] $OldMsalDir)
+
+    $testHome = Join-Path $Paths.Output 'test-home'
+    Reset-Directory -Path $testHome
+    $environment = [ordered]@{
+        ONEDRIVE_OFFSITE_MODULE        = Join-Path $Paths.ModuleDir 'OnedriveOffsite.psd1'
+        ONEDRIVE_OFFSITE_PWSH          = $Paths.Pwsh
+        ONEDRIVE_OFFSITE_TEST_MSAL_DIR = $OldMsalDir
+        # Keeps any test that forgets -ConfigPath away from the real user's key and tokens.
+        ONEDRIVE_OFFSITE_HOME          = $testHome
+        ONEDRIVE_OFFSITE_EMULATOR      = Find-EmulatorAssembly -Paths $Paths
+    }
+    foreach ($entry in $environment.GetEnumerator()) {
+        if (-not $entry.Value) { Write-Host "  $($entry.Key) not set (nothing built for it)"; continue }
+        Set-Item -Path "env:$($entry.Key)" -Value $entry.Value
+        Write-Host "  $($entry.Key)=$($entry.Value)"
+    }
 }
 
 <#

@@ -25,7 +25,7 @@ BeforeAll {
         Import-Module -Name $ManifestPath
         # A real command through the engine, while New-OffsiteKey is being written it may not exist yet.
         $ranCmdlet = [bool](Get-Command -Name New-OffsiteKey -Module OnedriveOffsite -ErrorAction Ignore)
-        if ($ranCmdlet) { $null = New-OffsiteKey -ConfigPath $ConfigPath 6>$null }
+        if ($ranCmdlet) { $null = New-OffsiteKey -ConfigPath $ConfigPath 3>$null 6>$null }
 
         # The engine, resolved the way the runtime does when a cmdlet first touches an engine type: the default
         # context asks ModuleInitializer's Resolving handler (returns the copy already loaded, if any).
