@@ -1,0 +1,42 @@
+<#
+.SYNOPSIS
+Runs the Pester suite; build.ps1 starts it in a fresh pwsh so no module or type loaded by the build leaks into
+the tests. Writes summary.json (counts) for build.ps1, and an NUnit XML report, into -ResultDirectory.
+.NOTES
+No Set-StrictMode or $ErrorActionPreference here on purpose: both would leak into every test file's scope.
+#>
+param(
+    [Parameter(Mandatory)] [string] $PesterManifest,
+    [Parameter(Mandatory)] [string] $TestPath,
+    [Parameter(Mandatory)] [string] $ResultDirectory,
+    # Set when build.ps1's own output goes to a file or pipe (CI logs): no colour escape codes then.
+    [switch] $Plain
+)
+
+Import-Module -Name $PesterManifest -ErrorAction Stop
+
+$configuration = New-PesterConfiguration
+$configuration.Run.Path = $TestPath
+$configuration.Run.PassThru = $true
+$configuration.Run.Exit = $false
+$configuration.Output.Verbosity = 'Detailed'
+if ($Plain) { $configuration.Output.RenderMode = 'Plaintext' }
+$configuration.TestResult.Enabled = $true
+$configuration.TestResult.OutputFormat = 'NUnitXml'
+$configuration.TestResult.OutputPath = Join-Path $ResultDirectory 'pester.xml'
+
+$result = Invoke-Pester -Configuration $configuration
+
+[ordered]@{
+    Passed           = $result.PassedCount
+    Failed           = $result.FailedCount
+    Skipped          = $result.SkippedCount
+    NotRun           = $result.NotRunCount
+    # A failed BeforeAll already fails the tests below it; only a block failure that failed no test (an AfterAll)
+    # needs counting on its own. FailedCount of a block sums its nested tests.
+    FailedBlocks     = @($result.FailedBlocks | Where-Object FailedCount -EQ 0).Count
+    FailedContainers = $result.FailedContainersCount
+    Result           = $result.Result
+} | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $ResultDirectory 'summary.json')
+
+exit ($result.Result -eq 'Passed' ? 0 : 1)

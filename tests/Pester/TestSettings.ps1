@@ -1,0 +1,44 @@
+# Shared by the Pester suite (dot-source it in BeforeAll). `./build.ps1 Test` sets the ONEDRIVE_OFFSITE_*
+# variables; the defaults let a developer run `Invoke-Pester tests/Pester` by hand after `./build.ps1 Build`.
+
+$script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+
+# The built module's manifest (output/OnedriveOffsite/OnedriveOffsite.psd1), never the sources.
+function Get-TestModuleManifest {
+    if ($env:ONEDRIVE_OFFSITE_MODULE) { return $env:ONEDRIVE_OFFSITE_MODULE }
+    Join-Path $script:RepositoryRoot 'output/OnedriveOffsite/OnedriveOffsite.psd1'
+}
+
+# The pwsh executable to start fresh sessions with (the one running the suite).
+function Get-TestPwsh {
+    if ($env:ONEDRIVE_OFFSITE_PWSH) { return $env:ONEDRIVE_OFFSITE_PWSH }
+    Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+}
+
+# Folder with Microsoft.Identity.Client 4.61.3 and the Microsoft.IdentityModel.Abstractions it binds to.
+function Get-TestOldMsalDirectory {
+    if ($env:ONEDRIVE_OFFSITE_TEST_MSAL_DIR) { return $env:ONEDRIVE_OFFSITE_TEST_MSAL_DIR }
+    Join-Path $script:RepositoryRoot 'output/test-tools/msal-4.61.3'
+}
+
+<#
+.SYNOPSIS
+Runs a script block in a new pwsh process (nothing this session loaded is there) and returns what it wrote as
+JSON on its last line of output. Throws with the whole output if the process fails.
+#>
+function Invoke-FreshPwsh {
+    param([Parameter(Mandatory)] [scriptblock] $Script, [hashtable] $Parameters = @{})
+
+    $file = Join-Path ([IO.Path]::GetTempPath()) "offsite-pester-$([guid]::NewGuid().ToString('n')).ps1"
+    Set-Content -LiteralPath $file -Value $Script.ToString()
+    try {
+        $arguments = foreach ($entry in $Parameters.GetEnumerator()) { "-$($entry.Key)"; "$($entry.Value)" }
+        $lines = @(& (Get-TestPwsh) -NoProfile -NonInteractive -File $file @arguments 2>&1 | ForEach-Object { "$_" })
+        if ($LASTEXITCODE -ne 0) { throw "The fresh pwsh exited with code $LASTEXITCODE`:`n$($lines -join "`n")" }
+        if ($lines.Count -eq 0) { throw 'The fresh pwsh printed nothing.' }
+        return ($lines[-1] | ConvertFrom-Json)
+    }
+    finally {
+        Remove-Item -LiteralPath $file -ErrorAction Ignore
+    }
+}
