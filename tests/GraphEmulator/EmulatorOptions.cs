@@ -36,6 +36,14 @@ public sealed class EmulatorOptions
     /// dispose). Null: the system temp directory.</summary>
     public string? StorageDirectory { get; init; }
 
+    /// <summary>
+    /// Host name put in upload and download URLs (same port). OneDrive serves them from other hosts than
+    /// graph.microsoft.com, and HTTP stacks decide by host whether to send or strip Authorization (e.g. Kiota's
+    /// redirect handler strips it only when the host changes); a different name keeps that behaviour realistic.
+    /// Null: the host the client used for the Graph request.
+    /// </summary>
+    public string? PreAuthenticatedHost { get; init; } = "localhost";
+
     /// <summary>Drive id reported by <c>GET /me/drive</c>.</summary>
     public string DriveId { get; init; } = "e0de1a7e0f15e7e5";
 

@@ -38,4 +38,10 @@ internal static class GraphResponses
 
     /// <summary>Scheme and host as the client addressed us, so generated URLs work through whatever name it used.</summary>
     public static string Origin(HttpContext ctx) => $"{ctx.Request.Scheme}://{ctx.Request.Host}";
+
+    /// <summary>Origin of pre-authenticated upload/download URLs (see EmulatorOptions.PreAuthenticatedHost).</summary>
+    public static string PreAuthenticatedOrigin(HttpContext ctx, EmulatorOptions options) =>
+        options.PreAuthenticatedHost is { Length: > 0 } host
+            ? $"{ctx.Request.Scheme}://{host}:{ctx.Connection.LocalPort}"
+            : Origin(ctx);
 }

@@ -86,7 +86,7 @@ internal sealed class GraphApiHandler(EmulatorState emu)
     private async Task GetItem(HttpContext ctx, GraphAddress address)
     {
         if (await ResolveAsync(ctx, Store, address) is not { } node) return;
-        await GraphResponses.Json(ctx, 200, ItemJson.Item(Store, node, emu.Downloads, GraphResponses.Origin(ctx)));
+        await GraphResponses.Json(ctx, 200, ItemJson.Item(emu, node, ctx));
     }
 
     private async Task DeleteItem(HttpContext ctx, GraphAddress address)
@@ -133,7 +133,7 @@ internal sealed class GraphApiHandler(EmulatorState emu)
         var origin = GraphResponses.Origin(ctx);
         var value = new JsonArray();
         foreach (var child in children.Skip(offset).Take(pageSize))
-            value.Add(ItemJson.Item(Store, child, emu.Downloads, origin));
+            value.Add(ItemJson.Item(emu, child, ctx));
         var body = new JsonObject
         {
             ["@odata.context"] = $"{origin}/v1.0/$metadata#Collection(driveItem)",
@@ -204,7 +204,7 @@ internal sealed class GraphApiHandler(EmulatorState emu)
             await GraphResponses.Error(ctx, 409, "nameAlreadyExists", $"An item named '{name}' already exists.");
             return;
         }
-        await GraphResponses.Json(ctx, 201, ItemJson.Item(Store, folder, emu.Downloads, GraphResponses.Origin(ctx)));
+        await GraphResponses.Json(ctx, 201, ItemJson.Item(emu, folder, ctx));
     }
 
     private async Task RedirectToDownload(HttpContext ctx, GraphAddress address)
@@ -218,7 +218,7 @@ internal sealed class GraphApiHandler(EmulatorState emu)
         string token;
         lock (Store.Sync) token = emu.Downloads.Issue(node);
         ctx.Response.StatusCode = 302;
-        ctx.Response.Headers.Location = $"{GraphResponses.Origin(ctx)}/_download/{token}";
+        ctx.Response.Headers.Location = $"{GraphResponses.PreAuthenticatedOrigin(ctx, emu.Options)}/_download/{token}";
     }
 
     private async Task CreateUploadSession(HttpContext ctx, GraphAddress address)
@@ -259,7 +259,7 @@ internal sealed class GraphApiHandler(EmulatorState emu)
         await GraphResponses.Json(ctx, 200, new JsonObject
         {
             ["@odata.context"] = $"{GraphResponses.Origin(ctx)}/v1.0/$metadata#microsoft.graph.uploadSession",
-            ["uploadUrl"] = $"{GraphResponses.Origin(ctx)}/_upload/{session.Id}",
+            ["uploadUrl"] = $"{GraphResponses.PreAuthenticatedOrigin(ctx, emu.Options)}/_upload/{session.Id}",
             ["expirationDateTime"] = GraphResponses.Timestamp(session.Expiry),
             ["nextExpectedRanges"] = new JsonArray("0-"),
         });

@@ -74,7 +74,7 @@ internal static class SimpleUpload
                 return;
             }
             await GraphResponses.Json(ctx, created ? 201 : 200,
-                ItemJson.Item(store, node, emu.Downloads, GraphResponses.Origin(ctx)));
+                ItemJson.Item(emu, node, ctx));
         }
         finally
         {

@@ -221,6 +221,6 @@ internal sealed partial class UploadSessionHandler(EmulatorState emu)
         emu.Stats.SessionCompleted();
         if (answer)
             await GraphResponses.Json(ctx, created ? 201 : 200,
-                ItemJson.Item(store, node, emu.Downloads, GraphResponses.Origin(ctx)));
+                ItemJson.Item(emu, node, ctx));
     }
 }

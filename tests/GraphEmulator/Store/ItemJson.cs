@@ -6,8 +6,10 @@ namespace OnedriveOffsite.GraphEmulator.Store;
 /// <summary>driveItem resources as Graph returns them (the subset clients use).</summary>
 internal static class ItemJson
 {
-    public static JsonObject Item(DriveStore store, DriveItemNode node, DownloadGrants grants, string origin)
+    public static JsonObject Item(EmulatorState emu, DriveItemNode node, HttpContext ctx)
     {
+        var store = emu.Store;
+        var downloadOrigin = GraphResponses.PreAuthenticatedOrigin(ctx, emu.Options);
         lock (store.Sync)
         {
             var json = new JsonObject
@@ -34,7 +36,7 @@ internal static class ItemJson
                     ["mimeType"] = "application/octet-stream",
                     ["hashes"] = new JsonObject { ["quickXorHash"] = node.QuickXorHash },
                 };
-                json["@microsoft.graph.downloadUrl"] = $"{origin}/_download/{grants.Issue(node)}";
+                json["@microsoft.graph.downloadUrl"] = $"{downloadOrigin}/_download/{emu.Downloads.Issue(node)}";
             }
             return json;
         }

@@ -39,7 +39,8 @@ public class DownloadTests
         var (t, data) = await WithFile();
         await using var _ = t;
         var url = await DownloadUrl(t);
-        Assert.StartsWith(t.Emu.BaseUri.ToString(), url.ToString());
+        Assert.Equal("localhost", url.Host); // another host than the Graph API, like OneDrive's download hosts
+        Assert.Equal(t.Emu.BaseUri.Port, url.Port);
 
         using (var all = await Fetch(t, url))
         {
@@ -60,6 +61,15 @@ public class DownloadTests
         using (var beyond = await Fetch(t, url, 100_000, null))
             Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, beyond.StatusCode);
         Assert.Equal(0, t.Emu.Stats.AuthorizationHeaderViolations);
+    }
+
+    [Fact]
+    public async Task PreAuthenticatedUrlsCanUseTheGraphHost()
+    {
+        var (t, _) = await WithFile(new EmulatorOptions { PreAuthenticatedHost = null });
+        await using var __ = t;
+        Assert.StartsWith(t.Emu.BaseUri.ToString(), (await DownloadUrl(t)).ToString());
+        Assert.StartsWith(t.Emu.BaseUri.ToString(), await t.CreateSession("x.bin"));
     }
 
     [Fact]
