@@ -26,6 +26,9 @@ public sealed class EmulatorOptions
     /// <summary>Absolute lifetime of an upload session, whatever its activity (OneDrive: about a day).</summary>
     public TimeSpan UploadSessionMaxLifetime { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>Largest file an upload session accepts (OneDrive: 250 GB); larger totals get 400.</summary>
+    public long MaxFileSizeBytes { get; init; } = 250L * 1024 * 1024 * 1024;
+
     /// <summary>Largest body accepted by a simple <c>PUT .../content</c> upload (413 above).</summary>
     public long SimpleUploadMaxBytes { get; init; } = 4L * 1024 * 1024;
 

@@ -27,6 +27,9 @@ public sealed class EmulatorStats
     /// <summary>Bytes sent by download URLs.</summary>
     public long DownloadedBytes { get; init; }
 
+    /// <summary>Unhandled exceptions in the emulator itself (answered 500 emulatorError); should stay 0.</summary>
+    public long InternalErrors { get; init; }
+
     public long SessionsCreated { get; init; }
     public long SessionsCompleted { get; init; }
     public long SessionsCancelled { get; init; }
@@ -49,7 +52,7 @@ internal sealed class StatsRecorder
     private readonly Dictionary<string, long> _routes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _faults = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _userAgents = new(StringComparer.Ordinal);
-    private long _total, _authViolations, _early, _unauthorized, _uploaded, _downloaded;
+    private long _total, _internalErrors, _authViolations, _early, _unauthorized, _uploaded, _downloaded;
     private long _sessionsCreated, _sessionsCompleted, _sessionsCancelled, _deleted;
 
     public void Request(string route, string? userAgent)
@@ -76,6 +79,7 @@ internal sealed class StatsRecorder
     public void SessionCompleted() => Interlocked.Increment(ref _sessionsCompleted);
     public void SessionCancelled() => Interlocked.Increment(ref _sessionsCancelled);
     public void Deleted() => Interlocked.Increment(ref _deleted);
+    public void InternalError() => Interlocked.Increment(ref _internalErrors);
 
     public void Reset()
     {
@@ -87,7 +91,7 @@ internal sealed class StatsRecorder
             Interlocked.Exchange(ref _unauthorized, 0); Interlocked.Exchange(ref _uploaded, 0);
             Interlocked.Exchange(ref _downloaded, 0); Interlocked.Exchange(ref _sessionsCreated, 0);
             Interlocked.Exchange(ref _sessionsCompleted, 0); Interlocked.Exchange(ref _sessionsCancelled, 0);
-            Interlocked.Exchange(ref _deleted, 0);
+            Interlocked.Exchange(ref _deleted, 0); Interlocked.Exchange(ref _internalErrors, 0);
         }
     }
 
@@ -109,6 +113,7 @@ internal sealed class StatsRecorder
                 SessionsCompleted = Interlocked.Read(ref _sessionsCompleted),
                 SessionsCancelled = Interlocked.Read(ref _sessionsCancelled),
                 ItemsDeleted = Interlocked.Read(ref _deleted),
+                InternalErrors = Interlocked.Read(ref _internalErrors),
                 UserAgents = _userAgents.ToArray(),
                 StoredFiles = files,
             };

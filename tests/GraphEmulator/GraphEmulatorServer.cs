@@ -94,6 +94,21 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         if (!useConsoleLifetime) builder.Services.AddSingleton<IHostLifetime, InProcessLifetime>();
 
         var app = builder.Build();
+        // An emulator bug must not pass for an injected 500 that a retrying client shrugs off: count it.
+        app.Use(async (ctx, next) =>
+        {
+            try { await next(ctx); }
+            catch (Exception e) when (e is not OperationCanceledException || !ctx.RequestAborted.IsCancellationRequested)
+            {
+                state.Stats.InternalError();
+                if (!ctx.Response.HasStarted)
+                {
+                    ctx.Response.Clear();
+                    await GraphResponses.Error(ctx, 500, "emulatorError", $"Emulator bug: {e.GetType().Name}: {e.Message}");
+                }
+                else ctx.Abort();
+            }
+        });
         var graph = new GraphApiHandler(state);
         var upload = new UploadSessionHandler(state);
         var download = new DownloadHandler(state);

@@ -192,7 +192,8 @@ internal sealed class GraphApiHandler(EmulatorState emu)
             await GraphResponses.Error(ctx, 400, "invalidRequest", why);
             return;
         }
-        var behaviorText = body["@microsoft.graph.conflictBehavior"]?.GetValue<string>();
+        var behaviorNode = body["@microsoft.graph.conflictBehavior"];
+        var behaviorText = behaviorNode is JsonValue v && v.TryGetValue<string>(out var text) ? text : behaviorNode?.ToJsonString();
         if (!ConflictBehaviors.TryParse(behaviorText, ConflictBehavior.Fail, out var behavior))
         {
             await GraphResponses.Error(ctx, 400, "invalidRequest", $"Unknown conflict behavior '{behaviorText}'.");

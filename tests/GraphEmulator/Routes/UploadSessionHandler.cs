@@ -103,6 +103,12 @@ internal sealed partial class UploadSessionHandler(EmulatorState emu)
             await GraphResponses.Error(ctx, 400, "invalidRange", $"The range {start}-{end}/{total} is not valid.");
             return;
         }
+        if (total > emu.Options.MaxFileSizeBytes)
+        {
+            await GraphResponses.Error(ctx, 400, "invalidRequest",
+                $"Files larger than {emu.Options.MaxFileSizeBytes} bytes cannot be uploaded.");
+            return;
+        }
         if (session.Total is { } known && known != total)
         {
             await GraphResponses.Error(ctx, 400, "invalidRange",

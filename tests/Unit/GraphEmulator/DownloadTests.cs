@@ -85,11 +85,11 @@ public class DownloadTests
     [Fact]
     public async Task DownloadUrlsExpireAndAFreshOneWorks()
     {
-        var (t, data) = await WithFile(new EmulatorOptions { DownloadUrlLifetime = TimeSpan.FromMilliseconds(300) });
+        var (t, data) = await WithFile(new EmulatorOptions { DownloadUrlLifetime = TimeSpan.FromSeconds(1) });
         await using var _ = t;
         using var item = await t.Get("me/drive/special/approot:/d.bin:");
         var fromItem = new Uri((await Json(item)).GetProperty("@microsoft.graph.downloadUrl").GetString()!);
-        await Task.Delay(500);
+        await Task.Delay(1100);
         using (var expired = await Fetch(t, fromItem, 0, 9))
             Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
         using (var fresh = await Fetch(t, await DownloadUrl(t), 0, 9))

@@ -95,6 +95,8 @@ internal sealed class EmulatorTestClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        var internalErrors = Emu.Stats.InternalErrors;
         await Emu.DisposeAsync();
+        Assert.Equal(0, internalErrors); // every test also proves the emulator itself did not crash
     }
 }

@@ -176,6 +176,19 @@ public class UploadSessionTests
     }
 
     [Fact]
+    public async Task FilesAboveTheMaximumSizeAndUnknownConflictBehaviorsAreRejected()
+    {
+        await using var t = await StartAsync(new EmulatorOptions { MaxFileSizeBytes = 2 * Unit });
+        var data = RandomBytes(3 * Unit);
+        var url = await t.CreateSession("f.bin");
+        using (var tooLarge = await t.PutFragment(url, data, 0, Unit))
+            Assert.Equal(HttpStatusCode.BadRequest, tooLarge.StatusCode);
+        using var unknown = await t.Graph(HttpMethod.Post, "me/drive/special/approot:/g.bin:/createUploadSession",
+            JsonBody("""{"item":{"@microsoft.graph.conflictBehavior":"overwrite"}}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task ExceedingTheQuotaIs507()
     {
         await using var t = await StartAsync(new EmulatorOptions { DriveCapacityBytes = 2 * Unit });
