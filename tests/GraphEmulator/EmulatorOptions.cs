@@ -41,9 +41,8 @@ public sealed class EmulatorOptions
 
     /// <summary>
     /// Host name put in upload and download URLs (same port). OneDrive serves them from other hosts than
-    /// graph.microsoft.com, and HTTP stacks decide by host whether to send or strip Authorization (e.g. Kiota's
-    /// redirect handler strips it only when the host changes); a different name keeps that behaviour realistic.
-    /// Null: the host the client used for the Graph request.
+    /// graph.microsoft.com, and a client that attaches its token by host (an allowed-hosts list) behaves
+    /// differently per host; a different name keeps that realistic. Null: the host the client used for Graph.
     /// </summary>
     public string? PreAuthenticatedHost { get; init; } = "localhost";
 
