@@ -20,6 +20,14 @@
         'Start-OffsiteBackup'
         'Get-OffsiteBackup'
         'Restore-OffsiteBackup'
+        'Set-OffsiteApp'
+        'Get-OffsiteApp'
+        'Connect-OffsiteAccount'
+        'Get-OffsiteAccount'
+        'Disconnect-OffsiteAccount'
+        'Set-OffsiteNotification'
+        'Get-OffsiteNotification'
+        'Send-OffsiteTestNotification'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

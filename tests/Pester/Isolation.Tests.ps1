@@ -23,9 +23,9 @@ BeforeAll {
         Add-Type -Path (Join-Path $OldMsalDir 'Microsoft.Identity.Client.dll')
 
         Import-Module -Name $ManifestPath
-        # A real command through the engine, while New-OffsiteKey is being written it may not exist yet.
-        $ranCmdlet = [bool](Get-Command -Name New-OffsiteKey -Module OnedriveOffsite -ErrorAction Ignore)
-        if ($ranCmdlet) { $null = New-OffsiteKey -ConfigPath $ConfigPath 3>$null 6>$null }
+        # A real command through the engine.
+        $null = New-OffsiteKey -ConfigPath $ConfigPath 3>$null 6>$null
+        $ranCmdlet = Test-Path (Join-Path $ConfigPath 'offsite.key')
 
         # The engine, resolved the way the runtime does when a cmdlet first touches an engine type: the default
         # context asks ModuleInitializer's Resolving handler (returns the copy already loaded, if any).
