@@ -23,11 +23,14 @@ public sealed class BackupOperation
 {
     private readonly ISnapshotRepository _repository;
     private readonly MasterKey _key;
+    private readonly ResumeJournal? _journal;
 
-    public BackupOperation(ISnapshotRepository repository, MasterKey key)
+    /// <param name="journal">Where progress is recorded so that an interrupted run can continue; null: no resume.</param>
+    public BackupOperation(ISnapshotRepository repository, MasterKey key, ResumeJournal? journal = null)
     {
         _repository = repository;
         _key = key;
+        _journal = journal;
     }
 
     /// <summary>Checks a request without touching anything (used for -WhatIf and before any work).</summary>
@@ -56,9 +59,17 @@ public sealed class BackupOperation
         using var handle = File.OpenHandle(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
         var lastWrite = source.LastWriteTimeUtc;
-        var snapshotId = RandomNumberGenerator.GetBytes(16);
-        var created = DateTime.UtcNow;
-        var location = new SnapshotLocation(request.SetName, SnapshotFiles.SnapshotFolder(created, snapshotId));
+        var newId = RandomNumberGenerator.GetBytes(16);
+        var now = DateTime.UtcNow;
+        var (journalState, done) = await ResumePlanner.PlanAsync(_journal, new JournalState
+        {
+            SnapshotId = Convert.ToHexString(newId).ToLowerInvariant(), SnapshotFolder = SnapshotFiles.SnapshotFolder(now, newId), CreatedUtc = now,
+            SourcePath = source.FullName, SourceLength = length, SourceLastWriteTimeUtc = lastWrite,
+            PartSize = request.PartSize, SegmentSize = segmentSize, Compression = request.Compression.ToString(), KeyId = _key.KeyId,
+        }, _repository, request.SetName, request.RequireResume, observer, ct).ConfigureAwait(false);
+        var snapshotId = Convert.FromHexString(journalState.SnapshotId);
+        var created = journalState.CreatedUtc;
+        var location = new SnapshotLocation(request.SetName, journalState.SnapshotFolder);
         var parts = PartPlan.Split(length, request.PartSize);
         var looksCompressed = CodecChooser.FileLooksCompressed(handle);
         observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {location.Set}/{location.Snapshot}: " +
@@ -74,7 +85,19 @@ public sealed class BackupOperation
         try
         {
             await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token },
-                async (part, token) => entries[part.Index] = await PartBackup.RunAsync(context, part, token).ConfigureAwait(false)).ConfigureAwait(false);
+                async (part, token) =>
+                {
+                    if (done.TryGetValue(part.Index, out var stored))
+                    {
+                        entries[part.Index] = stored;
+                        hasher.Report(part.Index, part.Length);
+                        progress.Add(part.Index, part.Length, "already stored");
+                        progress.CompletePart(part.Index);
+                        return;
+                    }
+                    entries[part.Index] = await PartBackup.RunAsync(context, part, token).ConfigureAwait(false);
+                    _journal?.RecordPart(journalState, entries[part.Index]);
+                }).ConfigureAwait(false);
         }
         catch
         {
@@ -100,6 +123,7 @@ public sealed class BackupOperation
             Host = Environment.MachineName,
         };
         await _repository.WriteManifestAsync(location, ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
+        _journal?.Delete();
         progress.Complete();
         observer.Verbose($"Snapshot {location.Set}/{location.Snapshot} is complete: SHA-256 {sha256}, {entries.Sum(e => e.StoredLength)} bytes stored in {progress.Elapsed.TotalSeconds:0.0} s.");
         return new BackupResult(SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);

@@ -10,7 +10,8 @@ public sealed record BackupRequest(
     long PartSize = BackupRequest.DefaultPartSize,
     CompressionMode Compression = CompressionMode.Auto,
     int ThrottleLimit = 4,
-    int SegmentSize = PartLayout.DefaultSegmentSize)
+    int SegmentSize = PartLayout.DefaultSegmentSize,
+    bool RequireResume = false)
 {
     public const long DefaultPartSize = 1L << 30;
     public const long MinPartSize = 64 << 10;

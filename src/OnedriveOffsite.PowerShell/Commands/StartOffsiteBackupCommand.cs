@@ -51,6 +51,13 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
+    /// <summary>
+    /// Only continue an interrupted backup of this file (fail with NothingToResume if there is none). Without it,
+    /// an interrupted backup of the unchanged file is continued anyway, and a changed file starts a new snapshot.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
     /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
     [Parameter]
     public SwitchParameter NoNotification { get; set; }
@@ -66,7 +73,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
 
     private void BackUp(string file)
     {
-        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit);
+        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume);
         var home = Home;
         var started = false;
         try
@@ -76,7 +83,8 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
             if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}")) return;
             started = true;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
-                (o, c) => new BackupOperation(repository, _key ??= new KeyStore(home).Load()).RunAsync(request, o, c),
+                (o, c) => new BackupOperation(repository, _key ??= new KeyStore(home).Load(),
+                    ResumeJournal.For(home, repository.Description, Name, file)).RunAsync(request, o, c),
                 (r, tail) => OperationReports.BackupSucceeded(request, r, tail),
                 (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, file, ex, duration, tail), ct));
             WriteObject(SnapshotMapper.ToOutput(result.Snapshot, result.Duration));

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Format;
+using OnedriveOffsite.Engine.IO;
+
+namespace OnedriveOffsite.Engine.Backup;
+
+/// <summary>
+/// What an unfinished backup had stored, kept in the config home (journals/) so that a run killed mid-way (power
+/// loss, kill -9, a reboot) continues the same snapshot without storing finished parts again. One journal per
+/// repository + set + source path; it holds only what the manifest would (no key material: salts are not secret),
+/// and is deleted once the manifest is stored.
+/// </summary>
+public sealed class ResumeJournal
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private readonly object _gate = new();
+
+    private ResumeJournal(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static ResumeJournal For(ConfigHome home, string repository, string set, string sourcePath)
+    {
+        var id = SHA256.HashData(Encoding.UTF8.GetBytes($"{repository}\n{set}\n{System.IO.Path.GetFullPath(sourcePath)}"));
+        return new ResumeJournal(System.IO.Path.Combine(home.JournalDirectory, Convert.ToHexString(id, 0, 12).ToLowerInvariant() + ".json"));
+    }
+
+    public JournalState? Load()
+    {
+        if (!File.Exists(Path)) return null;
+        try { return JsonSerializer.Deserialize<JournalState>(File.ReadAllBytes(Path), Json); }
+        catch (JsonException) { return null; }
+    }
+
+    public void Save(JournalState state)
+    {
+        lock (_gate)
+        {
+            OwnerOnlyFile.EnsureOwnerOnlyDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            OwnerOnlyFile.WriteAllBytes(Path, JsonSerializer.SerializeToUtf8Bytes(state, Json));
+        }
+    }
+
+    /// <summary>Records a finished part (called from parallel part workers).</summary>
+    public void RecordPart(JournalState state, SnapshotManifest.PartEntry entry)
+    {
+        lock (_gate)
+        {
+            state.Parts.RemoveAll(p => p.Index == entry.Index);
+            state.Parts.Add(entry);
+            Save(state);
+        }
+    }
+
+    public void Delete()
+    {
+        lock (_gate) { if (File.Exists(Path)) File.Delete(Path); }
+    }
+}
+
+/// <summary>The journal's content: the snapshot being made, the source as it was, and the parts already stored.</summary>
+public sealed class JournalState
+{
+    public string SnapshotId { get; set; } = "";
+    public string SnapshotFolder { get; set; } = "";
+    public DateTime CreatedUtc { get; set; }
+    public string SourcePath { get; set; } = "";
+    public long SourceLength { get; set; }
+    public DateTime SourceLastWriteTimeUtc { get; set; }
+    public long PartSize { get; set; }
+    public int SegmentSize { get; set; }
+    public string Compression { get; set; } = "";
+    public string KeyId { get; set; } = "";
+    public List<SnapshotManifest.PartEntry> Parts { get; set; } = new();
+
+    /// <summary>True when this journal describes the same source and settings as the run about to start.</summary>
+    public bool Matches(JournalState run) =>
+        SourcePath == run.SourcePath && SourceLength == run.SourceLength && SourceLastWriteTimeUtc == run.SourceLastWriteTimeUtc
+        && PartSize == run.PartSize && SegmentSize == run.SegmentSize && Compression == run.Compression && KeyId == run.KeyId;
+}

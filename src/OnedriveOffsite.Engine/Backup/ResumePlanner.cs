@@ -1,0 +1,50 @@
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Format;
+using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories;
+
+namespace OnedriveOffsite.Engine.Backup;
+
+/// <summary>
+/// Decides whether a backup continues an interrupted snapshot: only when the journal describes the very same source
+/// (path, size, modification time) with the same settings and key, and only the parts that the repository still
+/// holds at their recorded size count as done. Everything else is stored again, with fresh salts (so no nonce is
+/// ever reused). A source that changed starts a new snapshot; the interrupted one stays listed as incomplete.
+/// </summary>
+internal static class ResumePlanner
+{
+    public static async Task<(JournalState State, Dictionary<int, SnapshotManifest.PartEntry> Done)> PlanAsync(
+        ResumeJournal? journal, JournalState fresh, ISnapshotRepository repository, string set, bool requireResume,
+        IOperationObserver observer, CancellationToken ct)
+    {
+        var done = new Dictionary<int, SnapshotManifest.PartEntry>();
+        var previous = journal?.Load();
+        if (previous is not null && !previous.Matches(fresh))
+        {
+            observer.Verbose($"An interrupted backup of '{previous.SourcePath}' ({previous.SnapshotFolder}) does not match this run (the source or the settings changed): starting a new snapshot.");
+            journal!.Delete();
+            previous = null;
+        }
+        if (previous is not null)
+        {
+            var folder = (await repository.ListSnapshotsAsync(set, ct).ConfigureAwait(false))
+                .FirstOrDefault(f => f.Location.Snapshot == previous.SnapshotFolder);
+            if (folder is { HasManifest: false })
+            {
+                var stored = folder.Files.ToDictionary(f => f.Name, f => f.Length);
+                foreach (var entry in previous.Parts)
+                    if (stored.TryGetValue(entry.File, out var length) && length == entry.StoredLength) done[entry.Index] = entry;
+                previous.Parts = done.Values.OrderBy(e => e.Index).ToList();
+                journal!.Save(previous);
+                observer.Verbose($"Resuming snapshot {set}/{previous.SnapshotFolder}: {done.Count} part(s) already stored.");
+                return (previous, done);
+            }
+            journal!.Delete();
+        }
+        if (requireResume)
+            throw new OffsiteException("NothingToResume", OffsiteErrorCategory.ObjectNotFound,
+                $"There is no interrupted backup of '{fresh.SourcePath}' into set '{set}' to resume.", fresh.SourcePath);
+        journal?.Save(fresh);
+        return (fresh, done);
+    }
+}

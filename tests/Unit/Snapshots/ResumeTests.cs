@@ -1,0 +1,117 @@
+using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Format;
+using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories;
+using Xunit;
+using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;
+
+namespace OnedriveOffsite.Tests.Snapshots;
+
+/// <summary>An interrupted backup continues the same snapshot without storing finished parts again.</summary>
+public sealed class ResumeTests : IDisposable
+{
+    private readonly F _f = new();
+    private readonly byte[] _content = F.Random(8 * (int)F.Part + 1000, 9);
+
+    private ResumeJournal Journal(string source) => ResumeJournal.For(new ConfigHome(Path.Combine(_f.Root, "home")), _f.Repository.Description, "set1", source);
+
+    private Task<BackupResult> Run(ISnapshotRepository repository, string source, bool requireResume = false) =>
+        new BackupOperation(repository, _f.Key, Journal(source))
+            .RunAsync(new BackupRequest(source, "set1", F.Part, ThrottleLimit: 1, SegmentSize: F.Segment, RequireResume: requireResume), NullObserver.Instance, default);
+
+    [Fact]
+    public async Task A_rerun_stores_only_the_missing_parts_and_restores_exactly()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        var crashing = new CountingRepository(_f.Repository, failAtPart: 4);
+        await Assert.ThrowsAsync<IOException>(() => Run(crashing, source));
+        var firstSalts = ReadSalts();
+        Assert.True(File.Exists(Journal(source).Path));
+
+        var counting = new CountingRepository(_f.Repository, failAtPart: -1);
+        var result = await Run(counting, source);
+
+        Assert.Equal(9, result.Snapshot.PartCount);
+        Assert.Equal(new[] { 4, 5, 6, 7, 8 }, counting.PartsWritten.Order().ToArray());
+        Assert.Single(await _f.Repository.ListSnapshotsAsync("set1", default));
+        var salts = ReadSalts();
+        foreach (var (name, salt) in firstSalts) Assert.Equal(salt, salts[name]);  // finished parts kept as they were
+        Assert.False(File.Exists(Journal(source).Path));
+        Assert.Equal(_content, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
+
+    [Fact]
+    public async Task A_part_interrupted_mid_write_is_stored_again_with_a_fresh_salt()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        await Assert.ThrowsAsync<IOException>(() => Run(new CountingRepository(_f.Repository, failAtPart: 2, failAfterHeader: true), source));
+        var result = await Run(new CountingRepository(_f.Repository, failAtPart: -1), source);
+        Assert.Equal(_content, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
+
+    [Fact]
+    public async Task A_source_that_changed_since_starts_a_new_snapshot()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        await Assert.ThrowsAsync<IOException>(() => Run(new CountingRepository(_f.Repository, failAtPart: 4), source));
+        var changed = _content.ToArray();
+        changed[0] ^= 1;
+        await File.WriteAllBytesAsync(source, changed);
+        File.SetLastWriteTimeUtc(source, DateTime.UtcNow.AddMinutes(1));
+        var counting = new CountingRepository(_f.Repository, failAtPart: -1);
+        var result = await Run(counting, source);
+        Assert.Equal(9, counting.PartsWritten.Count);
+        var folders = await _f.Repository.ListSnapshotsAsync("set1", default);
+        Assert.Equal(2, folders.Count);
+        Assert.Single(folders, f => !f.HasManifest);
+        Assert.Equal(changed, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
+
+    [Fact]
+    public async Task Resume_without_an_interrupted_backup_is_refused()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        var ex = await Assert.ThrowsAsync<OffsiteException>(() => Run(_f.Repository, source, requireResume: true));
+        Assert.Equal("NothingToResume", ex.ErrorId);
+        Assert.Empty(await _f.Repository.ListSetsAsync(default));
+    }
+
+    private Dictionary<string, byte[]> ReadSalts()
+    {
+        var dir = Directory.GetDirectories(Path.Combine(_f.Repository.Root, "set1")).Single();
+        return Directory.GetFiles(dir, "part-*.oop").ToDictionary(Path.GetFileName, p => PartHeader.Parse(File.ReadAllBytes(p), p).Salt)!;
+    }
+
+    public void Dispose() => _f.Dispose();
+
+    /// <summary>Counts the parts written; "crashes" (throws) when part <c>failAtPart</c> starts or after its header.</summary>
+    private sealed class CountingRepository(ISnapshotRepository inner, int failAtPart, bool failAfterHeader = false) : ISnapshotRepository
+    {
+        public List<int> PartsWritten { get; } = new();
+        public string Description => inner.Description;
+        public Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct) => inner.ListSetsAsync(ct);
+        public Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct) => inner.ListSnapshotsAsync(set, ct);
+        public async Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct)
+        {
+            var index = int.Parse(name[5..10]);
+            if (index == failAtPart && !failAfterHeader) throw new IOException("simulated crash");
+            lock (PartsWritten) PartsWritten.Add(index);
+            var sink = await inner.CreateFileAsync(snapshot, name, knownLength, ct);
+            return index == failAtPart ? new FailingSink(sink) : sink;
+        }
+        public Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => inner.OpenReadAsync(snapshot, name, ct);
+        public Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct) => inner.WriteManifestAsync(snapshot, manifest, ct);
+        public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.ReadManifestAsync(snapshot, ct);
+    }
+
+    private sealed class FailingSink(IPartSink inner) : IPartSink
+    {
+        private int _writes;
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) =>
+            ++_writes > 2 ? throw new IOException("simulated crash mid-part") : inner.WriteAsync(data, ct);
+        public Task<StoredPartResult> CompleteAsync(CancellationToken ct) => inner.CompleteAsync(ct);
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
