@@ -20,6 +20,7 @@
         'Start-OffsiteBackup'
         'Get-OffsiteBackup'
         'Restore-OffsiteBackup'
+        'Test-OffsiteBackup'
         'Set-OffsiteApp'
         'Get-OffsiteApp'
         'Connect-OffsiteAccount'

@@ -175,3 +175,43 @@ Describe 'Errors: specific ids, nothing changed' {
             Should -Throw -ErrorId 'UnsupportedFormatVersion,OnedriveOffsite.Commands.RestoreOffsiteBackupCommand' -ExpectedMessage '*version 9*'
     }
 }
+
+Describe 'Start-OffsiteBackup -RemoveSource' {
+    It 'removes the source only after the snapshot is complete and verified' {
+        $f = New-TestFile 'remove-me.bin' 300000
+        $hash = (Get-FileHash $f.FullName).Hash
+        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name removal -Repository $script:Repo -PartSize 128KB -RemoveSource -Verbose 4>&1
+        $snapshot = $s | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }
+        (($s | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n") | Should -Match 'verified \(Full\)'
+        $f.FullName | Should -Not -Exist
+        $restored = $snapshot | Restore-OffsiteBackup -Destination (New-OutDir)
+        (Get-FileHash $restored.FullName).Hash | Should -Be $hash
+    }
+    It 'keeps the source with -WhatIf and on any failure' {
+        $f = New-TestFile 'keep-me.bin' 1000
+        Start-OffsiteBackup -LiteralPath $f.FullName -Name removal -Repository $script:Repo -RemoveSource -WhatIf
+        $f.FullName | Should -Exist
+        { Start-OffsiteBackup -LiteralPath $f.FullName -Name '../bad' -Repository $script:Repo -RemoveSource -ErrorAction Stop } | Should -Throw
+        { Start-OffsiteBackup -LiteralPath $f.FullName -Name removal -Repository (Join-Path $TestDrive 'unmounted') -RemoveSource -ErrorAction Stop } | Should -Throw
+        $f.FullName | Should -Exist
+    }
+}
+
+Describe 'Test-OffsiteBackup' {
+    It 'passes an intact snapshot, quick and full, and reports a damaged part with -Full' {
+        $f = New-TestFile 'verify.bin' 400000
+        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name verify -Repository $script:Repo -PartSize 128KB
+        ($s | Test-OffsiteBackup).Passed | Should -BeTrue
+        $full = Test-OffsiteBackup -Name verify -Repository $script:Repo -Full
+        $full.Passed | Should -BeTrue
+        $full.Depth | Should -Be 'Full'
+        $part = Join-Path $script:Repo "verify/$($s.SnapshotId)/part-00002.oop"
+        $bytes = [IO.File]::ReadAllBytes($part); $bytes[150] = $bytes[150] -bxor 4; [IO.File]::WriteAllBytes($part, $bytes)
+        ($s | Test-OffsiteBackup).Passed | Should -BeTrue -Because 'a flipped byte keeps the size: only -Full reads the content'
+        $result = $s | Test-OffsiteBackup -Full
+        $result.Passed | Should -BeFalse
+        $result.Problems -join ' ' | Should -Match 'part-00002.oop'
+        Remove-Item $part
+        ($s | Test-OffsiteBackup).Problems -join ' ' | Should -Match 'part-00002.oop is missing'
+    }
+}

@@ -10,7 +10,7 @@ using OnedriveOffsite.Engine.Repositories;
 namespace OnedriveOffsite.Engine.Backup;
 
 /// <summary>The outcome of one file's backup.</summary>
-public sealed record BackupResult(SnapshotInfo Snapshot, TimeSpan Duration)
+public sealed record BackupResult(SnapshotInfo Snapshot, TimeSpan Duration, SnapshotManifest Manifest)
 {
     public double BytesPerSecond => Duration.TotalSeconds <= 0 ? 0 : (Snapshot.SourceLength ?? 0) / Duration.TotalSeconds;
 }
@@ -126,7 +126,7 @@ public sealed class BackupOperation
         _journal?.Delete();
         progress.Complete();
         observer.Verbose($"Snapshot {location.Set}/{location.Snapshot} is complete: SHA-256 {sha256}, {entries.Sum(e => e.StoredLength)} bytes stored in {progress.Elapsed.TotalSeconds:0.0} s.");
-        return new BackupResult(SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
+        return new BackupResult(SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest);
     }
 
     private static void EnsureUnchanged(FileInfo source, long length, DateTime lastWrite)

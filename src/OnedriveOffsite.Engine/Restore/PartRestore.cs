@@ -16,13 +16,14 @@ internal sealed record PartRestoreContext(
     byte[] SnapshotId,
     ISnapshotRepository Repository,
     SnapshotLocation Location,
-    SafeFileHandle Destination,
-    TrailingHasher WholeFileHasher,
+    SafeFileHandle? Destination,
+    TrailingHasher? WholeFileHasher,
     TransferProgress Progress);
 
 /// <summary>
 /// Restores one part: checks its header against the manifest entry (so a part from another snapshot or position is
 /// refused even though it would decrypt), then decrypts on one thread and hashes + writes at its offset on another.
+/// Without a destination it only verifies (Test-OffsiteBackup -Full, -RemoveSource).
 /// </summary>
 internal static class PartRestore
 {
@@ -45,10 +46,10 @@ internal static class PartRestore
             (record, data, token) =>
             {
                 partHash.AppendData(data.Span);
-                RandomAccess.Write(c.Destination, data.Span, entry.Offset + written);
+                if (c.Destination is not null) RandomAccess.Write(c.Destination, data.Span, entry.Offset + written);
                 written += data.Length;
-                c.WholeFileHasher.Report(entry.Index, written);
-                c.Progress.Add(entry.Index, data.Length, "decrypting");
+                c.WholeFileHasher?.Report(entry.Index, written);
+                c.Progress.Add(entry.Index, data.Length, c.Destination is null ? "verifying" : "decrypting");
                 return ValueTask.CompletedTask;
             }, ct).ConfigureAwait(false);
         if (await decoder.ReadRecordAsync(new byte[header.SegmentSize], ct).ConfigureAwait(false) != -1)

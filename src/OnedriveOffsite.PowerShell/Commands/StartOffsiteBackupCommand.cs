@@ -52,6 +52,12 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     public int ThrottleLimit { get; set; } = 4;
 
     /// <summary>
+    /// Delete the source file once its snapshot is complete and verified (never after any failure, nor with -WhatIf).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter RemoveSource { get; set; }
+
+    /// <summary>
     /// Only continue an interrupted backup of this file (fail with NothingToResume if there is none). Without it,
     /// an interrupted backup of the unchanged file is continued anyway, and a changed file starts a new snapshot.
     /// </summary>
@@ -80,11 +86,16 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
         {
             BackupOperation.Validate(request);
             var repository = _repository ??= RepositoryParameter.Open(this, Repository);
-            if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}")) return;
+            if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
-                (o, c) => new BackupOperation(repository, _key ??= new KeyStore(home).Load(),
-                    ResumeJournal.For(home, repository.Description, Name, file)).RunAsync(request, o, c),
+                async (o, c) =>
+                {
+                    var key = _key ??= new KeyStore(home).Load();
+                    var backup = await new BackupOperation(repository, key, ResumeJournal.For(home, repository.Description, Name, file)).RunAsync(request, o, c);
+                    if (RemoveSource) await SourceRemoval.RemoveAsync(repository, key, backup, ThrottleLimit, o, c);
+                    return backup;
+                },
                 (r, tail) => OperationReports.BackupSucceeded(request, r, tail),
                 (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, file, ex, duration, tail), ct));
             WriteObject(SnapshotMapper.ToOutput(result.Snapshot, result.Duration));

@@ -1,0 +1,65 @@
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Format;
+using OnedriveOffsite.Engine.Pipeline;
+using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories;
+
+namespace OnedriveOffsite.Engine.Restore;
+
+/// <summary>How thoroughly <see cref="SnapshotVerifier"/> checks.</summary>
+public enum VerificationDepth
+{
+    /// <summary>The manifest decrypts and every part is stored at its recorded size (and OneDrive hash, where known).</summary>
+    Quick,
+    /// <summary>Every part is read, authenticated, decoded and hashed against the manifest; nothing is written.</summary>
+    Full,
+}
+
+public sealed record VerificationResult(SnapshotLocation Location, VerificationDepth Depth, int PartCount, long StoredLength, IReadOnlyList<string> Problems)
+{
+    public bool Passed => Problems.Count == 0;
+}
+
+/// <summary>Checks a stored snapshot without restoring it.</summary>
+public sealed class SnapshotVerifier
+{
+    private readonly ISnapshotRepository _repository;
+    private readonly MasterKey _key;
+
+    public SnapshotVerifier(ISnapshotRepository repository, MasterKey key)
+    {
+        _repository = repository;
+        _key = key;
+    }
+
+    public async Task<VerificationResult> VerifyAsync(SnapshotLocation location, VerificationDepth depth, int throttleLimit, IOperationObserver observer, CancellationToken ct)
+    {
+        var manifest = await new RestoreOperation(_repository, _key).ReadManifestAsync(location, ct).ConfigureAwait(false);
+        var problems = new List<string>();
+        var folder = (await _repository.ListSnapshotsAsync(location.Set, ct).ConfigureAwait(false)).First(f => f.Location == location);
+        var stored = folder.Files.ToDictionary(f => f.Name);
+        foreach (var part in manifest.Parts)
+        {
+            if (!stored.TryGetValue(part.File, out var file)) problems.Add($"{part.File} is missing.");
+            else if (file.Length != part.StoredLength) problems.Add($"{part.File} holds {file.Length} bytes, the manifest records {part.StoredLength}.");
+            else if (file.QuickXorHash is not null && part.StoredQuickXorHash is not null && file.QuickXorHash != part.StoredQuickXorHash)
+                problems.Add($"{part.File} has quickXorHash {file.QuickXorHash}, the manifest records {part.StoredQuickXorHash}.");
+        }
+        if (depth == VerificationDepth.Full && problems.Count == 0)
+        {
+            ThreadPoolSizing.EnsureFor(throttleLimit);
+            var progress = new TransferProgress(observer, $"Verifying {location.Set}/{location.Snapshot}", manifest.Parts.Select(p => p.Length).ToList());
+            var context = new PartRestoreContext(_key, manifest, Convert.FromHexString(manifest.SnapshotId), _repository, location, null, null, progress);
+            await Parallel.ForEachAsync(manifest.Parts, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = ct }, async (entry, token) =>
+            {
+                try { await PartRestore.RunAsync(context, entry, token).ConfigureAwait(false); }
+                catch (Errors.OffsiteException ex) { lock (problems) problems.Add(ex.Message); }
+            }).ConfigureAwait(false);
+            progress.Complete();
+        }
+        observer.Verbose(problems.Count == 0
+            ? $"Snapshot {location.Set}/{location.Snapshot} verified ({depth}): {manifest.Parts.Count} part(s) intact."
+            : $"Snapshot {location.Set}/{location.Snapshot} failed verification ({depth}): {string.Join(" ", problems)}");
+        return new VerificationResult(location, depth, manifest.Parts.Count, manifest.Parts.Sum(p => p.StoredLength), problems);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Management.Automation;
+using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Restore;
+using OnedriveOffsite.Infrastructure;
+using OnedriveOffsite.Output;
+
+namespace OnedriveOffsite.Commands;
+
+/// <summary>
+/// <para type="synopsis">Verifies a snapshot without restoring it: quick (stored sizes and hashes against the manifest) or -Full (every part downloaded, authenticated and hashed; nothing written).</para>
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "OffsiteBackup", DefaultParameterSetName = ByNameSet)]
+[OutputType(typeof(OffsiteVerification))]
+public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
+{
+    private const string ByNameSet = "ByName";
+    private const string ByObjectSet = "BySnapshot";
+
+    /// <summary>The backup set (its newest complete snapshot unless -SnapshotId is given).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    public string Name { get; set; } = "";
+
+    /// <summary>Which snapshot of the set.</summary>
+    [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    public string? SnapshotId { get; set; }
+
+    /// <summary>A snapshot from Get-OffsiteBackup.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByObjectSet, ValueFromPipeline = true)]
+    public OffsiteSnapshot? InputObject { get; set; }
+
+    /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
+    [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    public string? Repository { get; set; }
+
+    /// <summary>Read, authenticate and hash every part (otherwise only sizes and stored hashes are checked).</summary>
+    [Parameter]
+    public SwitchParameter Full { get; set; }
+
+    /// <summary>How many parts are checked at once (default 4).</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    protected override void ProcessRecord()
+    {
+        var set = InputObject?.Name ?? Name;
+        var snapshotId = InputObject?.SnapshotId ?? SnapshotId;
+        try
+        {
+            var repository = RepositoryParameter.Open(this, InputObject?.Repository ?? Repository);
+            var key = new KeyStore(Home).Load();
+            var depth = Full ? VerificationDepth.Full : VerificationDepth.Quick;
+            var result = RunEngine(async (observer, ct) =>
+            {
+                var location = await new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct);
+                return await new SnapshotVerifier(repository, key).VerifyAsync(location, depth, ThrottleLimit, observer, ct);
+            });
+            WriteObject(new OffsiteVerification
+            {
+                Name = result.Location.Set, SnapshotId = result.Location.Snapshot, Depth = depth.ToString(), Passed = result.Passed,
+                Parts = result.PartCount, StoredSize = result.StoredLength, Problems = result.Problems.ToArray(),
+            });
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            WriteOffsiteError(ex, $"{set}/{snapshotId}");
+        }
+    }
+}
