@@ -1,0 +1,214 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using OnedriveOffsite.GraphEmulator.Faults;
+using OnedriveOffsite.GraphEmulator.Http;
+using OnedriveOffsite.GraphEmulator.Routes;
+using OnedriveOffsite.GraphEmulator.Store;
+
+namespace OnedriveOffsite.GraphEmulator;
+
+/// <summary>
+/// A strict Microsoft Graph / OneDrive emulator on 127.0.0.1 with fault injection, for tests.
+/// <c>await using var emu = await GraphEmulatorServer.StartAsync(new EmulatorOptions { ... });</c>
+/// </summary>
+public sealed class GraphEmulatorServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly EmulatorState _state;
+    private int _disposed;
+
+    private GraphEmulatorServer(WebApplication app, EmulatorState state)
+    {
+        _app = app;
+        _state = state;
+    }
+
+    /// <summary>Graph root WITHOUT "/v1.0", e.g. http://127.0.0.1:40123/.</summary>
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>BaseUri + "v1.0/", what a GraphServiceClient's base URL should be.</summary>
+    public Uri GraphUri => new(BaseUri, "v1.0/");
+
+    /// <summary>The most recently issued bearer token (invalid after ExpireAccessTokens until IssueToken).</summary>
+    public string AccessToken => _state.Tokens.Current;
+
+    public string DriveId => _state.Store.DriveId;
+
+    /// <summary>Live fault injection settings.</summary>
+    public FaultSettings Faults => _state.Faults;
+
+    /// <summary>A fresh snapshot of the counters and stored files.</summary>
+    public EmulatorStats Stats => _state.Stats.Snapshot(_state.Store.Files());
+
+    /// <summary>The unique directory holding stored content (deleted on dispose).</summary>
+    public string StorageDirectory => _state.StorageDirectory;
+
+    public EmulatorOptions Options => _state.Options;
+
+    public static Task<GraphEmulatorServer> StartAsync(EmulatorOptions? options = null, CancellationToken ct = default) =>
+        StartAsync(options ?? new EmulatorOptions(), useConsoleLifetime: false, ct);
+
+    internal static async Task<GraphEmulatorServer> StartAsync(EmulatorOptions options, bool useConsoleLifetime,
+        CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.PageSize, 1);
+        var storage = Path.Combine(options.StorageDirectory ?? Path.GetTempPath(),
+            "graph-emulator-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(storage);
+
+        var faults = new FaultSettings(options.FaultSeed)
+        {
+            Rate = options.FaultRate,
+            Kinds = options.FaultKinds,
+            RetryAfterSeconds = options.RetryAfterSeconds,
+            RetryAfterOmittedRate = options.RetryAfterOmittedRate,
+        };
+        var state = new EmulatorState
+        {
+            Options = options,
+            Store = new DriveStore(options.DriveId, options.AppName, Path.Combine(storage, "blobs")),
+            Sessions = new UploadSessions(Path.Combine(storage, "sessions"), options.UploadSessionIdleLifetime,
+                options.UploadSessionMaxLifetime),
+            Downloads = new DownloadGrants(options.DownloadUrlLifetime),
+            Tokens = new AccessTokens(options.AcceptedTokens),
+            RetryAfter = new RetryAfterGate(options.RetryAfterTolerance),
+            Faults = faults,
+            Stats = new StatsRecorder(),
+            StorageDirectory = storage,
+        };
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = "Production",
+        });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, options.Port);
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null; // the emulator enforces OneDrive's own limits and answers like it
+        });
+        if (!useConsoleLifetime) builder.Services.AddSingleton<IHostLifetime, InProcessLifetime>();
+
+        var app = builder.Build();
+        // An emulator bug must not pass for an injected 500 that a retrying client shrugs off: count it.
+        app.Use(async (ctx, next) =>
+        {
+            try { await next(ctx); }
+            catch (Exception e) when (e is not OperationCanceledException || !ctx.RequestAborted.IsCancellationRequested)
+            {
+                state.Stats.InternalError();
+                if (!ctx.Response.HasStarted)
+                {
+                    ctx.Response.Clear();
+                    await GraphResponses.Error(ctx, 500, "emulatorError", $"Emulator bug: {e.GetType().Name}: {e.Message}");
+                }
+                else ctx.Abort();
+            }
+        });
+        var graph = new GraphApiHandler(state);
+        var upload = new UploadSessionHandler(state);
+        var download = new DownloadHandler(state);
+        app.Map("/v1.0/{**rest}", graph.HandleAsync);
+        app.Map("/_upload/{sessionId}", (HttpContext ctx, string sessionId) => upload.HandleAsync(ctx, sessionId));
+        app.Map("/_download/{token}", (HttpContext ctx, string token) => download.HandleAsync(ctx, token));
+        var server = new GraphEmulatorServer(app, state);
+        AdminEndpoints.Map(app, server);
+
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            TryDeleteDirectory(storage);
+            throw;
+        }
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address).Port;
+        server.BaseUri = new Uri($"http://127.0.0.1:{port}/");
+        return server;
+    }
+
+    /// <summary>Issues and returns a new valid bearer token (it becomes <see cref="AccessToken"/>).</summary>
+    public string IssueToken() => _state.Tokens.Issue();
+
+    /// <summary>Accepts <paramref name="token"/> from now on.</summary>
+    public void AddToken(string token) => _state.Tokens.Add(token);
+
+    /// <summary>Every token issued so far becomes expired (401 InvalidAuthenticationToken).</summary>
+    public void ExpireAccessTokens() => _state.Tokens.ExpireAll();
+
+    /// <summary>Every download URL handed out so far answers 401 from now on.</summary>
+    public void ExpireDownloadUrls() => _state.Downloads.ExpireAll();
+
+    /// <summary>Every open upload session disappears (404).</summary>
+    public void ExpireUploadSessions() => _state.Sessions.ExpireAll();
+
+    public void ResetStats() => _state.Stats.Reset();
+
+    /// <summary>
+    /// Flips one byte in the middle of a stored file without changing its reported quickXorHash, as silent
+    /// corruption at rest would. <paramref name="pathOrId"/>: "/Apps/x/y.bin" from the drive root, or an item id.
+    /// </summary>
+    public StoredFileInfo CorruptStoredFile(string pathOrId)
+    {
+        var node = _state.Store.FindByPathOrId(pathOrId);
+        if (node is null || node.IsFolder) throw new FileNotFoundException($"No stored file '{pathOrId}'.");
+        lock (_state.Store.Sync)
+        {
+            if (node.FileSize == 0) throw new InvalidOperationException($"'{pathOrId}' is empty; nothing to corrupt.");
+            using var stream = new FileStream(node.BlobPath!, FileMode.Open, FileAccess.ReadWrite);
+            stream.Position = node.FileSize / 2;
+            int b = stream.ReadByte();
+            stream.Position = node.FileSize / 2;
+            stream.WriteByte((byte)(b ^ 0xFF));
+            return new StoredFileInfo(node.Id, node.Path, node.FileSize, node.QuickXorHash);
+        }
+    }
+
+    /// <summary>Opens the stored bytes of a file (path from the root or id) for reading, for assertions.</summary>
+    public Stream OpenStoredFile(string pathOrId)
+    {
+        var node = _state.Store.FindByPathOrId(pathOrId);
+        if (node is null || node.IsFolder) throw new FileNotFoundException($"No stored file '{pathOrId}'.");
+        lock (_state.Store.Sync)
+            return new FileStream(node.BlobPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+    }
+
+    /// <summary>Completes when the host is asked to stop (SIGTERM / Ctrl+C in the standalone program).</summary>
+    internal Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _app.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+            TryDeleteDirectory(_state.StorageDirectory);
+        }
+    }
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>In-process use must not hook the test host's Ctrl+C/SIGTERM handling.</summary>
+    private sealed class InProcessLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+
+namespace OnedriveOffsite.GraphEmulator.Store;
+
+/// <summary>Pre-authenticated, short-lived download URLs (<c>/_download/{token}</c>), one per item answer.</summary>
+internal sealed class DownloadGrants(TimeSpan lifetime)
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Grant> _grants = new(StringComparer.Ordinal);
+
+    public sealed record Grant(DriveItemNode Item, string BlobPath, long Size, DateTimeOffset Expires);
+
+    public string Issue(DriveItemNode file)
+    {
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
+        var grant = new Grant(file, file.BlobPath!, file.FileSize, DateTimeOffset.UtcNow + lifetime);
+        lock (_gate)
+        {
+            // Drop expired grants so a long run does not accumulate them.
+            if (_grants.Count > 1000)
+                foreach (var key in _grants.Where(g => g.Value.Expires < DateTimeOffset.UtcNow).Select(g => g.Key).ToList())
+                    _grants.Remove(key);
+            _grants[token] = grant;
+        }
+        return token;
+    }
+
+    public Grant? Find(string token)
+    {
+        lock (_gate) return _grants.GetValueOrDefault(token);
+    }
+
+    public void Expire(string token)
+    {
+        lock (_gate)
+            if (_grants.TryGetValue(token, out var g)) _grants[token] = g with { Expires = DateTimeOffset.MinValue };
+    }
+
+    public void ExpireAll()
+    {
+        lock (_gate)
+            foreach (var key in _grants.Keys.ToList()) _grants[key] = _grants[key] with { Expires = DateTimeOffset.MinValue };
+    }
+}
