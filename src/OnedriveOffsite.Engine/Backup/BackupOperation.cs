@@ -74,7 +74,7 @@ public sealed class BackupOperation
         try
         {
             await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token },
-                async (part, token) => entries[part.Index] = await PartBackup.RunAsync(context, part, token).ConfigureAwait(false)).ConfigureAwait(false);
+                async (part, token) => entries[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false)).ConfigureAwait(false);
         }
         catch
         {
