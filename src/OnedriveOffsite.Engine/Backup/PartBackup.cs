@@ -34,7 +34,7 @@ internal static class PartBackup
     private const int PipelineDepth = 3;
 
     /// <summary>Attempts per part when the repository reports a failure that storing the part again can fix.</summary>
-    public const int MaxPartAttempts = 3;
+    public const int MaxPartAttempts = 4;
 
     /// <summary>
     /// <see cref="RunAsync"/>, repeated from scratch (re-reading the source, NEW salt, so a fresh key and nonces)

@@ -82,15 +82,17 @@ internal sealed class OneDriveUploadSink : IPartSink
             _buffer = new byte[(int)Math.Min(_ctx.Options.FragmentSize, Math.Max(1, _written))];
             while (_sent < _written)
             {
-                _filled = (int)Math.Min(_buffer.Length, _written - _sent);
-                await _spool.ReadExactlyAsync(_buffer.AsMemory(0, _filled), ct).ConfigureAwait(false);
+                // Any leftover of the previous fragment is already at the front of the buffer; top it up.
+                var n = (int)Math.Min(_buffer.Length - _filled, _written - _sent - _filled);
+                await _spool.ReadExactlyAsync(_buffer.AsMemory(_filled, n), ct).ConfigureAwait(false);
+                _filled += n;
                 await FlushBufferAsync(_written, ct).ConfigureAwait(false);
             }
         }
         else
         {
             if (_written != _knownLength) throw GraphErrors.SizeMismatch(_target.Path, _knownLength!.Value, _written);
-            if (_filled > 0) await FlushBufferAsync(_written, ct).ConfigureAwait(false);
+            while (_filled > 0) await FlushBufferAsync(_written, ct).ConfigureAwait(false);
         }
         var done = _session?.Completed ?? throw GraphErrors.RequestFailed(What, 0, "upload did not complete"); // empty files are never stored
         var local = _hash.GetBase64();
@@ -106,12 +108,16 @@ internal sealed class OneDriveUploadSink : IPartSink
         return new StoredPartResult(_written, local);
     }
 
+    /// <summary>Sends the buffer; bytes the session could not take yet (under 320 KiB) move to its front.</summary>
     private async Task FlushBufferAsync(long total, CancellationToken ct)
     {
         _session ??= await _ctx.StartUploadAsync(_target, total, What, ct).ConfigureAwait(false);
-        await _session.SendAsync(_buffer.AsMemory(0, _filled), _sent, ct).ConfigureAwait(false);
-        _sent += _filled;
-        _filled = 0;
+        var accepted = await _session.SendAsync(_buffer.AsMemory(0, _filled), _sent, ct).ConfigureAwait(false);
+        var consumed = (int)(accepted - _sent);
+        var left = _filled - consumed;
+        if (left > 0) Buffer.BlockCopy(_buffer!, consumed, _buffer!, 0, left);
+        _filled = left;
+        _sent = accepted;
     }
 
     public async ValueTask DisposeAsync()

@@ -40,25 +40,31 @@ internal sealed class UploadSession
     public CompletedUpload? Completed { get; private set; }
 
     /// <summary>
-    /// Sends bytes [<paramref name="start"/>, start + fragment.Length) of the file, resuming wherever the server
-    /// says it is. Returns when all of them are accepted (Completed is set once the last byte was).
+    /// Sends bytes [<paramref name="start"/>, start + data.Length) of the file, resuming wherever the server says it
+    /// is, and returns the offset of the first byte it did not take (Total once complete). Every PUT but the one
+    /// ending the file must be a multiple of 320 KiB; after a partially stored fragment the resume offset is not
+    /// aligned, so fewer than 320 KiB may be left over: the caller keeps those and sends them with the next bytes.
     /// </summary>
-    public async Task SendAsync(ReadOnlyMemory<byte> fragment, long start, CancellationToken ct)
+    public async Task<long> SendAsync(ReadOnlyMemory<byte> data, long start, CancellationToken ct)
     {
-        var end = start + fragment.Length;
+        var end = start + data.Length;
         var attempt = 0;
         while (Completed is null && NextExpected < end)
         {
             if (NextExpected < start)
                 throw new InvalidOperationException("The upload session asks for bytes before the current fragment."); // cannot happen: fragments are sent in order
             var offset = NextExpected;
-            var slice = fragment[(int)(offset - start)..];
+            var available = end - offset;
+            var length = end == Total ? available : available - available % OneDriveOptions.FragmentUnit;
+            if (length == 0) break;
+            var slice = data.Slice((int)(offset - start), (int)length);
+            var sliceEnd = offset + length;
             await _retry.Gate.WaitAsync(ct).ConfigureAwait(false);
             using var request = new HttpRequestMessage(HttpMethod.Put, _url) { Content = new ReadOnlyMemoryContent(slice) };
             request.Content.Headers.ContentLength = slice.Length;
-            request.Content.Headers.ContentRange = new ContentRangeHeaderValue(offset, end - 1, Total);
+            request.Content.Headers.ContentRange = new ContentRangeHeaderValue(offset, sliceEnd - 1, Total);
             GraphRetry.SetUserAgent(request.Headers);
-            if (end == Total) _finalByteSent = true;
+            if (sliceEnd == Total) _finalByteSent = true;
             HttpResponseMessage response;
             try
             {
@@ -76,7 +82,7 @@ internal sealed class UploadSession
                 if (status == 202)
                 {
                     var before = NextExpected;
-                    NextExpected = ParseNextExpected(await ReadJsonAsync(response, ct).ConfigureAwait(false)) ?? end;
+                    NextExpected = ParseNextExpected(await ReadJsonAsync(response, ct).ConfigureAwait(false)) ?? sliceEnd;
                     if (NextExpected > before) attempt = 0; // progress: the attempt budget is per stall, not per file
                     continue;
                 }
@@ -84,7 +90,7 @@ internal sealed class UploadSession
                 {
                     Completed = ParseItem(await ReadJsonAsync(response, ct).ConfigureAwait(false));
                     NextExpected = Total;
-                    return;
+                    return NextExpected;
                 }
                 if (status == 416)
                 {
@@ -105,6 +111,7 @@ internal sealed class UploadSession
                 throw Fatal(response);
             }
         }
+        return Completed is null ? NextExpected : Total;
     }
 
     /// <summary>Best effort: tells OneDrive to drop an abandoned session (it would expire by itself anyway).</summary>

@@ -40,7 +40,7 @@ public sealed class OneDriveRepositoryTests(ITestOutputHelper output)
             RetryAfterSeconds = 1,
             RetryAfterOmittedRate = 0.3,
             DownloadUrlLifetime = TimeSpan.FromSeconds(20),
-        }, fragment: 8 * OneDriveOptions.FragmentUnit, downloadChunk: 16L << 20);
+        }, fragment: OneDriveOptions.DefaultFragmentSize, downloadChunk: 16L << 20);
         // Scripted faults make sure every kind happens at least once; random ones come on top.
         f.Emulator.Faults.Enqueue(Enum.GetValues<FaultKind>());
         var content = Random(300 << 20, seed: 3);
@@ -53,7 +53,13 @@ public sealed class OneDriveRepositoryTests(ITestOutputHelper output)
 
         Assert.Equal(content.Length, restored.Length);
         Assert.True(content.AsSpan().SequenceEqual(File.ReadAllBytes(f.Out("big.bin"))));
-        f.AssertCleanProtocol();
+        output.WriteLine($"requests before a Retry-After deadline: {stats.RequestsBeforeRetryAfter}");
+        // With 4 workers, a request already on its way when another worker's 429/503 is sent cannot know of
+        // it (the emulator README says so); anything beyond that race (at most one per other worker and
+        // throttling answer) would mean the shared gate is not honoured.
+        var throttles = stats.FaultsInjected.GetValueOrDefault("Throttle429") + stats.FaultsInjected.GetValueOrDefault("Unavailable503");
+        Assert.True(stats.RequestsBeforeRetryAfter <= 3 * throttles, $"{stats.RequestsBeforeRetryAfter} early requests for {throttles} throttling answers");
+        f.AssertCleanProtocol(allowRacingEarlyRequests: true);
         foreach (var kind in Enum.GetValues<FaultKind>())
             Assert.True(stats.FaultsInjected.GetValueOrDefault(kind.ToString()) > 0, $"no {kind} fault was injected");
         var totalFaults = stats.FaultsInjected.Values.Sum();
@@ -171,10 +177,13 @@ public sealed class OneDriveRepositoryTests(ITestOutputHelper output)
             await sink.WriteAsync(bytes, default);
             await sink.CompleteAsync(default);
         }
-        var backups = await f.Repository.ListLegacyBackupsAsync(default);
-        Assert.Contains(backups, b => b.Name == "legacy");
+        using var legacyRoot = f.Open("onedrive:/legacy");
+        var backup = Assert.Single(await legacyRoot.ListLegacyBackupsAsync(default));
+        Assert.Equal(("sample_multi", 3), (backup.Name, backup.ArchiveCount));
+        Assert.Equal(Directory.GetFiles(sample).Sum(p => new FileInfo(p).Length), backup.StoredSize);
         f.Emulator.Faults.Enqueue(FaultKind.TruncatedDownload, FaultKind.DownloadUrlExpired);
-        var source = f.Repository.OpenLegacyArchiveSource("legacy/sample_multi");
+        var source = legacyRoot.OpenLegacyArchiveSource("sample_multi");
+        Assert.Equal("onedrive:/legacy/sample_multi", source.Description);
         var destination = f.Out("sample.bin");
         var key = LegacyKey.Load(Path.Combine(AppContext.BaseDirectory, "data", "legacy", "onedrive-offsite.key"));
         var expected = LegacyHashFile.Read(Path.Combine(AppContext.BaseDirectory, "data", "legacy", "sha256hash_sample_multi"));
