@@ -95,7 +95,7 @@ public sealed class BackupOperation
                         progress.CompletePart(part.Index);
                         return;
                     }
-                    entries[part.Index] = await PartBackup.RunAsync(context, part, token).ConfigureAwait(false);
+                    entries[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
                     _journal?.RecordPart(journalState, entries[part.Index]);
                 }).ConfigureAwait(false);
         }

@@ -33,6 +33,30 @@ internal static class PartBackup
 {
     private const int PipelineDepth = 3;
 
+    /// <summary>Attempts per part when the repository reports a failure that storing the part again can fix.</summary>
+    public const int MaxPartAttempts = 4;
+
+    /// <summary>
+    /// <see cref="RunAsync"/>, repeated from scratch (re-reading the source, NEW salt, so a fresh key and nonces)
+    /// when the repository throws <see cref="RetryablePartException"/>: an upload session lost mid-part, or a stored
+    /// copy whose hash differs from the bytes sent. Bytes already encrypted are never re-sent under the old key.
+    /// </summary>
+    public static async Task<SnapshotManifest.PartEntry> RunWithRetriesAsync(PartBackupContext c, PartPlan part, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await RunAsync(c, part, ct).ConfigureAwait(false);
+            }
+            catch (RetryablePartException e) when (attempt < MaxPartAttempts)
+            {
+                c.Observer.Verbose($"{e.ErrorId}: {e.Message} Retrying part {part.Index} from the start with a fresh salt (attempt {attempt + 1} of {MaxPartAttempts}).");
+                c.Progress.ResetPart(part.Index);
+            }
+        }
+    }
+
     public static async Task<SnapshotManifest.PartEntry> RunAsync(PartBackupContext c, PartPlan part, CancellationToken ct)
     {
         using var compressor = new SegmentCompressor();

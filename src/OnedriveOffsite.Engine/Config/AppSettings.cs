@@ -65,7 +65,7 @@ public sealed record AppSettings
 
     private static readonly char[] InvalidNameChars = { '"', '*', ':', '<', '>', '?', '\\', '|' };
 
-    private static bool IsValidDrivePath(string path) =>
+    internal static bool IsValidDrivePath(string path) =>
         path.Length > 0 && path.Split('/').All(name => name.Length > 0 && name.IndexOfAny(InvalidNameChars) < 0
             && !name.EndsWith('.') && !name.EndsWith(' ') && name != "..");
 

@@ -39,6 +39,13 @@ public sealed class TransferProgress
             _observer.Progress(new OperationProgress(1 + part, $"Part {part + 1} of {_partTotal.Length}", partStatus, partDone, _partTotal[part], elapsed, ParentId: 0));
     }
 
+    /// <summary>Forgets a part's progress (its bytes are about to be processed again by a retry).</summary>
+    public void ResetPart(int part)
+    {
+        var partDone = Interlocked.Exchange(ref _partDone[part], 0);
+        Interlocked.Add(ref _done, -partDone);
+    }
+
     public void CompletePart(int part)
     {
         if (_partTotal.Length > 1)
