@@ -42,3 +42,32 @@ function Invoke-FreshPwsh {
         Remove-Item -LiteralPath $file -ErrorAction Ignore
     }
 }
+
+<#
+.SYNOPSIS
+Starts the Graph emulator (tests/GraphEmulator, built by build.ps1) as a separate process on 127.0.0.1 and
+returns @{ Process; Uri (Graph root without /v1.0); Token }. Stop it with Stop-TestEmulator.
+#>
+function Start-TestEmulator {
+    param([string[]] $Arguments = @())
+    $dll = $env:ONEDRIVE_OFFSITE_EMULATOR
+    if (-not $dll -or -not (Test-Path $dll)) { throw "The Graph emulator is not built (ONEDRIVE_OFFSITE_EMULATOR='$dll'); run ./build.ps1 Build." }
+    $token = [guid]::NewGuid().ToString('N')
+    $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in @($dll, '--port', '0', '--token', $token) + $Arguments) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardInput = $true   # the emulator exits when this is closed
+    $psi.UseShellExecute = $false
+    $process = [Diagnostics.Process]::Start($psi)
+    $line = $process.StandardOutput.ReadLine()
+    if ($line -notmatch 'listening on (http://\S+)') { $process.Kill(); throw "The emulator did not start: $line" }
+    @{ Process = $process; Uri = $Matches[1].TrimEnd('/'); Token = $token }
+}
+
+function Stop-TestEmulator($Emulator) {
+    if (-not $Emulator) { return }
+    try { $Emulator.Process.StandardInput.Close() } catch { }
+    if (-not $Emulator.Process.WaitForExit(10000)) { $Emulator.Process.Kill() }
+}
+
+function Get-TestEmulatorStats($Emulator) { Invoke-RestMethod "$($Emulator.Uri)/_emulator/stats" }

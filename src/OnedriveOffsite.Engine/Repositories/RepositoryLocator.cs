@@ -1,10 +1,12 @@
-using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Graph;
+using OnedriveOffsite.Engine.Progress;
 
 namespace OnedriveOffsite.Engine.Repositories;
 
 /// <summary>
-/// Turns a -Repository value into a repository: <c>onedrive:</c> or <c>onedrive:/sub/path</c> for OneDrive,
-/// anything else is a local directory (already resolved to a full path by the cmdlet layer).
+/// Turns a -Repository value into a repository: <c>onedrive:</c> or <c>onedrive:/sub/path</c> (also the default when
+/// none is given) for OneDrive, anything else a local directory (already resolved to a full path by the cmdlet layer).
 /// </summary>
 public static class RepositoryLocator
 {
@@ -12,8 +14,7 @@ public static class RepositoryLocator
 
     public static bool IsOneDrive(string? spec) => spec is null || spec.StartsWith(OneDrivePrefix, StringComparison.OrdinalIgnoreCase);
 
-    public static ISnapshotRepository OpenLocal(string directory) => new LocalRepository(directory);
-
-    public static OffsiteException OneDriveUnavailable(string? spec) => new("RepositoryNotSupported", OffsiteErrorCategory.NotImplemented,
-        $"The OneDrive repository ('{spec ?? OneDrivePrefix}') is not available in this version yet; give -Repository a local directory.", spec);
+    /// <param name="observer">Receives retry narration for the repository's whole life (OneDrive).</param>
+    public static ISnapshotRepository Open(ConfigHome home, string target, IOperationObserver observer) =>
+        IsOneDrive(target) ? OneDriveRepository.Open(home, target, observer) : new LocalRepository(target);
 }

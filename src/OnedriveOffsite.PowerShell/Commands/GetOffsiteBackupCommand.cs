@@ -39,14 +39,14 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
                 foreach (var b in ListLegacy()) WriteObject(b);
                 return;
             }
-            var repository = RepositoryParameter.Open(this, Repository);
+            var repository = OpenRepository(Repository);
             var store = new KeyStore(Home);
             var key = store.Exists ? store.Load() : null;
             var snapshots = RunEngine((observer, ct) => new SnapshotCatalog(repository, key).ListAsync(Name, ct));
             IEnumerable<SnapshotInfo> shown = snapshots;
             if (Latest)
                 shown = snapshots.Where(s => s.State == SnapshotState.Complete).GroupBy(s => s.Set).Select(g => g.OrderBy(s => s.SnapshotId, StringComparer.Ordinal).Last());
-            foreach (var s in shown) WriteObject(SnapshotMapper.ToOutput(s));
+            foreach (var s in shown) WriteObject(SnapshotMapper.ToOutput(s, RepositoryParameter.Resolve(this, Repository)));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
@@ -56,9 +56,11 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
 
     private IEnumerable<OffsiteLegacyBackup> ListLegacy()
     {
-        if (Engine.Repositories.RepositoryLocator.IsOneDrive(Repository)) throw Engine.Repositories.RepositoryLocator.OneDriveUnavailable(Repository);
-        var root = GetUnresolvedProviderPathFromPSPath(Repository);
-        return Engine.Legacy.LegacyBackupLister.ListLocal(root)
+        var root = RepositoryParameter.Resolve(this, Repository);
+        var found = Engine.Repositories.RepositoryLocator.IsOneDrive(root)
+            ? RunEngine((_, ct) => ((Engine.Graph.OneDriveRepository)OpenRepository(root)).ListLegacyBackupsAsync(ct))
+            : Engine.Legacy.LegacyBackupLister.ListLocal(root);
+        return found
             .Where(b => Name is null || string.Equals(b.Name, Name, StringComparison.OrdinalIgnoreCase))
             .Select(b => new OffsiteLegacyBackup { Name = b.Name, Archives = b.ArchiveCount, StoredSize = b.StoredSize, LastModified = b.LastModified?.UtcDateTime, Repository = root });
     }

@@ -53,8 +53,8 @@ public sealed partial class RestoreOffsiteBackupCommand
 
     private ILegacyArchiveSource OpenLegacySource()
     {
-        if (RepositoryLocator.IsOneDrive(Repository)) throw RepositoryLocator.OneDriveUnavailable(Repository);
-        var root = GetUnresolvedProviderPathFromPSPath(Repository);
+        var root = RepositoryParameter.Resolve(this, Repository);
+        if (RepositoryLocator.IsOneDrive(root)) return ((Engine.Graph.OneDriveRepository)OpenRepository(root)).OpenLegacyArchiveSource(Name);
         if (!Directory.Exists(root))
             throw new OffsiteException("RepositoryNotFound", OffsiteErrorCategory.ObjectNotFound, $"The repository directory '{root}' does not exist.", root);
         return new LocalLegacyArchiveSource(Path.Combine(root, Name));

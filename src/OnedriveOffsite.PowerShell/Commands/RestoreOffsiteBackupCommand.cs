@@ -69,7 +69,7 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
         var home = Home;
         try
         {
-            var repository = RepositoryParameter.Open(this, repositorySpec);
+            var repository = OpenRepository(repositorySpec);
             var key = new KeyStore(home).Load();
             var location = RunEngine((_, ct) => new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct));
             if (!ShouldProcess(destination, $"Restore {location.Set}/{location.Snapshot}")) return;

@@ -85,7 +85,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
         try
         {
             BackupOperation.Validate(request);
-            var repository = _repository ??= RepositoryParameter.Open(this, Repository);
+            var repository = _repository ??= OpenRepository(Repository);
             if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
@@ -98,7 +98,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
                 },
                 (r, tail) => OperationReports.BackupSucceeded(request, r, tail),
                 (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, file, ex, duration, tail), ct));
-            WriteObject(SnapshotMapper.ToOutput(result.Snapshot, result.Duration));
+            WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {

@@ -48,7 +48,7 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
         var snapshotId = InputObject?.SnapshotId ?? SnapshotId;
         try
         {
-            var repository = RepositoryParameter.Open(this, InputObject?.Repository ?? Repository);
+            var repository = OpenRepository(InputObject?.Repository ?? Repository);
             var key = new KeyStore(Home).Load();
             var depth = Full ? VerificationDepth.Full : VerificationDepth.Quick;
             var result = RunEngine(async (observer, ct) =>

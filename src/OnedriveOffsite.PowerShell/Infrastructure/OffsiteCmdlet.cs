@@ -3,6 +3,7 @@ using System.Management.Automation;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories;
 
 namespace OnedriveOffsite.Infrastructure;
 
@@ -14,6 +15,8 @@ namespace OnedriveOffsite.Infrastructure;
 public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
+    private readonly RelayObserver _relay = new();
+    private readonly List<IDisposable> _owned = new();
 
     /// <summary>Overrides the config home (else ONEDRIVE_OFFSITE_HOME, else the per-user config directory).</summary>
     [Parameter]
@@ -23,9 +26,30 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
 
     protected ConfigHome Home => ConfigHome.Resolve(ConfigPath is null ? null : GetUnresolvedProviderPathFromPSPath(ConfigPath));
 
+    /// <summary>
+    /// An observer that stays valid for the whole command: it forwards to the pump of whichever RunEngine call is
+    /// running (and drops messages in between). Long-lived engine objects (repositories) are given this one.
+    /// </summary>
+    protected IOperationObserver Observer => _relay;
+
     protected override void StopProcessing() => _cancellation.Cancel();
 
-    public void Dispose() => _cancellation.Dispose();
+    /// <summary>Opens the repository a -Repository value names (see <see cref="RepositoryParameter"/>); closed when the command ends.</summary>
+    protected ISnapshotRepository OpenRepository(string? value) =>
+        Own(RepositoryLocator.Open(Home, RepositoryParameter.Resolve(this, value), Observer));
+
+    /// <summary>Disposes <paramref name="item"/> when the command ends.</summary>
+    protected T Own<T>(T item) where T : class
+    {
+        if (item is IDisposable d) _owned.Add(d);
+        return item;
+    }
+
+    public void Dispose()
+    {
+        foreach (var d in _owned) d.Dispose();
+        _cancellation.Dispose();
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> on a worker thread; everything it sends to the observer (and the objects it
@@ -35,11 +59,19 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
     {
         using var queue = new BlockingCollection<Action>();
         var observer = new PumpObserver(this, queue);
-        var task = Task.Run(() => work(observer, CancellationToken), CancellationToken);
-        task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
-        foreach (var action in queue.GetConsumingEnumerable()) action();
-        observer.CompleteOpenActivities();
-        return task.GetAwaiter().GetResult();
+        _relay.Target = observer;
+        try
+        {
+            var task = Task.Run(() => work(observer, CancellationToken), CancellationToken);
+            task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
+            foreach (var action in queue.GetConsumingEnumerable()) action();
+            observer.CompleteOpenActivities();
+            return task.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _relay.Target = NullObserver.Instance;
+        }
     }
 
     protected void RunEngine(Func<IOperationObserver, CancellationToken, Task> work) =>
@@ -60,6 +92,14 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
     /// messages (shown like Write-Host, redirectable with 6>), and prompts read a line through the host, both on the
     /// pipeline thread. Engine code that needs the user casts the observer it was given.
     /// </summary>
+    private sealed class RelayObserver : IOperationObserver
+    {
+        public volatile IOperationObserver Target = NullObserver.Instance;
+        public void Verbose(string message) => Target.Verbose(message);
+        public void Warning(string message) => Target.Warning(message);
+        public void Progress(OperationProgress progress) => Target.Progress(progress);
+    }
+
     private sealed class PumpObserver : IInteractiveObserver
     {
         private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(250);

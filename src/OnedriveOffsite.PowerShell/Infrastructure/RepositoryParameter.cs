@@ -3,12 +3,12 @@ using OnedriveOffsite.Engine.Repositories;
 
 namespace OnedriveOffsite.Infrastructure;
 
-/// <summary>Opens the repository a -Repository value names; local paths go through the PowerShell provider (~, relative, PSDrives).</summary>
+/// <summary>
+/// -Repository values: <c>onedrive:</c>/<c>onedrive:/sub/path</c> as given (the default when none is given), local
+/// paths resolved through the PowerShell provider (~, relative paths, PSDrives), on the pipeline thread.
+/// </summary>
 internal static class RepositoryParameter
 {
-    public static ISnapshotRepository Open(PSCmdlet cmdlet, string? value)
-    {
-        if (RepositoryLocator.IsOneDrive(value)) throw RepositoryLocator.OneDriveUnavailable(value);
-        return RepositoryLocator.OpenLocal(cmdlet.GetUnresolvedProviderPathFromPSPath(value));
-    }
+    public static string Resolve(PSCmdlet cmdlet, string? value) =>
+        RepositoryLocator.IsOneDrive(value) ? value ?? RepositoryLocator.OneDrivePrefix : cmdlet.GetUnresolvedProviderPathFromPSPath(value);
 }

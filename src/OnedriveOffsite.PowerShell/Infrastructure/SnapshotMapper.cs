@@ -6,7 +6,8 @@ namespace OnedriveOffsite.Infrastructure;
 /// <summary>Engine snapshot descriptions → the output objects PowerShell formats.</summary>
 internal static class SnapshotMapper
 {
-    public static OffsiteSnapshot ToOutput(SnapshotInfo s, TimeSpan? duration = null) => new()
+    /// <param name="repository">The -Repository value that finds this snapshot again (what Restore/Test take from the pipeline).</param>
+    public static OffsiteSnapshot ToOutput(SnapshotInfo s, string repository, TimeSpan? duration = null) => new()
     {
         Name = s.Set,
         SnapshotId = s.SnapshotId,
@@ -21,7 +22,7 @@ internal static class SnapshotMapper
         KeyId = s.KeyId,
         Sha256 = s.Sha256,
         Host = s.Host,
-        Repository = s.Repository,
+        Repository = repository,
         Note = s.Note,
         Duration = duration,
         MBPerSecond = duration is { TotalSeconds: > 0 } d && s.SourceLength is { } len ? Math.Round(len / 1e6 / d.TotalSeconds, 1) : null,
