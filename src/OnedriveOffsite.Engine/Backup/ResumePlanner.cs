@@ -34,6 +34,14 @@ internal static class ResumePlanner
                 var stored = folder.Files.ToDictionary(f => f.Name, f => f.Length);
                 foreach (var entry in previous.Parts)
                     if (stored.TryGetValue(entry.File, out var length) && length == entry.StoredLength) done[entry.Index] = entry;
+                // A part the interrupted run stored but did not record yet (killed between the two) cannot be trusted
+                // or reused without its recorded salt and hash: remove it so it is stored again (never overwritten).
+                foreach (var orphan in folder.Files.Where(f => f.Name.EndsWith(SnapshotFiles.PartExtension, StringComparison.Ordinal)
+                             && !done.Values.Any(e => e.File == f.Name)))
+                {
+                    observer.Verbose($"{orphan.Name} was stored but not recorded before the interruption: it will be stored again.");
+                    await repository.DeleteFileAsync(folder.Location, orphan.Name, ct).ConfigureAwait(false);
+                }
                 previous.Parts = done.Values.OrderBy(e => e.Index).ToList();
                 journal!.Save(previous);
                 observer.Verbose($"Resuming snapshot {set}/{previous.SnapshotFolder}: {done.Count} part(s) already stored.");

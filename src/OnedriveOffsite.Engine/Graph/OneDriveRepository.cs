@@ -134,6 +134,12 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
         return copy.ToArray();
     }
 
+    public async Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
+    {
+        var item = await _ctx.Drive.GetAsync(GraphDrive.Join(Folder(snapshot), name), ct).ConfigureAwait(false);
+        if (item is not null) await _ctx.Drive.DeleteAsync(item.Id, $"removing the unrecorded {name}", ct).ConfigureAwait(false);
+    }
+
     /// <summary>Backups of the old service: direct subfolders of the repository root holding '&lt;counter&gt;_&lt;base&gt;' archives.</summary>
     public async Task<IReadOnlyList<LegacyBackupInfo>> ListLegacyBackupsAsync(CancellationToken ct)
     {

@@ -34,6 +34,12 @@ public interface ISnapshotRepository
 
     /// <summary>The manifest's bytes, or null while the snapshot is incomplete.</summary>
     Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct);
+
+    /// <summary>
+    /// Removes one stored file of an incomplete snapshot (a part that an interrupted run stored but never recorded,
+    /// so that it can be stored again: snapshots never overwrite). Nothing happens when it does not exist.
+    /// </summary>
+    Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct);
 }
 
 /// <summary>

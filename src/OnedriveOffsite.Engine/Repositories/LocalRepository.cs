@@ -75,5 +75,11 @@ public sealed class LocalRepository : ISnapshotRepository
         return File.Exists(path) ? await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false) : null;
     }
 
+    public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
+    {
+        File.Delete(Path.Combine(SnapshotDirectory(snapshot), name));
+        return Task.CompletedTask;
+    }
+
     private string SnapshotDirectory(SnapshotLocation s) => Path.Combine(Root, s.Set, s.Snapshot);
 }

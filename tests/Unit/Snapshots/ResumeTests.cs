@@ -52,6 +52,18 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_part_stored_but_not_recorded_before_the_crash_is_removed_and_stored_again()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        await Assert.ThrowsAsync<IOException>(() => Run(new CountingRepository(_f.Repository, failAtPart: 3, failAfterComplete: true), source));
+        var counting = new CountingRepository(_f.Repository, failAtPart: -1);
+        var result = await Run(counting, source);
+        Assert.Equal(new[] { "part-00003.oop" }, counting.Deleted);
+        Assert.Equal(new[] { 3, 4, 5, 6, 7, 8 }, counting.PartsWritten.Order().ToArray());
+        Assert.Equal(_content, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
+
+    [Fact]
     public async Task A_source_that_changed_since_starts_a_new_snapshot()
     {
         var source = _f.WriteSource("vm.bin", _content);
@@ -87,23 +99,41 @@ public sealed class ResumeTests : IDisposable
     public void Dispose() => _f.Dispose();
 
     /// <summary>Counts the parts written; "crashes" (throws) when part <c>failAtPart</c> starts or after its header.</summary>
-    private sealed class CountingRepository(ISnapshotRepository inner, int failAtPart, bool failAfterHeader = false) : ISnapshotRepository
+    private sealed class CountingRepository(ISnapshotRepository inner, int failAtPart, bool failAfterHeader = false, bool failAfterComplete = false) : ISnapshotRepository
     {
         public List<int> PartsWritten { get; } = new();
+        public List<string> Deleted { get; } = new();
         public string Description => inner.Description;
         public Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct) => inner.ListSetsAsync(ct);
         public Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct) => inner.ListSnapshotsAsync(set, ct);
         public async Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct)
         {
             var index = int.Parse(name[5..10]);
-            if (index == failAtPart && !failAfterHeader) throw new IOException("simulated crash");
+            if (index == failAtPart && !failAfterHeader && !failAfterComplete) throw new IOException("simulated crash");
             lock (PartsWritten) PartsWritten.Add(index);
             var sink = await inner.CreateFileAsync(snapshot, name, knownLength, ct);
-            return index == failAtPart ? new FailingSink(sink) : sink;
+            return index != failAtPart ? sink : failAfterComplete ? new CrashAfterCompleteSink(sink) : new FailingSink(sink);
         }
         public Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => inner.OpenReadAsync(snapshot, name, ct);
         public Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct) => inner.WriteManifestAsync(snapshot, manifest, ct);
         public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.ReadManifestAsync(snapshot, ct);
+        public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
+        {
+            Deleted.Add(name);
+            return inner.DeleteFileAsync(snapshot, name, ct);
+        }
+    }
+
+    /// <summary>The part is fully stored, then the process "dies" before the journal records it.</summary>
+    private sealed class CrashAfterCompleteSink(IPartSink inner) : IPartSink
+    {
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => inner.WriteAsync(data, ct);
+        public async Task<StoredPartResult> CompleteAsync(CancellationToken ct)
+        {
+            await inner.CompleteAsync(ct);
+            throw new IOException("simulated crash after the part was stored");
+        }
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     private sealed class FailingSink(IPartSink inner) : IPartSink
