@@ -15,7 +15,10 @@ param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../output/OnedriveOffsite/OnedriveOffsite.psd1'),
     [long] $Size = 1GB,
     [string] $WorkDirectory = (Join-Path $PSScriptRoot '../output/bench'),
-    [string] $RepositoryDirectory
+    [string] $RepositoryDirectory,
+    # The Graph emulator (built with the solution); its runs measure the OneDrive path over loopback.
+    [string] $EmulatorPath = (Join-Path $PSScriptRoot '../tests/GraphEmulator/bin/Release/net10.0/GraphEmulator.dll'),
+    [switch] $SkipOneDrive
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -67,7 +70,8 @@ Import-Module $ModulePath -Force
 $null = New-OffsiteKey -WarningAction SilentlyContinue
 Remove-Module OnedriveOffsite
 
-$rows = foreach ($kind in 'random', 'mixed') {
+$rows = [Collections.Generic.List[object]]::new()
+foreach ($kind in 'random', 'mixed') {
     $source = Join-Path $work "$kind.bin"
     if (-not (Test-Path $source) -or (Get-Item $source).Length -ne $Size) {
         Write-Host "Creating $kind sample ($([math]::Round($Size / 1MB)) MiB)..."
@@ -104,6 +108,52 @@ $rows = foreach ($kind in 'random', 'mixed') {
         }
     }
     Remove-Item $repo, $restoreDir, $tmp -Recurse -Force -ErrorAction SilentlyContinue
+
+    if ($kind -eq 'random' -and -not $SkipOneDrive -and (Test-Path $EmulatorPath)) {
+        foreach ($faultRate in 0, 0.1) {
+            $label = if ($faultRate) { "OneDrive emulator, $($faultRate * 100)% faults" } else { 'OneDrive emulator' }
+            $emuStorage = Join-Path $work 'emulator-storage'
+            $null = New-Item -ItemType Directory -Force $emuStorage
+            $token = [guid]::NewGuid().ToString('N')
+            $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+            foreach ($a in @($EmulatorPath, '--port', '0', '--token', $token, '--storage', $emuStorage, '--fault-rate', "$faultRate", '--retry-after', '1')) { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardOutput = $true; $psi.RedirectStandardInput = $true
+            $emulator = [Diagnostics.Process]::Start($psi)
+            try {
+                if ($emulator.StandardOutput.ReadLine() -notmatch 'listening on (http://\S+)') { throw 'The Graph emulator did not start.' }
+                $uri = $Matches[1].TrimEnd('/')
+                $setup = "Set-OffsiteApp -ClientId '$([guid]::NewGuid())' -GraphEndpoint '$uri' -WarningAction SilentlyContinue; " +
+                    "Connect-OffsiteAccount -AccessToken (ConvertTo-SecureString '$token' -AsPlainText -Force) -WarningAction SilentlyContinue | Out-Null; "
+                foreach ($d in $restoreDir, $tmp) { Remove-Item $d -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $d }
+                Write-Host "Backing up $kind through the $label..."
+                $backup = Invoke-Measured -Script ($setup + "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository onedrive:/bench -NoNotification | ForEach-Object StoredSize") `
+                    -TempDir $tmp -Watched @() -Expected @()
+                Write-Host "Restoring $kind through the $label..."
+                $restore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench -Repository onedrive:/bench -Destination '$restoreDir' -NoNotification | Out-Null" `
+                    -TempDir $tmp -Watched @($restoreDir) -Expected @('*.bin', '.*.bin.oo-partial-*')
+                $stats = Invoke-RestMethod "$uri/_emulator/stats"
+                $same = (Get-FileHash $source).Hash -eq (Get-FileHash (Join-Path $restoreDir "$kind.bin")).Hash
+                $localBackup = $rows | Where-Object { $_.Data -eq $kind -and $_.Step -eq 'backup' }
+                foreach ($step in @(@{ Name = "backup ($label)"; R = $backup; Local = 'backup' }, @{ Name = "restore ($label)"; R = $restore; Local = 'restore' })) {
+                    $mbs = $Size / 1e6 / $step.R.Seconds
+                    $local = ($rows | Where-Object { $_.Data -eq $kind -and $_.Step -eq $step.Local })
+                    [pscustomobject]@{
+                        Data = $kind; Step = $step.Name
+                        'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
+                        'Peak RSS MiB' = $step.R.PeakRssMiB; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
+                        'Stored / source' = "vs local: {0:P0}" -f ($mbs / $local.'MB/s')
+                        'zstd -3 / source' = "faults injected: $((($stats.faultsInjected.PSObject.Properties.Value) | Measure-Object -Sum).Sum); early requests: $($stats.requestsBeforeRetryAfter); Authorization on pre-auth URLs: $($stats.authorizationHeaderViolations)"
+                        'Bit-exact' = $same
+                    }
+                }
+            }
+            finally {
+                $emulator.StandardInput.Close()
+                if (-not $emulator.WaitForExit(15000)) { $emulator.Kill() }
+                Remove-Item $restoreDir, $tmp, $emuStorage -Recurse -Force -ErrorAction SilentlyContinue
+            }
+        }
+    }
 }
 
 $rows | Format-Table -AutoSize | Out-Host
