@@ -29,7 +29,7 @@ $PSNativeCommandUseErrorActionPreference = $false
 $env:DOTNET_NOLOGO = 'true'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = 'true'
 
-foreach ($part in 'Common', 'ModuleBuild', 'TestRun', 'ModulePackage', 'BenchScript') {
+foreach ($part in 'Common', 'ModuleBuild', 'HelpBuild', 'TestRun', 'ModulePackage', 'BenchScript') {
     . (Join-Path $PSScriptRoot "build/$part.ps1")
 }
 

@@ -1,5 +1,6 @@
 # Build task: compiles the solution once, then assembles output/OnedriveOffsite/ exactly as users get it:
-#   OnedriveOffsite.psd1, OnedriveOffsite.dll (+pdb), OnedriveOffsite.Format.ps1xml, en-US/ help (if any),
+#   OnedriveOffsite.psd1, OnedriveOffsite.dll (+pdb), OnedriveOffsite.Format.ps1xml, en-US/ help (generated from
+#   docs/help/ by HelpBuild.ps1),
 #   Dependencies/ = the engine and every third-party DLL it needs, loaded by ModuleInitializer into the module's
 #   private AssemblyLoadContext. Nothing but OnedriveOffsite.dll sits at the root: a DLL there could be picked
 #   up by the default load context and clash with another module's copy.
@@ -15,6 +16,7 @@ function Invoke-BuildTask {
     $publishDir = Publish-Engine -Paths $Paths
     Write-Step "Assembling $($Paths.ModuleDir)"
     New-ModuleLayout -Paths $Paths -PublishDir $publishDir
+    New-ModuleHelp -Paths $Paths
 }
 
 function Assert-VersionsAgree {
