@@ -15,6 +15,8 @@ param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../output/OnedriveOffsite/OnedriveOffsite.psd1'),
     [long] $Size = 1GB,
     [string] $WorkDirectory = (Join-Path $PSScriptRoot '../output/bench'),
+    # Where the repository and the restored files go (default: beside the samples). Point it at a tmpfs such as
+    # /dev/shm to measure the engine rather than the disk's fsync speed.
     [string] $RepositoryDirectory,
     # The Graph emulator (built with the solution); its runs measure the OneDrive path over loopback.
     [string] $EmulatorPath = (Join-Path $PSScriptRoot '../tests/GraphEmulator/bin/Release/net10.0/GraphEmulator.dll'),
@@ -51,7 +53,7 @@ function Invoke-Measured([string] $Script, [string] $TempDir, [string[]] $Watche
     while (-not $process.HasExited) {
         $extra = 0L
         foreach ($file in Get-ChildItem -LiteralPath $TempDir -Recurse -File -Force -ErrorAction SilentlyContinue) { $extra += $file.Length }
-        foreach ($file in Get-ChildItem -LiteralPath $Watched -Recurse -File -Force -ErrorAction SilentlyContinue) {
+        foreach ($file in $(if ($Watched) { Get-ChildItem -LiteralPath $Watched -Recurse -File -Force -ErrorAction SilentlyContinue })) {
             $name = $file.Name
             if (-not ($Expected | Where-Object { $name -like $_ })) { $extra += $file.Length }
         }
@@ -83,7 +85,7 @@ foreach ($kind in 'random', 'mixed') {
     if ($kind -eq 'mixed') { zstd -3 -T1 -q -f -o (Join-Path $work 'mixed.zst') $source; $zstdBytes = (Get-Item (Join-Path $work 'mixed.zst')).Length; Remove-Item (Join-Path $work 'mixed.zst') }
 
     $repo = if ($RepositoryDirectory) { Join-Path $RepositoryDirectory $kind } else { Join-Path $work "repo-$kind" }
-    $restoreDir = Join-Path $work "restored-$kind"
+    $restoreDir = if ($RepositoryDirectory) { Join-Path $RepositoryDirectory "restored-$kind" } else { Join-Path $work "restored-$kind" }
     $tmp = Join-Path $work "tmp-$kind"
     foreach ($d in $repo, $restoreDir, $tmp) { Remove-Item $d -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $d }
 
@@ -98,14 +100,14 @@ foreach ($kind in 'random', 'mixed') {
     $opensslMBs = $Size / 1e6 / $opensslSeconds
     foreach ($step in @(@{ Name = 'backup'; R = $backup }, @{ Name = 'restore'; R = $restore })) {
         $mbs = $Size / 1e6 / $step.R.Seconds
-        [pscustomobject]@{
+        $rows.Add([pscustomobject]@{
             Data = $kind; Step = $step.Name
             'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
             'Peak RSS MiB' = $step.R.PeakRssMiB; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
             'Stored / source' = if ($step.Name -eq 'backup') { '{0:P1}' -f ($stored / $Size) } else { '' }
             'zstd -3 / source' = if ($step.Name -eq 'backup' -and $zstdBytes) { '{0:P1}' -f ($zstdBytes / $Size) } else { '' }
             'Bit-exact' = $same
-        }
+        })
     }
     Remove-Item $repo, $restoreDir, $tmp -Recurse -Force -ErrorAction SilentlyContinue
 
@@ -133,18 +135,17 @@ foreach ($kind in 'random', 'mixed') {
                     -TempDir $tmp -Watched @($restoreDir) -Expected @('*.bin', '.*.bin.oo-partial-*')
                 $stats = Invoke-RestMethod "$uri/_emulator/stats"
                 $same = (Get-FileHash $source).Hash -eq (Get-FileHash (Join-Path $restoreDir "$kind.bin")).Hash
-                $localBackup = $rows | Where-Object { $_.Data -eq $kind -and $_.Step -eq 'backup' }
                 foreach ($step in @(@{ Name = "backup ($label)"; R = $backup; Local = 'backup' }, @{ Name = "restore ($label)"; R = $restore; Local = 'restore' })) {
                     $mbs = $Size / 1e6 / $step.R.Seconds
                     $local = ($rows | Where-Object { $_.Data -eq $kind -and $_.Step -eq $step.Local })
-                    [pscustomobject]@{
+                    $rows.Add([pscustomobject]@{
                         Data = $kind; Step = $step.Name
                         'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
                         'Peak RSS MiB' = $step.R.PeakRssMiB; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
                         'Stored / source' = "vs local: {0:P0}" -f ($mbs / $local.'MB/s')
                         'zstd -3 / source' = "faults injected: $((($stats.faultsInjected.PSObject.Properties.Value) | Measure-Object -Sum).Sum); early requests: $($stats.requestsBeforeRetryAfter); Authorization on pre-auth URLs: $($stats.authorizationHeaderViolations)"
                         'Bit-exact' = $same
-                    }
+                    })
                 }
             }
             finally {

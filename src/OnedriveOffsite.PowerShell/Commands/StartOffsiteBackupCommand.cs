@@ -38,7 +38,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public string? Repository { get; set; }
 
-    /// <summary>Bytes of source per part (default 1 GiB); parts are stored, uploaded and restored independently.</summary>
+    /// <summary>Bytes of source per part (default 256 MiB); parts are stored, uploaded and restored independently.</summary>
     [Parameter]
     public long PartSize { get; set; } = BackupRequest.DefaultPartSize;
 
