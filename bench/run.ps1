@@ -34,6 +34,12 @@ $pwsh = (Get-Process -Id $PID).Path
 # Under `dotnet pwsh` the process is dotnet and the first argument is pwsh.dll.
 $pwshArgs = if ((Split-Path $pwsh -Leaf) -like 'dotnet*') { @([Environment]::GetCommandLineArgs()[0]) } else { @() }
 
+function Get-FaultCount($Stats) {
+    $sum = 0
+    foreach ($p in $Stats.faultsInjected.PSObject.Properties) { $sum += [int]$p.Value }
+    $sum
+}
+
 function Measure-Seconds([scriptblock] $Block) {
     $w = [Diagnostics.Stopwatch]::StartNew(); & $Block | Out-Null; $w.Elapsed.TotalSeconds
 }
@@ -143,7 +149,7 @@ foreach ($kind in 'random', 'mixed') {
                         'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
                         'Peak RSS MiB' = $step.R.PeakRssMiB; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
                         'Stored / source' = "vs local: {0:P0}" -f ($mbs / $local.'MB/s')
-                        'zstd -3 / source' = "faults injected: $((($stats.faultsInjected.PSObject.Properties.Value) | Measure-Object -Sum).Sum); early requests: $($stats.requestsBeforeRetryAfter); Authorization on pre-auth URLs: $($stats.authorizationHeaderViolations)"
+                        'zstd -3 / source' = "faults injected: $(Get-FaultCount $stats); early requests: $($stats.requestsBeforeRetryAfter); Authorization on pre-auth URLs: $($stats.authorizationHeaderViolations)"
                         'Bit-exact' = $same
                     })
                 }

@@ -17,6 +17,8 @@ public sealed class EmulatorStats
 
     /// <summary>Requests that arrived before a Retry-After deadline had passed (0 for a well-behaved client).</summary>
     public long RequestsBeforeRetryAfter { get; init; }
+    /// <summary>Requests that arrived before a Retry-After deadline but so soon after the throttling answer that they were already under way (not a client fault).</summary>
+    public long RequestsInFlightDuringThrottle { get; init; }
 
     /// <summary>Requests rejected with 401 because the bearer token was missing, unknown or expired.</summary>
     public long UnauthorizedRequests { get; init; }
@@ -52,7 +54,7 @@ internal sealed class StatsRecorder
     private readonly Dictionary<string, long> _routes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _faults = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _userAgents = new(StringComparer.Ordinal);
-    private long _total, _internalErrors, _authViolations, _early, _unauthorized, _uploaded, _downloaded;
+    private long _total, _internalErrors, _authViolations, _early, _inFlight, _unauthorized, _uploaded, _downloaded;
     private long _sessionsCreated, _sessionsCompleted, _sessionsCancelled, _deleted;
 
     public void Request(string route, string? userAgent)
@@ -72,6 +74,7 @@ internal sealed class StatsRecorder
 
     public void AuthorizationViolation() => Interlocked.Increment(ref _authViolations);
     public void EarlyRequest() => Interlocked.Increment(ref _early);
+    public void InFlightDuringThrottle() => Interlocked.Increment(ref _inFlight);
     public void Unauthorized() => Interlocked.Increment(ref _unauthorized);
     public void Uploaded(long bytes) => Interlocked.Add(ref _uploaded, bytes);
     public void Downloaded(long bytes) => Interlocked.Add(ref _downloaded, bytes);
@@ -87,7 +90,7 @@ internal sealed class StatsRecorder
         {
             _routes.Clear(); _faults.Clear(); _userAgents.Clear();
             _total = 0;
-            Interlocked.Exchange(ref _authViolations, 0); Interlocked.Exchange(ref _early, 0);
+            Interlocked.Exchange(ref _authViolations, 0); Interlocked.Exchange(ref _early, 0); Interlocked.Exchange(ref _inFlight, 0);
             Interlocked.Exchange(ref _unauthorized, 0); Interlocked.Exchange(ref _uploaded, 0);
             Interlocked.Exchange(ref _downloaded, 0); Interlocked.Exchange(ref _sessionsCreated, 0);
             Interlocked.Exchange(ref _sessionsCompleted, 0); Interlocked.Exchange(ref _sessionsCancelled, 0);
@@ -106,6 +109,7 @@ internal sealed class StatsRecorder
                 FaultsInjected = new SortedDictionary<string, long>(_faults, StringComparer.Ordinal),
                 AuthorizationHeaderViolations = Interlocked.Read(ref _authViolations),
                 RequestsBeforeRetryAfter = Interlocked.Read(ref _early),
+                RequestsInFlightDuringThrottle = Interlocked.Read(ref _inFlight),
                 UnauthorizedRequests = Interlocked.Read(ref _unauthorized),
                 UploadedBytes = Interlocked.Read(ref _uploaded),
                 DownloadedBytes = Interlocked.Read(ref _downloaded),

@@ -18,10 +18,11 @@ internal static class RequestAdmission
     {
         emu.Stats.Request(route, ctx.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null);
 
-        if (emu.RetryAfter.RemainingSeconds() is { } remaining)
+        if (emu.RetryAfter.Remaining() is { } remaining)
         {
-            emu.Stats.EarlyRequest();
-            ctx.Response.Headers.RetryAfter = remaining.ToString();
+            if (remaining.InFlight) emu.Stats.InFlightDuringThrottle();
+            else emu.Stats.EarlyRequest();
+            ctx.Response.Headers.RetryAfter = remaining.Seconds.ToString();
             await GraphResponses.Error(ctx, 429, "activityLimitReached",
                 "The request arrived before the Retry-After delay of an earlier throttling answer had passed.");
             return new(true, null);
