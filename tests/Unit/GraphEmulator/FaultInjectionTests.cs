@@ -40,6 +40,11 @@ public class FaultInjectionTests
             Assert.Equal("activityLimitReached", await ErrorCode(throttled));
         }
         Assert.Equal(0, t.Emu.Stats.RequestsBeforeRetryAfter);
+        using (var racing = await t.Get("me/drive/root")) // right after the answer: could have been under way already
+            Assert.Equal(HttpStatusCode.TooManyRequests, racing.StatusCode);
+        Assert.Equal(0, t.Emu.Stats.RequestsBeforeRetryAfter);
+        Assert.Equal(1, t.Emu.Stats.RequestsInFlightDuringThrottle);
+        await Task.Delay(300);
         using (var early = await t.Get("me/drive/root")) // a different request: the gate is global
             Assert.Equal(HttpStatusCode.TooManyRequests, early.StatusCode);
         Assert.Equal(1, t.Emu.Stats.RequestsBeforeRetryAfter);
