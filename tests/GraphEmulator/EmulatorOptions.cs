@@ -65,4 +65,16 @@ public sealed class EmulatorOptions
 
     /// <summary>Fraction (0..1) of injected 429/503 sent without a Retry-After header.</summary>
     public double RetryAfterOmittedRate { get; init; }
+
+    /// <summary>
+    /// Where to write the PEM certificate of the fake identity authority (HTTPS on <see cref="IdentityPort"/>,
+    /// device code + rotating refresh tokens, tokens accepted by the Graph side). Null: no identity authority.
+    /// </summary>
+    public string? IdentityCertificatePath { get; init; }
+
+    /// <summary>TCP port of the identity authority on 127.0.0.1; 0 picks a free one.</summary>
+    public int IdentityPort { get; init; }
+
+    /// <summary>expires_in of the access tokens the identity authority issues.</summary>
+    public TimeSpan IdentityAccessTokenLifetime { get; init; } = TimeSpan.FromHours(1);
 }

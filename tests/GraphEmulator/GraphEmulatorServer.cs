@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using OnedriveOffsite.GraphEmulator.Faults;
 using OnedriveOffsite.GraphEmulator.Http;
+using OnedriveOffsite.GraphEmulator.Identity;
 using OnedriveOffsite.GraphEmulator.Routes;
 using OnedriveOffsite.GraphEmulator.Store;
 
@@ -18,11 +19,18 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
     private readonly EmulatorState _state;
     private int _disposed;
 
-    private GraphEmulatorServer(WebApplication app, EmulatorState state)
+    private GraphEmulatorServer(WebApplication app, EmulatorState state, IdentityAuthority? identity)
     {
         _app = app;
         _state = state;
+        Identity = identity;
     }
+
+    /// <summary>The fake identity authority (null unless EmulatorOptions.IdentityCertificatePath is set).</summary>
+    internal IdentityAuthority? Identity { get; }
+
+    /// <summary>Authority host of the identity authority, e.g. https://127.0.0.1:40124/ (null without one).</summary>
+    public Uri? IdentityUri { get; private set; }
 
     /// <summary>Graph root WITHOUT "/v1.0", e.g. http://127.0.0.1:40123/.</summary>
     public Uri BaseUri { get; private set; } = null!;
@@ -85,9 +93,12 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
             EnvironmentName = "Production",
         });
         builder.Logging.ClearProviders();
+        var identity = options.IdentityCertificatePath is null ? null : new IdentityAuthority(state.Tokens, options.IdentityAccessTokenLifetime);
+        var certificate = options.IdentityCertificatePath is { } pem ? IdentityCertificate.Create(pem) : null;
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, options.Port);
+            if (certificate is not null) k.Listen(IPAddress.Loopback, options.IdentityPort, l => l.UseHttps(certificate));
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null; // the emulator enforces OneDrive's own limits and answers like it
         });
@@ -115,7 +126,8 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         app.Map("/v1.0/{**rest}", graph.HandleAsync);
         app.Map("/_upload/{sessionId}", (HttpContext ctx, string sessionId) => upload.HandleAsync(ctx, sessionId));
         app.Map("/_download/{token}", (HttpContext ctx, string token) => download.HandleAsync(ctx, token));
-        var server = new GraphEmulatorServer(app, state);
+        if (identity is not null) IdentityAuthority.Map(app, identity);
+        var server = new GraphEmulatorServer(app, state, identity);
         AdminEndpoints.Map(app, server);
 
         try
@@ -128,9 +140,13 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
             TryDeleteDirectory(storage);
             throw;
         }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var port = new Uri(address).Port;
-        server.BaseUri = new Uri($"http://127.0.0.1:{port}/");
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        server.BaseUri = new Uri($"http://127.0.0.1:{addresses.First(a => a.Scheme == Uri.UriSchemeHttp).Port}/");
+        if (identity is not null)
+        {
+            identity.Port = addresses.First(a => a.Scheme == Uri.UriSchemeHttps).Port;
+            server.IdentityUri = new Uri($"https://127.0.0.1:{identity.Port}/");
+        }
         return server;
     }
 

@@ -10,7 +10,9 @@ internal static class Program
         Usage: GraphEmulator [--port N] [--page-size N] [--fault-rate R] [--fault-kinds all|429,503,...]
                              [--seed N] [--retry-after S] [--token T] [--storage DIR] [--app-name NAME]
                              [--capacity BYTES] [--download-url-lifetime SECONDS] [--no-stdin]
-        Prints "GraphEmulator listening on http://127.0.0.1:NNNN/" when ready.
+                             [--identity CERT.pem [--identity-port N]]
+        Prints "GraphEmulator listening on http://127.0.0.1:NNNN/" when ready, then with --identity
+        "GraphEmulator identity authority on https://127.0.0.1:MMMM/".
         Exits on stdin EOF (unless --no-stdin), SIGTERM or Ctrl+C.
         """;
 
@@ -32,6 +34,7 @@ internal static class Program
 
         await using var server = await GraphEmulatorServer.StartAsync(options, useConsoleLifetime: true, default);
         Console.WriteLine($"GraphEmulator listening on {server.BaseUri}");
+        if (server.IdentityUri is { } identity) Console.WriteLine($"GraphEmulator identity authority on {identity}");
         Console.Out.Flush();
 
         var shutdown = server.WaitForShutdownAsync();
@@ -53,7 +56,8 @@ internal static class Program
 
     private static (EmulatorOptions Options, bool WatchStdin) Parse(string[] args)
     {
-        int port = 0, pageSize = 5, seed = 1, retryAfter = 1;
+        int port = 0, pageSize = 5, seed = 1, retryAfter = 1, identityPort = 0;
+        string? identityCertificate = null;
         double rate = 0;
         long? capacity = null;
         double? downloadLifetime = null;
@@ -79,6 +83,8 @@ internal static class Program
                 case "--capacity": capacity = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--download-url-lifetime": downloadLifetime = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--no-stdin": watchStdin = false; break;
+                case "--identity": identityCertificate = Value(); break;
+                case "--identity-port": identityPort = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--help" or "-h": return (null!, false);
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
@@ -99,6 +105,8 @@ internal static class Program
             AppName = appName ?? defaults.AppName,
             DriveCapacityBytes = capacity ?? defaults.DriveCapacityBytes,
             DownloadUrlLifetime = downloadLifetime is { } s ? TimeSpan.FromSeconds(s) : defaults.DownloadUrlLifetime,
+            IdentityCertificatePath = identityCertificate,
+            IdentityPort = identityPort,
         }, watchStdin);
     }
 }

@@ -46,13 +46,17 @@ function Invoke-FreshPwsh {
 <#
 .SYNOPSIS
 Starts the Graph emulator (tests/GraphEmulator, built by build.ps1) as a separate process on 127.0.0.1 and
-returns @{ Process; Uri (Graph root without /v1.0); Token }. Stop it with Stop-TestEmulator.
+returns @{ Process; Uri (Graph root without /v1.0); Token }. With -Identity it also serves a fake OAuth
+authority over HTTPS and the result has IdentityUri (authority host) and CertificateFile (its self-signed
+certificate as PEM: a child pwsh trusts it through SSL_CERT_FILE). Stop it with Stop-TestEmulator.
 #>
 function Start-TestEmulator {
-    param([string[]] $Arguments = @())
+    param([string[]] $Arguments = @(), [switch] $Identity)
     $dll = $env:ONEDRIVE_OFFSITE_EMULATOR
     if (-not $dll -or -not (Test-Path $dll)) { throw "The Graph emulator is not built (ONEDRIVE_OFFSITE_EMULATOR='$dll'); run ./build.ps1 Build." }
     $token = [guid]::NewGuid().ToString('N')
+    $certificate = $Identity ? (Join-Path ([IO.Path]::GetTempPath()) "emulator-identity-$token.pem") : $null
+    if ($Identity) { $Arguments += '--identity', $certificate }
     $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
     foreach ($a in @($dll, '--port', '0', '--token', $token) + $Arguments) { $psi.ArgumentList.Add($a) }
     $psi.RedirectStandardOutput = $true
@@ -61,13 +65,21 @@ function Start-TestEmulator {
     $process = [Diagnostics.Process]::Start($psi)
     $line = $process.StandardOutput.ReadLine()
     if ($line -notmatch 'listening on (http://\S+)') { $process.Kill(); throw "The emulator did not start: $line" }
-    @{ Process = $process; Uri = $Matches[1].TrimEnd('/'); Token = $token }
+    $emulator = @{ Process = $process; Uri = $Matches[1].TrimEnd('/'); Token = $token }
+    if ($Identity) {
+        $line = $process.StandardOutput.ReadLine()
+        if ($line -notmatch 'identity authority on (https://\S+)') { $process.Kill(); throw "The emulator's identity authority did not start: $line" }
+        $emulator.IdentityUri = $Matches[1].TrimEnd('/')
+        $emulator.CertificateFile = $certificate
+    }
+    $emulator
 }
 
 function Stop-TestEmulator($Emulator) {
     if (-not $Emulator) { return }
     try { $Emulator.Process.StandardInput.Close() } catch { }
     if (-not $Emulator.Process.WaitForExit(10000)) { $Emulator.Process.Kill() }
+    if ($Emulator.CertificateFile) { Remove-Item -LiteralPath $Emulator.CertificateFile -ErrorAction Ignore }
 }
 
 function Get-TestEmulatorStats($Emulator) { Invoke-RestMethod "$($Emulator.Uri)/_emulator/stats" }

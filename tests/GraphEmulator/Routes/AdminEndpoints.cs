@@ -46,6 +46,17 @@ internal static class AdminEndpoints
         admin.MapGet("/token", () => Results.Json(new { accessToken = server.AccessToken }, GraphResponses.JsonOptions));
         admin.MapPost("/expire-download-urls", () => { server.ExpireDownloadUrls(); return Results.NoContent(); });
         admin.MapPost("/expire-upload-sessions", () => { server.ExpireUploadSessions(); return Results.NoContent(); });
+        admin.MapGet("/identity", () => server.Identity is { } id
+            ? Results.Json(id.Describe(), GraphResponses.JsonOptions)
+            : Results.Json(new { error = new { code = "notEnabled", message = "Start the emulator with --identity." } }, GraphResponses.JsonOptions, statusCode: 404));
+        admin.MapPost("/identity", async (HttpContext ctx) =>
+        {
+            if (server.Identity is not { } id)
+                return Results.Json(new { error = new { code = "notEnabled", message = "Start the emulator with --identity." } }, GraphResponses.JsonOptions, statusCode: 404);
+            var body = await JsonNode.ParseAsync(ctx.Request.Body) as JsonObject ?? [];
+            if (body["refreshAnswersInvalidGrant"] is { } invalid) id.RefreshAnswersInvalidGrant = invalid.GetValue<bool>();
+            return Results.Json(id.Describe(), GraphResponses.JsonOptions);
+        });
     }
 
     /// <summary>Fields present in the body are changed; "enqueue" scripts faults; "clear": true stops all.</summary>

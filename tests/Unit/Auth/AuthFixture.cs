@@ -10,7 +10,8 @@ internal sealed class AuthFixture : IDisposable
     public const string ClientId = "3b1c6a52-1c51-4b6e-9a3a-2b0c9c1f0e11";
     public const string ClientSecret = "CLIENT-SECRET-do-not-leak-7f3a";
 
-    public AuthFixture(string? clientSecret = null, ScopeMode scope = ScopeMode.AppFolder)
+    /// <param name="graphEndpoint">Graph root (e.g. an emulator's BaseUri); default: a closed port.</param>
+    public AuthFixture(string? clientSecret = null, ScopeMode scope = ScopeMode.AppFolder, Uri? graphEndpoint = null)
     {
         Server = new FakeIdentityServer();
         Home = new ConfigHome(Path.Combine(Path.GetTempPath(), "oo-auth-" + Guid.NewGuid().ToString("N")));
@@ -20,7 +21,7 @@ internal sealed class AuthFixture : IDisposable
             TenantId = "consumers",
             ScopeMode = scope,
             DriveFolder = scope == ScopeMode.Drive ? "Backups/Offsite" : null,
-            GraphEndpoint = new Uri("http://127.0.0.1:1"),
+            GraphEndpoint = graphEndpoint ?? new Uri("http://127.0.0.1:1"),
             AuthorityHost = Server.AuthorityHost,
         }, clientSecret);
     }

@@ -55,6 +55,9 @@ internal sealed class FakeIdentityServer : IDisposable
     public readonly ConcurrentBag<string> IssuedSecrets = new();
     public string? CurrentRefreshToken { get; private set; }
 
+    /// <summary>Raised with every access token issued, e.g. <c>server.AccessTokenIssued += emulator.AddToken</c>.</summary>
+    public event Action<string>? AccessTokenIssued;
+
     /// <summary>For a Graph emulator: true when this server issued the token and it has not expired (else answer 401).</summary>
     public bool IsAccessTokenValid(string token) =>
         _accessTokenExpiry.TryGetValue(token, out var expires) && expires > DateTimeOffset.UtcNow;
@@ -275,6 +278,7 @@ internal sealed class FakeIdentityServer : IDisposable
     {
         var token = Secret("access-token");
         _accessTokenExpiry[token] = DateTimeOffset.UtcNow.AddSeconds(AccessTokenLifetimeSeconds);
+        AccessTokenIssued?.Invoke(token); // before the answer leaves: a Graph emulator must know it when the client uses it
         return token;
     }
 
