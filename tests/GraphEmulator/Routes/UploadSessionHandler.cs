@@ -162,7 +162,7 @@ internal sealed partial class UploadSessionHandler(EmulatorState emu)
             storeLimit = length <= 1 ? 0 : 1 + emu.Faults.NextLong(length - 1);
             if (storeLimit % FragmentUnit == 0) storeLimit--;
         }
-        long corruptAt = fault == FaultKind.CorruptOnUpload ? length / 2 : -1;
+        long corruptAt = fault == FaultKind.CorruptOnUpload && !session.Corrupted ? length / 2 : -1;
         var hash = session.Hash.Clone();
         BodyCopier.CopyResult copied;
         using (var file = File.OpenHandle(session.TempPath, FileMode.Open, FileAccess.ReadWrite))
@@ -186,6 +186,7 @@ internal sealed partial class UploadSessionHandler(EmulatorState emu)
             RandomAccess.SetLength(file, start + copied.Stored);
         }
         session.Hash = hash;
+        session.Corrupted |= corruptAt >= 0 && corruptAt < copied.Stored;
         session.NextExpected = start + copied.Stored;
         emu.Sessions.Touch(session);
         emu.Stats.Uploaded(copied.Stored);

@@ -18,6 +18,13 @@ internal sealed class UploadSession
     public long NextExpected { get; set; }
     /// <summary>Hash of the bytes stored so far (not of what the client meant to send).</summary>
     public QuickXorHash Hash { get; set; } = new();
+    /// <summary>
+    /// Whether a CorruptOnUpload fault already damaged this file. quickXorHash is linear (XOR of bytes rotated by
+    /// 11 bits per position, period 160 bytes), so two identical flips 160·k bytes apart cancel out and the damaged
+    /// file would hash like the original: one corruption per file keeps the fault a test of the client, not of the
+    /// hash function's known weakness.
+    /// </summary>
+    public bool Corrupted { get; set; }
     /// <summary>One request at a time per session: fragments are strictly sequential.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 

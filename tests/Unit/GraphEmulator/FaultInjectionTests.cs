@@ -154,6 +154,24 @@ public class FaultInjectionTests
     }
 
     [Fact]
+    public async Task CorruptOnUploadDamagesAFileOnlyOnceSoTheDamageCannotCancelOutInTheHash()
+    {
+        // Two flips of the same byte value at positions 160·k bytes apart would cancel in quickXorHash (it is linear
+        // with a period of 160 bytes): a damaged file would hash like the original and pass the client's check.
+        await using var t = await StartAsync();
+        var data = RandomBytes(2 * Unit + 10);
+        var url = await t.CreateSession("twice.bin");
+        t.Emu.Faults.Enqueue(FaultKind.CorruptOnUpload, FaultKind.CorruptOnUpload, FaultKind.CorruptOnUpload);
+        using var response = await t.UploadAll(url, data, Unit);
+        var serverHash = (await Json(response)).GetProperty("file").GetProperty("hashes").GetProperty("quickXorHash").GetString();
+        Assert.NotEqual(QuickXorHash.Compute(data), serverHash);
+        await using var stored = t.Emu.OpenStoredFile("/Apps/OnedriveOffsite/twice.bin");
+        var bytes = new MemoryStream();
+        await stored.CopyToAsync(bytes);
+        Assert.Equal(1, bytes.ToArray().Zip(data).Count(p => p.First != p.Second));
+    }
+
+    [Fact]
     public async Task DownloadFaultsExpireTruncateAndIgnoreRange()
     {
         await using var t = await StartAsync();
