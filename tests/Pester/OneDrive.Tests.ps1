@@ -84,6 +84,16 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         (Get-FileHash $restored.FullName).Hash | Should -Be (Get-FileHash $f.FullName).Hash
     }
 
+    It 'uploads in fragments of the size asked for, and refuses sizes OneDrive would refuse' {
+        $f = New-RandomFile 'fragments.bin' 2 -Seed 7
+        $before = (Get-TestEmulatorStats $script:Emulator).requestsByRoute.'PUT uploadFragment'
+        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name fragments -Repository onedrive:/pester -FragmentSize 640KB -NoNotification
+        $s.State | Should -Be 'Complete'
+        ((Get-TestEmulatorStats $script:Emulator).requestsByRoute.'PUT uploadFragment' - $before) | Should -BeGreaterOrEqual 4
+        { Start-OffsiteBackup -LiteralPath $f.FullName -Name fragments -Repository onedrive:/pester -FragmentSize 1MB -NoNotification -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidFragmentSize,OnedriveOffsite.Commands.StartOffsiteBackupCommand'
+    }
+
     It 'removes the source with -RemoveSource only after the upload was verified' {
         $f = New-RandomFile 'remove.bin' 3 -Seed 6
         $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name remove -Repository onedrive:/pester -PartSize 1MB -RemoveSource -NoNotification

@@ -15,6 +15,9 @@ public static class RepositoryLocator
     public static bool IsOneDrive(string? spec) => spec is null || spec.StartsWith(OneDrivePrefix, StringComparison.OrdinalIgnoreCase);
 
     /// <param name="observer">Receives retry narration for the repository's whole life (OneDrive).</param>
-    public static ISnapshotRepository Open(ConfigHome home, string target, IOperationObserver observer) =>
-        IsOneDrive(target) ? OneDriveRepository.Open(home, target, observer) : new LocalRepository(target);
+    /// <param name="fragmentSize">OneDrive upload fragment size in bytes (null: 10 MiB); ignored for local directories.</param>
+    public static ISnapshotRepository Open(ConfigHome home, string target, IOperationObserver observer, int? fragmentSize = null) =>
+        IsOneDrive(target)
+            ? OneDriveRepository.Open(home, target, observer, fragmentSize is { } size ? new OneDriveOptions { FragmentSize = size } : null)
+            : new LocalRepository(target);
 }

@@ -42,6 +42,10 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public long PartSize { get; set; } = BackupRequest.DefaultPartSize;
 
+    /// <summary>OneDrive upload fragment size in bytes: a multiple of 320 KiB, below 60 MiB (default 10 MiB).</summary>
+    [Parameter]
+    public long? FragmentSize { get; set; }
+
     /// <summary>Auto (zstd unless the input is already compressed), Zstd, or None.</summary>
     [Parameter]
     public OffsiteCompression Compression { get; set; } = OffsiteCompression.Auto;
@@ -85,7 +89,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
         try
         {
             BackupOperation.Validate(request);
-            var repository = _repository ??= OpenRepository(Repository);
+            var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null);
             if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,

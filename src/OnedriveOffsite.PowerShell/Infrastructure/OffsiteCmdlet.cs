@@ -35,8 +35,8 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
     protected override void StopProcessing() => _cancellation.Cancel();
 
     /// <summary>Opens the repository a -Repository value names (see <see cref="RepositoryParameter"/>); closed when the command ends.</summary>
-    protected ISnapshotRepository OpenRepository(string? value) =>
-        Own(RepositoryLocator.Open(Home, RepositoryParameter.Resolve(this, value), Observer));
+    protected ISnapshotRepository OpenRepository(string? value, int? fragmentSize = null) =>
+        Own(RepositoryLocator.Open(Home, RepositoryParameter.Resolve(this, value), Observer, fragmentSize));
 
     /// <summary>Disposes <paramref name="item"/> when the command ends.</summary>
     protected T Own<T>(T item) where T : class
