@@ -21,6 +21,7 @@
         'Get-OffsiteBackup'
         'Restore-OffsiteBackup'
         'Test-OffsiteBackup'
+        'Remove-OffsiteBackup'
         'Set-OffsiteApp'
         'Get-OffsiteApp'
         'Connect-OffsiteAccount'

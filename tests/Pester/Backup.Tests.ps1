@@ -215,3 +215,29 @@ Describe 'Test-OffsiteBackup' {
         ($s | Test-OffsiteBackup).Problems -join ' ' | Should -Match 'part-00002.oop is missing'
     }
 }
+
+Describe 'Remove-OffsiteBackup' {
+    BeforeAll {
+        $script:Kept = foreach ($i in 1..4) {
+            $f = New-TestFile "retention-$i.bin" 1000
+            Start-OffsiteBackup -LiteralPath $f.FullName -Name retention -Repository $script:Repo
+        }
+    }
+    It 'changes nothing with -WhatIf' {
+        Remove-OffsiteBackup -Name retention -Repository $script:Repo -KeepLast 1 -WhatIf
+        Get-OffsiteBackup -Name retention -Repository $script:Repo | Should -HaveCount 4
+    }
+    It 'keeps the newest snapshots with -KeepLast' {
+        $removed = Remove-OffsiteBackup -Name retention -Repository $script:Repo -KeepLast 2 -Force -PassThru
+        $removed.SnapshotId | Should -Be $script:Kept[0..1].SnapshotId
+        (Get-OffsiteBackup -Name retention -Repository $script:Repo).SnapshotId | Should -Be $script:Kept[2..3].SnapshotId
+    }
+    It 'deletes piped snapshots, and deletes nothing without a snapshot id or a rule' {
+        Get-OffsiteBackup -Name retention -Repository $script:Repo | Select-Object -First 1 | Remove-OffsiteBackup -Force
+        (Get-OffsiteBackup -Name retention -Repository $script:Repo).SnapshotId | Should -Be $script:Kept[3].SnapshotId
+        { Remove-OffsiteBackup -Name retention -Repository $script:Repo -Force -ErrorAction Stop } | Should -Throw
+        { Remove-OffsiteBackup -Name retention -SnapshotId 'nope' -Repository $script:Repo -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'SnapshotNotFound,OnedriveOffsite.Commands.RemoveOffsiteBackupCommand'
+        Get-OffsiteBackup -Name retention -Repository $script:Repo | Should -HaveCount 1
+    }
+}

@@ -140,6 +140,12 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
         if (item is not null) await _ctx.Drive.DeleteAsync(item.Id, $"removing the unrecorded {name}", ct).ConfigureAwait(false);
     }
 
+    public async Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct)
+    {
+        var folder = await _ctx.Drive.GetAsync(Folder(snapshot), ct).ConfigureAwait(false);
+        if (folder is not null) await _ctx.Drive.DeleteAsync(folder.Id, $"removing snapshot {snapshot.Set}/{snapshot.Snapshot}", ct).ConfigureAwait(false);
+    }
+
     /// <summary>Backups of the old service: direct subfolders of the repository root holding '&lt;counter&gt;_&lt;base&gt;' archives.</summary>
     public async Task<IReadOnlyList<LegacyBackupInfo>> ListLegacyBackupsAsync(CancellationToken ct)
     {

@@ -40,6 +40,9 @@ public interface ISnapshotRepository
     /// so that it can be stored again: snapshots never overwrite). Nothing happens when it does not exist.
     /// </summary>
     Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct);
+
+    /// <summary>Removes a whole snapshot folder (Remove-OffsiteBackup). Nothing happens when it does not exist.</summary>
+    Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct);
 }
 
 /// <summary>

@@ -81,5 +81,12 @@ public sealed class LocalRepository : ISnapshotRepository
         return Task.CompletedTask;
     }
 
+    public Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct)
+    {
+        var dir = SnapshotDirectory(snapshot);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        return Task.CompletedTask;
+    }
+
     private string SnapshotDirectory(SnapshotLocation s) => Path.Combine(Root, s.Set, s.Snapshot);
 }
