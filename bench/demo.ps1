@@ -33,7 +33,7 @@ try {
     $snapshot = Get-Item -LiteralPath $sample | Start-OffsiteBackup -Name demo-vm-101 -Repository $repository -PartSize 64MB
 
     Write-Host "4. Get-OffsiteBackup"
-    Get-OffsiteBackup -Repository $repository | Format-Table | Out-Host
+    Get-OffsiteBackup -Repository $repository | Format-List Name, SnapshotId, Created, State, SourceName, SourceSize, StoredSize, Parts, Compression, KeyId, Sha256 | Out-Host
 
     Write-Host "5. Restore-OffsiteBackup (verified before it gets its name)"
     $watch = [Diagnostics.Stopwatch]::StartNew()
