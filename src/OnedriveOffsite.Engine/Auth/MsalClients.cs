@@ -23,33 +23,27 @@ internal static class MsalClients
 
     public static IPublicClientApplication CreatePublic(AppSettings settings, TokenCacheFile cache, Func<HttpClient>? httpClientFactory)
     {
-        var builder = PublicClientApplicationBuilder.Create(settings.ClientId)
-            .WithRedirectUri(settings.EffectiveRedirectUri.ToString())
-            .WithClientName("OnedriveOffsite")
-            .WithClientVersion(Version);
-        builder = IsKnownCloud(settings.AuthorityHost)
-            ? builder.WithAuthority(settings.Authority.ToString())
-            : builder.WithAuthority(settings.Authority.ToString(), validateAuthority: false).WithInstanceDiscovery(false);
-        if (httpClientFactory is not null) builder = builder.WithHttpClientFactory(new FuncHttpClientFactory(httpClientFactory));
-        var app = builder.Build();
+        var app = Configure(PublicClientApplicationBuilder.Create(settings.ClientId), settings, httpClientFactory).Build();
         TokenCacheBinding.Bind(app.UserTokenCache, cache);
         return app;
     }
 
     public static IConfidentialClientApplication CreateConfidential(AppSettings settings, string clientSecret, TokenCacheFile cache, Func<HttpClient>? httpClientFactory)
     {
-        var builder = ConfidentialClientApplicationBuilder.Create(settings.ClientId)
-            .WithClientSecret(clientSecret)
-            .WithRedirectUri(settings.EffectiveRedirectUri.ToString())
-            .WithClientName("OnedriveOffsite")
-            .WithClientVersion(Version);
+        var app = Configure(ConfidentialClientApplicationBuilder.Create(settings.ClientId).WithClientSecret(clientSecret), settings, httpClientFactory).Build();
+        TokenCacheBinding.Bind(app.UserTokenCache, cache);
+        return app;
+    }
+
+    /// <summary>What public and confidential clients share: redirect URI, client name, the authority (instance
+    /// discovery only for Microsoft's own clouds, see msal.md) and, in tests, the HTTP client.</summary>
+    private static T Configure<T>(T builder, AppSettings settings, Func<HttpClient>? httpClientFactory) where T : AbstractApplicationBuilder<T>
+    {
+        builder = builder.WithRedirectUri(settings.EffectiveRedirectUri.ToString()).WithClientName("OnedriveOffsite").WithClientVersion(Version);
         builder = IsKnownCloud(settings.AuthorityHost)
             ? builder.WithAuthority(settings.Authority.ToString())
             : builder.WithAuthority(settings.Authority.ToString(), validateAuthority: false).WithInstanceDiscovery(false);
-        if (httpClientFactory is not null) builder = builder.WithHttpClientFactory(new FuncHttpClientFactory(httpClientFactory));
-        var app = builder.Build();
-        TokenCacheBinding.Bind(app.UserTokenCache, cache);
-        return app;
+        return httpClientFactory is null ? builder : builder.WithHttpClientFactory(new FuncHttpClientFactory(httpClientFactory));
     }
 
     private static string Version => typeof(MsalClients).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
