@@ -130,7 +130,8 @@ foreach ($kind in 'random', 'mixed') {
     if ($kind -eq 'random' -and -not $SkipOneDrive -and (Test-Path $EmulatorPath)) {
         foreach ($faultRate in 0, 0.1) {
             $label = if ($faultRate) { "OneDrive emulator, $($faultRate * 100)% faults" } else { 'OneDrive emulator' }
-            $emuStorage = Join-Path $work 'emulator-storage'
+            # The emulator's storage stands for OneDrive's disks, not ours: keep it in memory where there is a tmpfs.
+            $emuStorage = Join-Path ((Test-Path /dev/shm) ? '/dev/shm' : $work) "oo-emulator-storage-$PID"
             $null = New-Item -ItemType Directory -Force $emuStorage
             $token = [guid]::NewGuid().ToString('N')
             $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
