@@ -15,9 +15,9 @@ namespace OnedriveOffsite.GraphEmulator.Identity;
 /// </summary>
 internal sealed class IdentityAuthority(AccessTokens graphTokens, TimeSpan accessTokenLifetime)
 {
-    public const string TenantGuid = "9188040d-6c67-4c5b-b112-36a304b66dad";
-    public const string UserObjectId = "00000000-0000-0000-1234-567890abcdef";
-    public const string UserName = "admin@example.test";
+    public const string TenantGuid = OAuthAnswers.TenantGuid;
+    public const string UserObjectId = OAuthAnswers.UserObjectId;
+    public const string UserName = OAuthAnswers.UserName;
 
     private readonly object _gate = new();
     private readonly ConcurrentDictionary<string, int> _deviceCodes = new();
@@ -55,18 +55,7 @@ internal sealed class IdentityAuthority(AccessTokens graphTokens, TimeSpan acces
     private Task Guard(HttpContext ctx, Func<Task> handle) =>
         ctx.Connection.LocalPort == Port ? handle() : Error(ctx, 404, "not_found", "The identity authority listens on its own HTTPS port.");
 
-    private Task OpenIdConfiguration(HttpContext ctx, string tenant)
-    {
-        var root = $"https://127.0.0.1:{Port}/{tenant}";
-        return Json(ctx, 200, new Dictionary<string, object>
-        {
-            ["issuer"] = $"https://127.0.0.1:{Port}/{TenantGuid}/v2.0",
-            ["authorization_endpoint"] = root + "/oauth2/v2.0/authorize",
-            ["token_endpoint"] = root + "/oauth2/v2.0/token",
-            ["device_authorization_endpoint"] = root + "/oauth2/v2.0/devicecode",
-            ["response_types_supported"] = new[] { "code" },
-        });
-    }
+    private Task OpenIdConfiguration(HttpContext ctx, string tenant) => Json(ctx, 200, OAuthAnswers.OpenIdConfiguration(Port, tenant));
 
     private async Task DeviceCode(HttpContext ctx)
     {
@@ -75,17 +64,7 @@ internal sealed class IdentityAuthority(AccessTokens graphTokens, TimeSpan acces
         var deviceCode = Secret("device-code");
         _deviceCodes[deviceCode] = 1; // one authorization_pending, then approved: the "user" is quick
         var userCode = "FAKE" + RandomNumberGenerator.GetInt32(1000, 9999);
-        var url = $"https://127.0.0.1:{Port}/devicelogin";
-        await Json(ctx, 200, new Dictionary<string, object>
-        {
-            ["device_code"] = deviceCode,
-            ["user_code"] = userCode,
-            ["verification_uri"] = url,
-            ["expires_in"] = 900,
-            ["interval"] = 1,
-            ["message"] = $"To sign in, use a web browser to open the page {url} and enter the code {userCode} to authenticate.",
-            ["scope"] = form["scope"].ToString(),
-        });
+        await Json(ctx, 200, OAuthAnswers.DeviceCode(Port, deviceCode, userCode, form["scope"].ToString()));
     }
 
     private async Task Token(HttpContext ctx)
@@ -133,37 +112,13 @@ internal sealed class IdentityAuthority(AccessTokens graphTokens, TimeSpan acces
 
     private Task Issue(HttpContext ctx, string scope, string clientId)
     {
-        string[] reserved = ["openid", "profile", "offline_access"];
-        var granted = string.Join(' ', scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => !reserved.Contains(s)));
         var refresh = Secret("refresh-token");
         lock (_gate) _validRefreshTokens.Add(refresh);
         _issuedRefreshTokens.Enqueue(refresh);
         var access = Secret("access-token");
         _issuedAccessTokens.Enqueue(access);
         graphTokens.Add(access);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        // MSAL reads the user from an (unsigned is fine) id_token and the home account from client_info.
-        var idToken = Base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}"u8.ToArray()) + "." + Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-        {
-            ["aud"] = clientId,
-            ["iss"] = $"https://127.0.0.1:{Port}/{TenantGuid}/v2.0",
-            ["iat"] = now, ["nbf"] = now, ["exp"] = now + 3600,
-            ["name"] = "Backup Admin", ["preferred_username"] = UserName,
-            ["oid"] = UserObjectId, ["sub"] = "subject-" + UserObjectId, ["tid"] = TenantGuid, ["ver"] = "2.0",
-        })) + ".fakesignature";
-        var clientInfo = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new { uid = UserObjectId, utid = TenantGuid }));
-        var lifetime = (long)accessTokenLifetime.TotalSeconds;
-        return Json(ctx, 200, new Dictionary<string, object>
-        {
-            ["token_type"] = "Bearer",
-            ["scope"] = granted,
-            ["expires_in"] = lifetime,
-            ["ext_expires_in"] = lifetime,
-            ["access_token"] = access,
-            ["refresh_token"] = refresh,
-            ["id_token"] = idToken,
-            ["client_info"] = clientInfo,
-        });
+        return Json(ctx, 200, OAuthAnswers.Token(Port, clientId, scope, access, refresh, (long)accessTokenLifetime.TotalSeconds));
     }
 
     private static string Secret(string kind) => kind + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
@@ -177,6 +132,4 @@ internal sealed class IdentityAuthority(AccessTokens graphTokens, TimeSpan acces
         ctx.Response.ContentType = "application/json; charset=utf-8";
         return ctx.Response.WriteAsync(JsonSerializer.Serialize(body, GraphResponses.JsonOptions));
     }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

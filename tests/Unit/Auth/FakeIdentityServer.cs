@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.Json;
 using System.Web;
 
+using OnedriveOffsite.GraphEmulator.Identity;
+
 namespace OnedriveOffsite.Tests.Auth;
 
 /// <summary>
@@ -17,9 +19,9 @@ namespace OnedriveOffsite.Tests.Auth;
 /// </summary>
 internal sealed class FakeIdentityServer : IDisposable
 {
-    public const string TenantGuid = "9188040d-6c67-4c5b-b112-36a304b66dad";
-    public const string UserObjectId = "00000000-0000-0000-1234-567890abcdef";
-    public const string UserName = "admin@example.test";
+    public const string TenantGuid = OAuthAnswers.TenantGuid;
+    public const string UserObjectId = OAuthAnswers.UserObjectId;
+    public const string UserName = OAuthAnswers.UserName;
 
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();
@@ -135,19 +137,7 @@ internal sealed class FakeIdentityServer : IDisposable
         }
     }
 
-    private object OpenIdConfiguration(string tenant)
-    {
-        var root = $"https://127.0.0.1:{Port}/{tenant}";
-        return new Dictionary<string, object>
-        {
-            ["issuer"] = $"https://127.0.0.1:{Port}/{TenantGuid}/v2.0",
-            ["authorization_endpoint"] = root + "/oauth2/v2.0/authorize",
-            ["token_endpoint"] = root + "/oauth2/v2.0/token",
-            ["device_authorization_endpoint"] = root + "/oauth2/v2.0/devicecode",
-            ["response_types_supported"] = new[] { "code" },
-            ["code_challenge_methods_supported"] = new[] { "S256" },
-        };
-    }
+    private object OpenIdConfiguration(string tenant) => OAuthAnswers.OpenIdConfiguration(Port, tenant);
 
     private async Task DeviceCode(HttpListenerContext context)
     {
@@ -155,17 +145,7 @@ internal sealed class FakeIdentityServer : IDisposable
         var deviceCode = Secret("device-code");
         _deviceCodes[deviceCode] = PendingPolls;
         var userCode = "FAKE" + RandomNumberGenerator.GetInt32(1000, 9999);
-        var url = $"https://127.0.0.1:{Port}/devicelogin";
-        await Json(context, 200, new Dictionary<string, object>
-        {
-            ["device_code"] = deviceCode,
-            ["user_code"] = userCode,
-            ["verification_uri"] = url,
-            ["expires_in"] = 900,
-            ["interval"] = 1,
-            ["message"] = $"To sign in, use a web browser to open the page {url} and enter the code {userCode} to authenticate.",
-            ["scope"] = form.GetValueOrDefault("scope", ""),
-        });
+        await Json(context, 200, OAuthAnswers.DeviceCode(Port, deviceCode, userCode, form.GetValueOrDefault("scope", "")));
     }
 
     private void Authorize(HttpListenerContext context)
@@ -210,7 +190,7 @@ internal sealed class FakeIdentityServer : IDisposable
                 var code = form.GetValueOrDefault("code", "");
                 if (!_codes.TryRemove(code, out var issued)) { await Error(context, "invalid_grant"); return; }
                 var verifier = form.GetValueOrDefault("code_verifier", "");
-                var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+                var challenge = OAuthAnswers.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
                 if (challenge != issued.Challenge || form.GetValueOrDefault("redirect_uri") != issued.RedirectUri)
                 {
                     await Error(context, "invalid_grant");
@@ -243,35 +223,13 @@ internal sealed class FakeIdentityServer : IDisposable
 
     private async Task Issue(HttpListenerContext context, string scope, Dictionary<string, string> form)
     {
-        var reserved = new[] { "openid", "profile", "offline_access" };
-        var granted = string.Join(' ', scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(s => !reserved.Contains(s)));
         var refresh = Secret("refresh-token");
         lock (_gate)
         {
             _validRefreshTokens[refresh] = true;
             CurrentRefreshToken = refresh;
         }
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var idToken = Base64Url(Encoding.UTF8.GetBytes("{\"alg\":\"none\",\"typ\":\"JWT\"}")) + "." + Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-        {
-            ["aud"] = form.GetValueOrDefault("client_id", ""),
-            ["iss"] = $"https://127.0.0.1:{Port}/{TenantGuid}/v2.0",
-            ["iat"] = now, ["nbf"] = now, ["exp"] = now + 3600,
-            ["name"] = "Backup Admin", ["preferred_username"] = UserName,
-            ["oid"] = UserObjectId, ["sub"] = "subject-" + UserObjectId, ["tid"] = TenantGuid, ["ver"] = "2.0",
-        })) + ".fakesignature";
-        var clientInfo = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new { uid = UserObjectId, utid = TenantGuid }));
-        await Json(context, 200, new Dictionary<string, object>
-        {
-            ["token_type"] = "Bearer",
-            ["scope"] = granted,
-            ["expires_in"] = AccessTokenLifetimeSeconds,
-            ["ext_expires_in"] = AccessTokenLifetimeSeconds,
-            ["access_token"] = IssueAccessToken(),
-            ["refresh_token"] = refresh,
-            ["id_token"] = idToken,
-            ["client_info"] = clientInfo,
-        });
+        await Json(context, 200, OAuthAnswers.Token(Port, form.GetValueOrDefault("client_id", ""), scope, IssueAccessToken(), refresh, AccessTokenLifetimeSeconds));
     }
 
     private string IssueAccessToken()
@@ -309,7 +267,6 @@ internal sealed class FakeIdentityServer : IDisposable
         return parsed.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => parsed[k]!);
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static int FreePort()
     {
