@@ -40,7 +40,10 @@ Describe 'Resume after kill -9' {
         $snapshot.SnapshotId | Should -Be $before.SnapshotId
         ($messages -match '^Resuming snapshot') | Should -Not -BeNullOrEmpty
         $storedAgain = @($messages -match '^Stored part-').Count
-        $storedAgain | Should -BeLessOrEqual (256 - $storedBefore)
+        # With -ThrottleLimit 1, at most the one part being finished when the kill came can be stored but not yet
+        # recorded in the journal; the rerun removes it and stores it again (never reusing its salt).
+        $storedAgain | Should -BeLessOrEqual (256 - $storedBefore + 1)
+        $storedAgain | Should -BeLessThan 256
         $storedAgain | Should -BeGreaterThan 0
         Get-OffsiteBackup -Name crash -Repository $script:Repo | Should -HaveCount 1
 
