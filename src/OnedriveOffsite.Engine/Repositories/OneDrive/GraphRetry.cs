@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using OnedriveOffsite.Engine.Progress;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// The retry rules every OneDrive request follows: the shared Retry-After gate, bounded exponential backoff with

@@ -6,7 +6,7 @@ using OnedriveOffsite.Engine.Legacy;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// A repository in OneDrive: <c>&lt;root&gt;/&lt;set&gt;/&lt;snapshot&gt;/files</c>, where the root is the app folder

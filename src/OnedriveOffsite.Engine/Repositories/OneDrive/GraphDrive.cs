@@ -7,7 +7,7 @@ using Microsoft.Graph.Models.ODataErrors;
 using OnedriveOffsite.Engine.Auth;
 using OnedriveOffsite.Engine.Config;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// Items, folders, listings and deletes of the repository's folder tree through GraphServiceClient. Every path

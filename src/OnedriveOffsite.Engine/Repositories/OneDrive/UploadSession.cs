@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>What OneDrive reported for a finished upload.</summary>
 internal sealed record CompletedUpload(string Id, long Size, string? QuickXorHash);

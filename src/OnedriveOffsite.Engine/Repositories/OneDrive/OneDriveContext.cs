@@ -1,4 +1,4 @@
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>What the repository's pieces share: the drive, the client for pre-authenticated URLs, the retry rules.</summary>
 internal sealed class OneDriveContext

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using OnedriveOffsite.Engine.Auth;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// The HTTP pipeline under GraphServiceClient: adds the bearer token and User-Agent, waits at the shared

@@ -1,7 +1,7 @@
 using OnedriveOffsite.Engine.Hashing;
 using OnedriveOffsite.Engine.Repositories;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>Where a sink stores its file: the folder below the repository root and the file name.</summary>
 internal sealed record UploadTarget(string FolderPath, string Name)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// ONE Retry-After deadline shared by every worker of a repository: OneDrive throttles the app and user, not a
