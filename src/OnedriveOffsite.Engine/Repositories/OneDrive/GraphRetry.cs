@@ -18,7 +18,7 @@ internal sealed class GraphRetry
         Observer = observer;
     }
 
-    public RetryAfterGate Gate { get; } = new();
+    public ThrottlingGate Gate { get; } = new();
     public IOperationObserver Observer { get; }
     public int MaxAttempts => _options.MaxAttempts;
 

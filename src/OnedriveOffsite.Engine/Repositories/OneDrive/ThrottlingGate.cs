@@ -7,7 +7,7 @@ namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 /// connection, so after a 429/503 with Retry-After nobody may send anything before the deadline (a request
 /// sent earlier is throttled again and prolongs the penalty).
 /// </summary>
-internal sealed class RetryAfterGate
+internal sealed class ThrottlingGate
 {
     private long _deadline; // Stopwatch timestamp, monotonic
 

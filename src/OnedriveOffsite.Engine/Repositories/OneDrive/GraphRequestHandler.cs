@@ -11,12 +11,12 @@ namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 /// request, not shared across the parallel workers, and knows nothing of our token source.
 /// Only ever used for Graph API requests: pre-authenticated URLs go through a client without this handler.
 /// </summary>
-internal sealed class GraphApiHandler : DelegatingHandler
+internal sealed class GraphRequestHandler : DelegatingHandler
 {
     private readonly IAccessTokenSource _tokens;
     private readonly GraphRetry _retry;
 
-    public GraphApiHandler(IAccessTokenSource tokens, GraphRetry retry, HttpMessageHandler inner) : base(inner)
+    public GraphRequestHandler(IAccessTokenSource tokens, GraphRetry retry, HttpMessageHandler inner) : base(inner)
     {
         _tokens = tokens;
         _retry = retry;
