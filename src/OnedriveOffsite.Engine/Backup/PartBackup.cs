@@ -110,7 +110,7 @@ internal static class PartBackup
             Salt = Convert.ToHexString(header.Salt).ToLowerInvariant(),
             PlainSha256 = Convert.ToHexString(partHash.GetHashAndReset()).ToLowerInvariant(),
             StoredLength = stored.Length,
-            StoredQuickXorHash = stored.QuickXorHash,
+            StoredQuickXorHash = stored.Checksum?.ManifestQuickXorHash,
         };
     }
 

@@ -6,10 +6,28 @@ public sealed record SnapshotLocation(string Set, string Snapshot);
 /// <summary>A snapshot folder as the repository sees it, before its manifest is read.</summary>
 public sealed record StoredSnapshotFolder(SnapshotLocation Location, bool HasManifest, IReadOnlyList<StoredFile> Files);
 
-public sealed record StoredFile(string Name, long Length, string? QuickXorHash);
+/// <summary>A stored file as listed: its size, and the repository's own checksum of it where the backend computes one.</summary>
+public sealed record StoredFile(string Name, long Length, StoredChecksum? Checksum);
 
-/// <summary>What a finished stored file looks like to the repository (size, and OneDrive's hash where there is one).</summary>
-public sealed record StoredPartResult(long Length, string? QuickXorHash);
+/// <summary>What a finished stored file looks like to the repository (size, and its own checksum where there is one).</summary>
+public sealed record StoredPartResult(long Length, StoredChecksum? Checksum);
+
+/// <summary>
+/// A checksum a backend computes itself over a stored copy (a server-side content hash: OneDrive's quickXorHash),
+/// so a listing proves the stored bytes without reading them back. Backends without one report null.
+/// </summary>
+public sealed record StoredChecksum(string Algorithm, string Value)
+{
+    /// <summary>OneDrive's quickXorHash (base64); the only algorithm format v1 records (part field storedQuickXorHash).</summary>
+    public const string QuickXorHash = "quickXorHash";
+
+    /// <summary>The value for the v1 manifest's part field storedQuickXorHash (null for other algorithms).</summary>
+    public string? ManifestQuickXorHash => Algorithm == QuickXorHash ? Value : null;
+
+    /// <summary>The checksum a v1 manifest records for a part (its storedQuickXorHash), or null.</summary>
+    public static StoredChecksum? FromManifest(string? storedQuickXorHash) =>
+        storedQuickXorHash is null ? null : new StoredChecksum(QuickXorHash, storedQuickXorHash);
+}
 
 /// <summary>
 /// A place that holds backup sets (docs/FORMAT.md "Repository layout"): a local directory or OneDrive. All file

@@ -42,8 +42,8 @@ public sealed class SnapshotVerifier
         {
             if (!stored.TryGetValue(part.File, out var file)) problems.Add($"{part.File} is missing.");
             else if (file.Length != part.StoredLength) problems.Add($"{part.File} holds {file.Length} bytes, the manifest records {part.StoredLength}.");
-            else if (file.QuickXorHash is not null && part.StoredQuickXorHash is not null && file.QuickXorHash != part.StoredQuickXorHash)
-                problems.Add($"{part.File} has quickXorHash {file.QuickXorHash}, the manifest records {part.StoredQuickXorHash}.");
+            else if (file.Checksum is { } actual && StoredChecksum.FromManifest(part.StoredQuickXorHash) is { } recorded && actual.Algorithm == recorded.Algorithm && actual.Value != recorded.Value)
+                problems.Add($"{part.File} has {actual.Algorithm} {actual.Value}, the manifest records {recorded.Value}.");
         }
         if (depth == VerificationDepth.Full && problems.Count == 0)
         {

@@ -1,8 +1,6 @@
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Legacy;
-using OnedriveOffsite.Engine.Repositories.Local;
-using OnedriveOffsite.Engine.Repositories.OneDrive;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Infrastructure;
 
@@ -55,10 +53,6 @@ public sealed partial class RestoreOffsiteBackupCommand
 
     private ILegacyArchiveSource OpenLegacySource()
     {
-        var root = RepositoryParameter.Resolve(this, Repository);
-        if (RepositoryLocator.IsOneDrive(root)) return ((Engine.Repositories.OneDrive.OneDriveRepository)OpenRepository(root)).OpenLegacyArchiveSource(Name);
-        if (!Directory.Exists(root))
-            throw new OffsiteException("RepositoryNotFound", OffsiteErrorCategory.ObjectNotFound, $"The repository directory '{root}' does not exist.", root);
-        return new LocalLegacyArchiveSource(Path.Combine(root, Name));
+        return OpenLegacyArchives(Repository).OpenLegacyArchiveSource(Name);
     }
 }

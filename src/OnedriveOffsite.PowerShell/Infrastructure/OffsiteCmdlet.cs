@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Legacy;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 
@@ -36,7 +37,11 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Opens the repository a -Repository value names (see <see cref="RepositoryParameter"/>); closed when the command ends.</summary>
     protected ISnapshotRepository OpenRepository(string? value, int? fragmentSize = null) =>
-        Own(RepositoryLocator.Open(Home, RepositoryParameter.Resolve(this, value), Observer, fragmentSize));
+        Own(RepositoryRegistry.Open(new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer, fragmentSize)));
+
+    /// <summary>The old service's archives kept where a -Repository value points (a repository capability); closed when the command ends.</summary>
+    protected ILegacyArchiveStore OpenLegacyArchives(string? value) =>
+        Own(RepositoryRegistry.OpenLegacyArchives(new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer)));
 
     /// <summary>Disposes <paramref name="item"/> when the command ends.</summary>
     protected T Own<T>(T item) where T : class

@@ -64,7 +64,7 @@ public sealed class OneDriveRepositoryTests(ITestOutputHelper output)
         // Stored files carry OneDrive's hash, and the manifest recorded the same one.
         var folder = Assert.Single(await f.Repository.ListSnapshotsAsync("set1", default));
         Assert.Equal(6, folder.Files.Count);
-        Assert.All(folder.Files, file => Assert.False(string.IsNullOrEmpty(file.QuickXorHash)));
+        Assert.All(folder.Files, file => Assert.False(string.IsNullOrEmpty(file.Checksum?.Value)));
         Assert.DoesNotContain("_upload", f.Observer.All);
         Assert.DoesNotContain("_download", f.Observer.All);
         Assert.Contains("Retry-After", f.Observer.All);

@@ -15,7 +15,7 @@ namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 /// ranged downloads through a plain HttpClient loop (see <see cref="UploadSessionClient"/>, <see cref="OneDriveDownloadStream"/>).
 /// Every stored file is uploaded with conflictBehavior fail: a snapshot never replaces anything.
 /// </summary>
-public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
+public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStore, IDisposable
 {
     private readonly OneDriveContext _ctx;
     private readonly HttpClient _graphHttp;
@@ -60,17 +60,17 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
         var client = new GraphServiceClient(graphHttp, new AnonymousAuthenticationProvider(), settings.GraphEndpoint.ToString().TrimEnd('/') + "/v1.0");
         var drive = new GraphDrive(client, settings.ScopeMode, rootPath);
         var where = settings.ScopeMode == ScopeMode.Drive ? $"drive folder /{rootPath}" : "app folder";
-        var description = $"{RepositoryLocator.OneDrivePrefix}/{sub} ({(settings.ScopeMode == ScopeMode.Drive ? where : "app folder")})";
+        var description = $"{OneDriveBackend.Prefix}/{sub} ({(settings.ScopeMode == ScopeMode.Drive ? where : "app folder")})";
         return new OneDriveRepository(new OneDriveContext(drive, plainHttp, retry, options), graphHttp, handler, description);
     }
 
     /// <summary>The sub path of a spec, without leading/trailing '/'; "" for the root.</summary>
     internal static string ParseSpec(string? spec)
     {
-        spec ??= RepositoryLocator.OneDrivePrefix;
-        if (!spec.StartsWith(RepositoryLocator.OneDrivePrefix, StringComparison.OrdinalIgnoreCase))
+        spec ??= OneDriveBackend.Prefix;
+        if (!spec.StartsWith(OneDriveBackend.Prefix, StringComparison.OrdinalIgnoreCase))
             throw GraphErrors.InvalidPath(spec, "it does not start with 'onedrive:'");
-        var sub = AppSettings.NormalizeDriveFolder(spec[RepositoryLocator.OneDrivePrefix.Length..]) ?? "";
+        var sub = AppSettings.NormalizeDriveFolder(spec[OneDriveBackend.Prefix.Length..]) ?? "";
         if (sub.Length > 0 && !AppSettings.IsValidDrivePath(sub))
             throw GraphErrors.InvalidPath(spec, "names joined by '/', without \" * : < > ? \\ |, none ending in a dot or space");
         return sub;
@@ -89,7 +89,7 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
         foreach (var folder in (folders ?? []).Where(f => f.IsFolder && SnapshotFiles.TryParseSnapshotFolder(f.Name, out _)).OrderBy(f => f.Name, StringComparer.Ordinal))
         {
             var files = (await _ctx.Drive.ListChildrenAsync(GraphDrive.Join(set, folder.Name), ct).ConfigureAwait(false) ?? [])
-                .Where(f => !f.IsFolder).Select(f => new StoredFile(f.Name, f.Size, f.QuickXorHash)).ToList();
+                .Where(f => !f.IsFolder).Select(f => new StoredFile(f.Name, f.Size, f.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, f.QuickXorHash))).ToList();
             result.Add(new StoredSnapshotFolder(new SnapshotLocation(set, folder.Name), files.Any(f => f.Name == SnapshotFiles.ManifestName), files));
         }
         return result;

@@ -105,7 +105,7 @@ internal sealed class OneDriveUploadSink : IPartSink
             throw GraphErrors.HashMismatch(_target.Path, local, done.QuickXorHash);
         }
         _completed = true;
-        return new StoredPartResult(_written, local);
+        return new StoredPartResult(_written, new StoredChecksum(StoredChecksum.QuickXorHash, local));
     }
 
     /// <summary>Sends the buffer; bytes the session could not take yet (under 320 KiB) move to its front.</summary>
