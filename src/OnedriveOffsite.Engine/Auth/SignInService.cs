@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Identity.Client;
 using Microsoft.Identity.Client.Extensibility;
 using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.IO;
 using OnedriveOffsite.Engine.Progress;
 
@@ -89,11 +90,11 @@ public sealed class SignInService
     public OffsiteAccount ConnectWithAccessToken(string accessToken, IOperationObserver observer)
     {
         if (string.IsNullOrWhiteSpace(accessToken))
-            throw new Errors.OffsiteException("InvalidAccessToken", Errors.OffsiteErrorCategory.InvalidArgument, "The access token is empty.");
+            throw new Errors.OffsiteException(ErrorIds.Auth.InvalidAccessToken, Errors.OffsiteErrorCategory.InvalidArgument, "The access token is empty.");
         var settings = new AppSettingsStore(_home).TryLoad();
         var claims = JwtClaims.Read(accessToken.Trim());
         if (claims.ExpiresOn is { } exp && exp <= DateTimeOffset.UtcNow)
-            throw new Errors.OffsiteException("AccessTokenExpired", Errors.OffsiteErrorCategory.InvalidArgument,
+            throw new Errors.OffsiteException(ErrorIds.Auth.AccessTokenExpired, Errors.OffsiteErrorCategory.InvalidArgument,
                 $"The access token expired at {exp.ToUniversalTime():u}. Get a fresh one.");
         _store.TokenCache.Delete();
         _store.SaveAccessToken(accessToken.Trim());

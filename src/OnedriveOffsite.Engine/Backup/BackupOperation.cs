@@ -39,16 +39,16 @@ public sealed class BackupOperation
     {
         SetName.Validate(request.SetName);
         if (request.PartSize < BackupRequest.MinPartSize || request.PartSize > BackupRequest.MaxPartSize)
-            throw new OffsiteException("InvalidPartSize", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
                 $"The part size must be between {BackupRequest.MinPartSize} bytes and {BackupRequest.MaxPartSize} bytes.", request.PartSize);
         if (request.ThrottleLimit is < 1 or > 64)
-            throw new OffsiteException("InvalidThrottleLimit", OffsiteErrorCategory.InvalidArgument, "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
+            throw new OffsiteException(ErrorIds.Backup.InvalidThrottleLimit, OffsiteErrorCategory.InvalidArgument, "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
         if (Directory.Exists(request.SourcePath))
-            throw new OffsiteException("SourceIsDirectory", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.Backup.SourceIsDirectory, OffsiteErrorCategory.InvalidArgument,
                 $"'{request.SourcePath}' is a directory. Back up files (for a directory, make an archive first, e.g. with tar).", request.SourcePath);
         var info = new FileInfo(request.SourcePath);
         if (!info.Exists)
-            throw new OffsiteException("SourceNotFound", OffsiteErrorCategory.ObjectNotFound, $"The source file '{request.SourcePath}' does not exist.", request.SourcePath);
+            throw new OffsiteException(ErrorIds.Backup.SourceNotFound, OffsiteErrorCategory.ObjectNotFound, $"The source file '{request.SourcePath}' does not exist.", request.SourcePath);
         return info;
     }
 
@@ -134,7 +134,7 @@ public sealed class BackupOperation
     {
         source.Refresh();
         if (!source.Exists || source.Length != length || source.LastWriteTimeUtc != lastWrite)
-            throw new OffsiteException("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+            throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
                 $"'{source.FullName}' changed while it was being backed up; no snapshot was made. Back it up again once nothing writes to it.", source.FullName);
     }
 }

@@ -96,7 +96,7 @@ internal static class PartBackup
 
         var stored = await sink.CompleteAsync(ct).ConfigureAwait(false);
         if (knownLength is { } expected && stored.Length != expected)
-            throw new OffsiteException("StoredSizeMismatch", OffsiteErrorCategory.WriteError,
+            throw new OffsiteException(ErrorIds.Backup.StoredSizeMismatch, OffsiteErrorCategory.WriteError,
                 $"The repository stored {stored.Length} bytes for {name}, expected {expected}.", name);
         c.Progress.CompletePart(part.Index);
         c.Observer.Verbose($"Stored {name}: source bytes {part.Offset}-{part.Offset + part.Length} ({part.Length} bytes), {codec}, {stored.Length} bytes stored.");
@@ -120,7 +120,7 @@ internal static class PartBackup
         {
             var n = RandomAccess.Read(file, buffer, offset);
             if (n <= 0)
-                throw new OffsiteException("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+                throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
                     "The source file became shorter while it was being backed up; no snapshot was made. Back it up again once nothing writes to it.");
             buffer = buffer[n..];
             offset += n;

@@ -50,7 +50,7 @@ internal static class ResumePlanner
             journal!.Delete();
         }
         if (requireResume)
-            throw new OffsiteException("NothingToResume", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Backup.NothingToResume, OffsiteErrorCategory.ObjectNotFound,
                 $"There is no interrupted backup of '{fresh.SourcePath}' into set '{set}' to resume.", fresh.SourcePath);
         journal?.Save(fresh);
         return (fresh, done);

@@ -39,22 +39,22 @@ public sealed record AppSettings
     public AppSettings Validate()
     {
         if (!Guid.TryParse(ClientId, out _))
-            throw new OffsiteException("InvalidClientId", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidClientId, OffsiteErrorCategory.InvalidArgument,
                 $"The client id '{ClientId}' is not a GUID. Use the 'Application (client) ID' of the app registration.", ClientId);
         if (!IsValidTenant(TenantId))
-            throw new OffsiteException("InvalidTenant", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidTenant, OffsiteErrorCategory.InvalidArgument,
                 $"The tenant '{TenantId}' is not valid. Use 'common', 'consumers', 'organizations', a tenant id (GUID) or a verified domain name.", TenantId);
         // MSAL refuses authorities that are not https; Graph may be a plain-http loopback emulator.
         CheckHost(GraphEndpoint, "Graph endpoint", allowLoopbackHttp: true);
         CheckHost(AuthorityHost, "authority host", allowLoopbackHttp: false);
         if (RedirectUri is { } redirect && !(redirect.IsAbsoluteUri && (redirect.Scheme == Uri.UriSchemeHttps || redirect.Scheme == Uri.UriSchemeHttp)))
-            throw new OffsiteException("InvalidEndpoint", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidEndpoint, OffsiteErrorCategory.InvalidArgument,
                 $"The redirect URI '{redirect}' is not an absolute http(s) URL.", redirect);
         if (ScopeMode == ScopeMode.Drive && string.IsNullOrWhiteSpace(DriveFolder))
-            throw new OffsiteException("InvalidDriveFolder", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidDriveFolder, OffsiteErrorCategory.InvalidArgument,
                 "The Drive scope mode needs -DriveFolder: the folder of the drive that holds the backups (e.g. 'Backups/Offsite').", DriveFolder);
         if (DriveFolder is not null && !IsValidDrivePath(DriveFolder))
-            throw new OffsiteException("InvalidDriveFolder", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidDriveFolder, OffsiteErrorCategory.InvalidArgument,
                 $"The drive folder '{DriveFolder}' is not a valid OneDrive path (names joined by '/'; no \" * : < > ? \\ |; no name ending in a dot or space).", DriveFolder);
         return this;
     }
@@ -80,7 +80,7 @@ public sealed record AppSettings
             && (uri.Scheme == Uri.UriSchemeHttps || (allowLoopbackHttp && uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))
             && (uri.AbsolutePath == "/" || uri.AbsolutePath.Length == 0);
         if (!ok)
-            throw new OffsiteException("InvalidEndpoint", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidEndpoint, OffsiteErrorCategory.InvalidArgument,
                 $"The {what} '{uri}' is not valid: give an https URL of the host only, without path or query (e.g. https://graph.microsoft.com).", uri);
     }
 }

@@ -28,7 +28,7 @@ public sealed class AppSettingsStore
     public string ClientSecretFile => _home.Combine("app-client-secret.bin");
 
     /// <summary>The stored settings; throws <c>AppNotConfigured</c> when Set-OffsiteApp never ran.</summary>
-    public AppSettings Load() => TryLoad() ?? throw new OffsiteException("AppNotConfigured", OffsiteErrorCategory.ObjectNotFound,
+    public AppSettings Load() => TryLoad() ?? throw new OffsiteException(ErrorIds.App.AppNotConfigured, OffsiteErrorCategory.ObjectNotFound,
         $"No app registration is configured in '{_home.Path}'. Run Set-OffsiteApp -ClientId <application id> first (see docs/SIGN-IN.md).",
         _home.Path);
 
@@ -42,7 +42,7 @@ public sealed class AppSettingsStore
         try { stored = JsonSerializer.Deserialize<StoredSettings>(text, Json) ?? throw new JsonException("empty"); }
         catch (JsonException ex)
         {
-            throw new OffsiteException("AppSettingsCorrupt", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.App.AppSettingsCorrupt, OffsiteErrorCategory.InvalidData,
                 $"The app settings file '{_home.AppSettingsFile}' is not valid JSON ({ex.Message}). Run Set-OffsiteApp again.", _home.AppSettingsFile, ex);
         }
         return new AppSettings

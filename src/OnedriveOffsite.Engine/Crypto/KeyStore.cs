@@ -28,7 +28,7 @@ public sealed class KeyStore
     public void EnsureWritable(bool force)
     {
         if (Exists && !force)
-            throw new OffsiteException("KeyExists", OffsiteErrorCategory.ResourceExists,
+            throw new OffsiteException(ErrorIds.Keys.KeyExists, OffsiteErrorCategory.ResourceExists,
                 $"A key already exists at '{KeyPath}'. Snapshots made with it need it; use -Force to make a new one (the old key is kept under a dated name).", KeyPath);
     }
 

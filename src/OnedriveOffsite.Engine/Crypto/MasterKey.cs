@@ -48,7 +48,7 @@ public sealed class MasterKey
     public static MasterKey Load(string path)
     {
         if (!File.Exists(path))
-            throw new OffsiteException("KeyNotFound", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Keys.KeyNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"No encryption key at '{path}'. Create one with New-OffsiteKey (or import your saved copy with New-OffsiteKey -FromText).", path);
         return Parse(File.ReadAllText(path, Encoding.UTF8));
     }
@@ -61,5 +61,5 @@ public sealed class MasterKey
     public override string ToString() => $"MasterKey {KeyId}";
 
     private static OffsiteException Invalid(string why) =>
-        new("KeyInvalid", OffsiteErrorCategory.InvalidData, $"The encryption key is not valid: {why}.");
+        new(ErrorIds.Keys.KeyInvalid, OffsiteErrorCategory.InvalidData, $"The encryption key is not valid: {why}.");
 }

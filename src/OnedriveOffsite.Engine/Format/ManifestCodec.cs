@@ -38,7 +38,7 @@ public static class ManifestCodec
     {
         var header = ManifestHeader.Parse(data, what);
         if (header.KeyIdHex != key.KeyId)
-            throw new OffsiteException("KeyMismatch", OffsiteErrorCategory.SecurityError,
+            throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError,
                 $"{what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}. Load the key this backup was made with (New-OffsiteKey -FromText imports a saved copy).", what);
         var rest = data[ManifestHeader.Size..];
         if (rest.Length < 4) throw Corrupt(what, "it is truncated");
@@ -58,5 +58,5 @@ public static class ManifestCodec
     }
 
     private static OffsiteException Corrupt(string what, string why) =>
-        new("ManifestCorrupt", OffsiteErrorCategory.InvalidData, $"{what} is damaged: {why}.", what);
+        new(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData, $"{what} is damaged: {why}.", what);
 }

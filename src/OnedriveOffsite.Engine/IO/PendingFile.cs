@@ -27,11 +27,11 @@ public sealed class PendingFile : IDisposable
     {
         destination = Path.GetFullPath(destination);
         if (!overwrite && (File.Exists(destination) || Directory.Exists(destination)))
-            throw new OffsiteException("DestinationExists", OffsiteErrorCategory.ResourceExists,
+            throw new OffsiteException(ErrorIds.Snapshots.DestinationExists, OffsiteErrorCategory.ResourceExists,
                 $"The destination '{destination}' already exists. Use -Force to replace it.", destination);
         var dir = Path.GetDirectoryName(destination)!;
         if (!Directory.Exists(dir))
-            throw new OffsiteException("DestinationDirectoryNotFound", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.DestinationDirectoryNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"The destination directory '{dir}' does not exist.", dir);
         var temp = Path.Combine(dir, "." + Path.GetFileName(destination) + ".oo-partial-" + Guid.NewGuid().ToString("N")[..8]);
         var options = new FileStreamOptions

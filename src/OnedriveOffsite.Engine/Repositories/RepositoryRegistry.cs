@@ -42,6 +42,6 @@ public static class RepositoryRegistry
     /// </summary>
     public static ILegacyArchiveStore OpenLegacyArchives(RepositoryOpenRequest request) =>
         BackendFor(request.Target).OpenLegacyArchives(request)
-        ?? throw new OffsiteException("InvalidRepository", OffsiteErrorCategory.InvalidArgument,
+        ?? throw new OffsiteException(ErrorIds.OneDrive.InvalidRepository, OffsiteErrorCategory.InvalidArgument,
             $"The repository '{request.Target}' cannot hold backups of the old service.", request.Target);
 }

@@ -58,7 +58,7 @@ internal static class PartRestore
             throw PartHeader.Corrupt(name, "it has more records than its header says");
         var actual = Convert.ToHexString(partHash.GetHashAndReset()).ToLowerInvariant();
         if (c.Destination is null && actual != entry.PlainSha256)
-            throw new OffsiteException("PartHashMismatch", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Snapshots.PartHashMismatch, OffsiteErrorCategory.InvalidData,
                 $"Part {name} decrypted, but its SHA-256 {actual} differs from the manifest's {entry.PlainSha256}.", name);
         c.Progress.CompletePart(entry.Index);
     }
@@ -74,7 +74,7 @@ internal static class PartRestore
             : !string.Equals(Convert.ToHexString(header.Salt), entry.Salt, StringComparison.OrdinalIgnoreCase) ? "it is another copy of this part than the one the manifest records"
             : null;
         if (problem is not null)
-            throw new OffsiteException("PartMismatch", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Snapshots.PartMismatch, OffsiteErrorCategory.InvalidData,
                 $"Stored {name} does not belong at this position of snapshot {c.Location.Set}/{c.Location.Snapshot}: {problem}.", name);
     }
 }

@@ -37,18 +37,18 @@ public sealed class RestoreOperation
     {
         var what = $"snapshot {location.Set}/{location.Snapshot}";
         var bytes = await _repository.ReadManifestAsync(location, ct).ConfigureAwait(false)
-            ?? throw new OffsiteException("SnapshotIncomplete", OffsiteErrorCategory.InvalidOperation, $"{what} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
+            ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation, $"{what} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
         var manifest = ManifestCodec.Decode(bytes, _key, $"The manifest of {what}");
         long expectedOffset = 0;
         for (var i = 0; i < manifest.Parts.Count; i++)
         {
             var p = manifest.Parts[i];
             if (p.Index != i || p.Offset != expectedOffset || p.Length < 0 || p.File != SnapshotFiles.PartName(i))
-                throw new OffsiteException("ManifestCorrupt", OffsiteErrorCategory.InvalidData, $"The manifest of {what} has an inconsistent part list.", location.Snapshot);
+                throw new OffsiteException(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData, $"The manifest of {what} has an inconsistent part list.", location.Snapshot);
             expectedOffset += p.Length;
         }
         if (manifest.Parts.Count == 0 || expectedOffset != manifest.Source.Length)
-            throw new OffsiteException("ManifestCorrupt", OffsiteErrorCategory.InvalidData, $"The manifest of {what} does not cover the whole source file.", location.Snapshot);
+            throw new OffsiteException(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData, $"The manifest of {what} does not cover the whole source file.", location.Snapshot);
         return manifest;
     }
 
@@ -83,7 +83,7 @@ public sealed class RestoreOperation
         }
         var sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
         if (sha256 != manifest.Source.Sha256)
-            throw new OffsiteException("SourceHashMismatch", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
                 $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}; the file was not written.", location.Snapshot);
         pending.Commit(overwrite, manifest.Source.LastWriteTimeUtc);
         progress.Complete();

@@ -34,20 +34,20 @@ public sealed class SnapshotCatalog
         SetName.Validate(set);
         var folders = await _repository.ListSnapshotsAsync(set, ct).ConfigureAwait(false);
         if (folders.Count == 0)
-            throw new OffsiteException("SnapshotNotFound", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.SnapshotNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"The repository {_repository.Description} has no snapshots in set '{set}'.", set);
         if (snapshotId is null)
         {
             var latest = folders.Where(f => f.HasManifest).OrderBy(f => f.Location.Snapshot, StringComparer.Ordinal).LastOrDefault()
-                ?? throw new OffsiteException("SnapshotIncomplete", OffsiteErrorCategory.InvalidOperation,
+                ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation,
                     $"Set '{set}' has only incomplete snapshots; none can be restored.", set);
             return latest.Location;
         }
         var match = folders.FirstOrDefault(f => string.Equals(f.Location.Snapshot, snapshotId, StringComparison.OrdinalIgnoreCase))
-            ?? throw new OffsiteException("SnapshotNotFound", OffsiteErrorCategory.ObjectNotFound,
+            ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"Set '{set}' has no snapshot '{snapshotId}'. Get-OffsiteBackup -Name {set} lists them.", snapshotId);
         if (!match.HasManifest)
-            throw new OffsiteException("SnapshotIncomplete", OffsiteErrorCategory.InvalidOperation,
+            throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation,
                 $"Snapshot {set}/{snapshotId} is incomplete (its upload never finished) and cannot be restored.", snapshotId);
         return match.Location;
     }

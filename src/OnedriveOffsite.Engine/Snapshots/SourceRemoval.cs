@@ -25,11 +25,11 @@ public static class SourceRemoval
         observer.Verbose($"Verifying {location.Set}/{location.Snapshot} ({depth}) before removing '{manifest.Source.Path}'.");
         var result = await new SnapshotVerifier(repository, key).VerifyAsync(location, depth, throttleLimit, observer, ct).ConfigureAwait(false);
         if (!result.Passed)
-            throw new OffsiteException("VerificationFailed", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Backup.VerificationFailed, OffsiteErrorCategory.InvalidData,
                 $"The source was NOT removed: snapshot {location.Set}/{location.Snapshot} failed verification: {string.Join(" ", result.Problems)}", location.Snapshot);
         var source = new FileInfo(manifest.Source.Path);
         if (!source.Exists || source.Length != manifest.Source.Length || source.LastWriteTimeUtc != manifest.Source.LastWriteTimeUtc)
-            throw new OffsiteException("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+            throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
                 $"The source was NOT removed: '{source.FullName}' changed after it was backed up.", source.FullName);
         source.Delete();
         observer.Verbose($"Removed '{source.FullName}': snapshot {location.Set}/{location.Snapshot} is complete and verified.");

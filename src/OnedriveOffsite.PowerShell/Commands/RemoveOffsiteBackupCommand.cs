@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
@@ -57,7 +58,7 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
     protected override void ProcessRecord()
     {
         if (ParameterSetName == RetentionSet && KeepLast is null && OlderThan is null)
-            ThrowError("RetentionRuleMissing", ErrorCategory.InvalidArgument, "Give -KeepLast, -OlderThan or both.", Name);
+            ThrowError(ErrorIds.Snapshots.RetentionRuleMissing, ErrorCategory.InvalidArgument, "Give -KeepLast, -OlderThan or both.", Name);
         var spec = InputObject?.Repository ?? Repository;
         try
         {
@@ -69,7 +70,7 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
             IEnumerable<SnapshotInfo> doomed = ParameterSetName == RetentionSet
                 ? SnapshotRetention.SelectForRemoval(snapshots, KeepLast, OlderThan?.ToUniversalTime())
                 : snapshots.Where(s => string.Equals(s.SnapshotId, InputObject?.SnapshotId ?? SnapshotId, StringComparison.OrdinalIgnoreCase)).ToList() is { Count: > 0 } found ? found
-                : throw new Engine.Errors.OffsiteException("SnapshotNotFound", Engine.Errors.OffsiteErrorCategory.ObjectNotFound,
+                : throw new Engine.Errors.OffsiteException(ErrorIds.Snapshots.SnapshotNotFound, Engine.Errors.OffsiteErrorCategory.ObjectNotFound,
                     $"Set '{set}' has no snapshot '{InputObject?.SnapshotId ?? SnapshotId}'.", InputObject?.SnapshotId ?? SnapshotId);
             foreach (var s in doomed)
             {

@@ -33,9 +33,9 @@ public sealed partial class RestoreOffsiteBackupCommand
         try
         {
             if (ExpectedSha256 is not null && Sha256File is not null)
-                ThrowError("ExpectedHashConflict", ErrorCategory.InvalidArgument, "Give -ExpectedSha256 or -Sha256File, not both.", Sha256File);
+                ThrowError(ErrorIds.Legacy.ExpectedHashConflict, ErrorCategory.InvalidArgument, "Give -ExpectedSha256 or -Sha256File, not both.", Sha256File);
             if (Name.Contains('/') || Name.Contains('\\') || Name is "." or "..")
-                ThrowError("InvalidLegacyName", ErrorCategory.InvalidArgument, $"'{Name}' is not a folder name of the old service's backups.", Name);
+                ThrowError(ErrorIds.Legacy.InvalidLegacyName, ErrorCategory.InvalidArgument, $"'{Name}' is not a folder name of the old service's backups.", Name);
             var key = LegacyKey.Load(GetUnresolvedProviderPathFromPSPath(LegacyKeyPath));
             var expected = ExpectedSha256 ?? (Sha256File is null ? null : LegacyHashFile.Read(GetUnresolvedProviderPathFromPSPath(Sha256File)));
             var source = OpenLegacySource();

@@ -100,7 +100,7 @@ public sealed class SetOffsiteAppCommand : OffsiteCmdlet
         if (ClientSecret is not null)
         {
             var plain = new NetworkCredential(string.Empty, ClientSecret).Password;
-            if (string.IsNullOrEmpty(plain)) ThrowError("InvalidClientSecret", ErrorCategory.InvalidArgument, "The client secret is empty.", null);
+            if (string.IsNullOrEmpty(plain)) ThrowError(ErrorIds.App.InvalidClientSecret, ErrorCategory.InvalidArgument, "The client secret is empty.", null);
             return plain;
         }
         if (RemoveClientSecret) return "";

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
@@ -135,6 +136,6 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
             OffsiteNotificationProvider.Smtp => "-Provider Smtp needs -To, -From and -SmtpServer (and no SES options).",
             _ => "-Provider None takes no other notification options.",
         };
-        ThrowError("NotificationProviderMismatch", ErrorCategory.InvalidArgument, needs, Provider);
+        ThrowError(ErrorIds.Notifications.NotificationProviderMismatch, ErrorCategory.InvalidArgument, needs, Provider);
     }
 }

@@ -14,7 +14,7 @@ public sealed class LocalRepository : ISnapshotRepository
     {
         Root = Path.GetFullPath(root);
         if (!Directory.Exists(Root))
-            throw new OffsiteException("RepositoryNotFound", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.RepositoryNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"The repository directory '{Root}' does not exist. Create it first (repositories are never created implicitly, so a typo or an unmounted disk is noticed).", Root);
     }
 
@@ -54,7 +54,7 @@ public sealed class LocalRepository : ISnapshotRepository
     {
         var path = Path.Combine(SnapshotDirectory(snapshot), name);
         if (!File.Exists(path))
-            throw new OffsiteException("PartMissing", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.PartMissing, OffsiteErrorCategory.ObjectNotFound,
                 $"Stored {name} of snapshot {snapshot.Set}/{snapshot.Snapshot} is missing from the repository.", name);
         return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous));
     }

@@ -38,7 +38,7 @@ public sealed class MemoryRepository : ISnapshotRepository
     public Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
     {
         if (!_snapshots.TryGetValue(Key(snapshot), out var files) || !files.TryGetValue(name, out var bytes))
-            throw new OffsiteException("PartMissing", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.PartMissing, OffsiteErrorCategory.ObjectNotFound,
                 $"Stored {name} of snapshot {snapshot.Set}/{snapshot.Snapshot} is missing from the repository.", name);
         return Task.FromResult<Stream>(new MemoryStream(bytes, writable: false));
     }

@@ -1,4 +1,5 @@
 using OnedriveOffsite.Engine.Auth;
+using OnedriveOffsite.Engine.Errors;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
@@ -39,7 +40,7 @@ public sealed record OneDriveOptions
     public OneDriveOptions Validate()
     {
         if (FragmentSize <= 0 || FragmentSize % FragmentUnit != 0 || FragmentSize > MaxFragmentSize)
-            throw new Errors.OffsiteException("InvalidFragmentSize", Errors.OffsiteErrorCategory.InvalidArgument,
+            throw new Errors.OffsiteException(ErrorIds.OneDrive.InvalidFragmentSize, Errors.OffsiteErrorCategory.InvalidArgument,
                 $"The upload fragment size {FragmentSize} must be a positive multiple of {FragmentUnit} bytes (320 KiB) and at most {MaxFragmentSize} bytes (OneDrive refuses 60 MiB fragments).", FragmentSize);
         if (MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(MaxAttempts));
         if (DownloadChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(DownloadChunkSize));

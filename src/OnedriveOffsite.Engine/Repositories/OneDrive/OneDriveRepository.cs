@@ -2,6 +2,7 @@ using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 using OnedriveOffsite.Engine.Auth;
 using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Legacy;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
@@ -100,7 +101,7 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
 
     public async Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct) =>
         await _ctx.OpenDownloadAsync(GraphDrive.Join(Folder(snapshot), name), ct).ConfigureAwait(false)
-            ?? throw new Errors.OffsiteException("PartMissing", Errors.OffsiteErrorCategory.ObjectNotFound,
+            ?? throw new Errors.OffsiteException(ErrorIds.Snapshots.PartMissing, Errors.OffsiteErrorCategory.ObjectNotFound,
                 $"Stored {name} of snapshot {snapshot.Set}/{snapshot.Snapshot} is missing from {Description}.", name);
 
     public async Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct)
