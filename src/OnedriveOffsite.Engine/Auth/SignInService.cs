@@ -70,7 +70,7 @@ public sealed class SignInService
             var app = MsalClients.CreateConfidential(settings, secret, _store.TokenCache, _httpClientFactory);
             var result = await RunSignIn(async () =>
             {
-                // MSAL adds PKCE here but no state (msal.md), so we add one and check it ourselves.
+                // MSAL adds PKCE here but no state (docs/ONEDRIVE.md, MSAL), so we add one and check it ourselves.
                 var state = Base64Url(RandomNumberGenerator.GetBytes(32));
                 var url = await app.GetAuthorizationRequestUrl(scopes)
                     .WithPkce(out var verifier)

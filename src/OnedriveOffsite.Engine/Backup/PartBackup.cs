@@ -33,12 +33,8 @@ internal static class PartBackup
 {
     private const int PipelineDepth = 3;
 
-    /// <summary>
-    /// Attempts per part when the repository reports a failure that storing the part again can fix (a lost upload
-    /// session, a hash mismatch). Each attempt repeats at most one part (256 MiB by default), never the whole file;
-    /// 8 keeps a 1 GiB backup reliable through the emulator's 10% fault mix (4 failed about 1 run in 5 there).
-    /// </summary>
-    public const int MaxPartAttempts = 8;
+    /// <summary>Attempts per part (see <see cref="StoredFileRetry.Parts"/>).</summary>
+    public static int MaxPartAttempts => StoredFileRetry.Parts.MaxAttempts;
 
     /// <summary>
     /// <see cref="RunAsync"/>, repeated from scratch (re-reading the source, NEW salt, so a fresh key and nonces)
@@ -53,7 +49,7 @@ internal static class PartBackup
             {
                 return await RunAsync(c, part, ct).ConfigureAwait(false);
             }
-            catch (RetryablePartException e) when (attempt < MaxPartAttempts)
+            catch (RetryablePartException e) when (StoredFileRetry.Parts.ShouldRetry(e, attempt))
             {
                 c.Observer.Verbose($"{e.ErrorId}: {e.Message} Retrying part {part.Index} from the start with a fresh salt (attempt {attempt + 1} of {MaxPartAttempts}).");
                 c.Progress.ResetPart(part.Index);

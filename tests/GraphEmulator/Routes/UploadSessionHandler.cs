@@ -8,7 +8,7 @@ namespace OnedriveOffsite.GraphEmulator.Routes;
 
 /// <summary>
 /// The pre-authenticated <c>uploadUrl</c> (<c>/_upload/{id}</c>): PUT fragments, GET status, DELETE cancel,
-/// enforcing OneDrive's fragment rules (graph.md) strictly.
+/// enforcing OneDrive's fragment rules (docs/ONEDRIVE.md) strictly.
 /// </summary>
 internal sealed partial class UploadSessionHandler(EmulatorState emu)
 {

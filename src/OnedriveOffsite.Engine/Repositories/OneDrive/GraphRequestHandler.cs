@@ -54,7 +54,7 @@ internal sealed class GraphRequestHandler : DelegatingHandler
                 attempt--; // the refresh is not a failed attempt
                 continue;
             }
-            if (GraphRetry.IsTransient(response.StatusCode) && attempt < _retry.MaxAttempts)
+            if (_retry.ShouldRetry(response.StatusCode, attempt))
             {
                 var retryAfter = GraphRetry.RetryAfter(response);
                 var reason = GraphRetry.Describe(response);

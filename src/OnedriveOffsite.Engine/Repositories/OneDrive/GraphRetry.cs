@@ -5,8 +5,9 @@ using OnedriveOffsite.Engine.Progress;
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
-/// The retry rules every OneDrive request follows: the shared Retry-After gate, bounded exponential backoff with
-/// jitter, and which answers are worth another attempt. Verbose lines name the operation, never a URL.
+/// The HTTP retry layer's one policy (docs/ARCHITECTURE.md, "Retries"): every OneDrive request follows it: which
+/// answers and failures are worth another attempt, the shared Retry-After gate, bounded exponential backoff with
+/// jitter, and when attempts are used up. Verbose lines name the operation, never a URL.
 /// </summary>
 internal sealed class GraphRetry
 {
@@ -24,6 +25,9 @@ internal sealed class GraphRetry
 
     /// <summary>429, 503 (throttling) and 500/502/504 (transient server trouble).</summary>
     public static bool IsTransient(HttpStatusCode status) => (int)status is 429 or 500 or 502 or 503 or 504;
+
+    /// <summary>Whether an answer with <paramref name="status"/> after attempt number <paramref name="attempt"/> is retried.</summary>
+    public bool ShouldRetry(HttpStatusCode status, int attempt) => IsTransient(status) && attempt < MaxAttempts;
 
     /// <summary>True for failures of the connection itself (reset, refused, timeout), not of the caller's cancellation.</summary>
     public static bool IsConnectionFailure(Exception e, CancellationToken ct) =>

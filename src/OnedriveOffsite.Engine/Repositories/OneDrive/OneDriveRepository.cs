@@ -119,7 +119,7 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
                 await sink.CompleteAsync(ct).ConfigureAwait(false);
                 return;
             }
-            catch (RetryablePartException e) when (attempt < 3)
+            catch (RetryablePartException e) when (StoredFileRetry.Manifest.ShouldRetry(e, attempt))
             {
                 _ctx.Retry.Observer.Verbose($"{e.ErrorId}: {e.Message} Storing the manifest again.");
             }

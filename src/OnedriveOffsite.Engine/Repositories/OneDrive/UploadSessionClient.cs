@@ -11,7 +11,7 @@ internal sealed record CompletedUpload(string Id, long Size, string? QuickXorHas
 /// One OneDrive upload session: fragments PUT in order to the pre-authenticated uploadUrl (never with an
 /// Authorization header; the URL itself is a secret and is never logged). Hand-written rather than the SDK's
 /// LargeFileUploadTask, which wants a seekable stream of the whole file (a temp copy) and has no 416 recovery.
-/// Recovery rules (docs graph.md): a fragment whose answer was lost may have been stored in full or in part, so
+/// Recovery rules (docs/ONEDRIVE.md): a fragment whose answer was lost may have been stored in full or in part, so
 /// after 5xx, a broken connection or 416 the session's status (GET uploadUrl → nextExpectedRanges) decides where
 /// to resume, possibly mid-fragment; 404 means the session is gone.
 /// </summary>
