@@ -154,12 +154,13 @@ public static class ErrorIds
     {
         [RaisedBy(SendNotification)] public const string NotificationFailed = "NotificationFailed";
         [RaisedBy(SendNotification)] public const string NotificationNotConfigured = "NotificationNotConfigured";
-        [RaisedBy(GetNotification, SendNotification, SetNotification)] public const string NotificationSettingsInvalid = "NotificationSettingsInvalid";
+        [RaisedBy(GetNotification, SendNotification, SetNotification)]
+        public const string NotificationSettingsInvalid = "NotificationSettingsInvalid";
         [RaisedBy(SendNotification)] public const string NotificationCredentialsNotFound = "NotificationCredentialsNotFound";
         [RaisedBy(SetNotification)] public const string NotificationProviderMismatch = "NotificationProviderMismatch";
     }
 
-    /// <summary>Failures the cmdlet layer names from .NET exceptions (src/OnedriveOffsite.PowerShell/Infrastructure/ErrorRecords.cs).</summary>
+    /// <summary>Failures the cmdlet layer names from .NET exceptions (OnedriveOffsite.PowerShell, ErrorRecords.cs).</summary>
     [ErrorCatalog]
     public static class Cmdlet
     {

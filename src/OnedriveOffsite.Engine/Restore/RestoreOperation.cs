@@ -33,24 +33,8 @@ public sealed class RestoreOperation
     }
 
     /// <summary>Reads and decrypts a snapshot's manifest and checks that its part list covers the source exactly.</summary>
-    public async Task<SnapshotManifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct)
-    {
-        var what = $"snapshot {location.Set}/{location.Snapshot}";
-        var bytes = await _repository.ReadManifestAsync(location, ct).ConfigureAwait(false)
-            ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation, $"{what} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
-        var manifest = ManifestCodec.Decode(bytes, _key, $"The manifest of {what}");
-        long expectedOffset = 0;
-        for (var i = 0; i < manifest.Parts.Count; i++)
-        {
-            var p = manifest.Parts[i];
-            if (p.Index != i || p.Offset != expectedOffset || p.Length < 0 || p.File != SnapshotFiles.PartName(i))
-                throw new OffsiteException(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData, $"The manifest of {what} has an inconsistent part list.", location.Snapshot);
-            expectedOffset += p.Length;
-        }
-        if (manifest.Parts.Count == 0 || expectedOffset != manifest.Source.Length)
-            throw new OffsiteException(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData, $"The manifest of {what} does not cover the whole source file.", location.Snapshot);
-        return manifest;
-    }
+    public Task<SnapshotManifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct) =>
+        new ManifestReader(_repository, _key).ReadAsync(location, ct);
 
     /// <summary>Where the file will go: into <paramref name="destination"/> when it is a directory, else that path.</summary>
     public static string ResolveDestination(string destination, SnapshotManifest manifest) =>

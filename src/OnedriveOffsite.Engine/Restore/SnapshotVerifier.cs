@@ -3,6 +3,7 @@ using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Pipeline;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Snapshots;
 
 namespace OnedriveOffsite.Engine.Restore;
 
@@ -34,7 +35,7 @@ public sealed class SnapshotVerifier
 
     public async Task<VerificationResult> VerifyAsync(SnapshotLocation location, VerificationDepth depth, int throttleLimit, IOperationObserver observer, CancellationToken ct)
     {
-        var manifest = await new RestoreOperation(_repository, _key).ReadManifestAsync(location, ct).ConfigureAwait(false);
+        var manifest = await new ManifestReader(_repository, _key).ReadAsync(location, ct).ConfigureAwait(false);
         var problems = new List<string>();
         var folder = (await _repository.ListSnapshotsAsync(location.Set, ct).ConfigureAwait(false)).First(f => f.Location == location);
         var stored = folder.Files.ToDictionary(f => f.Name);

@@ -25,7 +25,8 @@ public sealed class ErrorCatalogTests
     public void Catalog_defines_every_id_once()
     {
         Assert.True(Catalog.Count >= 80, $"only {Catalog.Count} ids found: is the [ErrorCatalog] attribute missing?");
-        var twice = Catalog.GroupBy(e => e.Id).Where(g => g.Count() > 1).Select(g => $"{g.Key} ({string.Join(", ", g.Select(e => e.Field))})");
+        var twice = Catalog.GroupBy(e => e.Id).Where(g => g.Count() > 1)
+            .Select(g => $"{g.Key} ({string.Join(", ", g.Select(e => e.Field))})");
         Assert.Empty(twice);
     }
 

@@ -16,7 +16,8 @@ internal sealed class LocalLegacyArchiveStore : ILegacyArchiveStore
     public ILegacyArchiveSource OpenLegacyArchiveSource(string folder)
     {
         if (!Directory.Exists(_root))
-            throw new OffsiteException(ErrorIds.Snapshots.RepositoryNotFound, OffsiteErrorCategory.ObjectNotFound, $"The repository directory '{_root}' does not exist.", _root);
+            throw new OffsiteException(ErrorIds.Snapshots.RepositoryNotFound, OffsiteErrorCategory.ObjectNotFound,
+                $"The repository directory '{_root}' does not exist.", _root);
         return new LocalLegacyArchiveSource(Path.Combine(_root, folder));
     }
 }

@@ -25,8 +25,10 @@ public sealed class MemoryRepository : ISnapshotRepository
             .OrderBy(kv => kv.Key.Snapshot, StringComparer.Ordinal)
             .Select(kv =>
             {
-                var files = kv.Value.Select(f => new StoredFile(f.Key, f.Value.Length, null)).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
-                return new StoredSnapshotFolder(new SnapshotLocation(set, kv.Key.Snapshot), files.Any(f => f.Name == SnapshotFiles.ManifestName), files);
+                var files = kv.Value.Select(f => new StoredFile(f.Key, f.Value.Length, null))
+                    .OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+                var complete = files.Any(f => f.Name == SnapshotFiles.ManifestName);
+                return new StoredSnapshotFolder(new SnapshotLocation(set, kv.Key.Snapshot), complete, files);
             })
             .ToList();
         return Task.FromResult<IReadOnlyList<StoredSnapshotFolder>>(result);
@@ -51,7 +53,9 @@ public sealed class MemoryRepository : ISnapshotRepository
     }
 
     public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) =>
-        Task.FromResult(_snapshots.TryGetValue(Key(snapshot), out var files) && files.TryGetValue(SnapshotFiles.ManifestName, out var m) ? m.ToArray() : null);
+        Task.FromResult(_snapshots.TryGetValue(Key(snapshot), out var files) && files.TryGetValue(SnapshotFiles.ManifestName, out var m)
+            ? m.ToArray()
+            : null);
 
     public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
     {
@@ -74,9 +78,12 @@ public sealed class MemoryRepository : ISnapshotRepository
 
     private static (string, string) Key(SnapshotLocation s) => (s.Set, s.Snapshot);
 
-    private ConcurrentDictionary<string, byte[]> Folder(SnapshotLocation s) => _snapshots.GetOrAdd(Key(s), _ => new ConcurrentDictionary<string, byte[]>());
+    private ConcurrentDictionary<string, byte[]> Folder(SnapshotLocation s) =>
+        _snapshots.GetOrAdd(Key(s), _ => new ConcurrentDictionary<string, byte[]>());
 
-    /// <summary>Buffers the bytes; they become the stored file on completion (replacing one of the same name, like a local directory).</summary>
+    /// <summary>
+    /// Buffers the bytes; they become the stored file on completion (replacing one of the same name, like a local directory).
+    /// </summary>
     private sealed class Sink : IPartSink
     {
         private readonly ConcurrentDictionary<string, byte[]> _folder;

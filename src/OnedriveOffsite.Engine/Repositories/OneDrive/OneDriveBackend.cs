@@ -2,7 +2,7 @@ using OnedriveOffsite.Engine.Legacy;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
-/// <summary><c>onedrive:</c> and <c>onedrive:/sub/path</c>: a repository in OneDrive, which also holds the old service's archives.</summary>
+/// <summary><c>onedrive:</c> and <c>onedrive:/sub/path</c>: a repository in OneDrive, which also holds legacy archives.</summary>
 internal sealed class OneDriveBackend : IRepositoryBackend
 {
     public const string Scheme = "onedrive";
