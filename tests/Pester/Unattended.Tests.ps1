@@ -58,17 +58,17 @@ Describe 'offsite-nightly.ps1 under pwsh -NonInteractive -File' {
         @(Get-OffsiteBackup -Name pve-101 -Repository $script:Repo | Where-Object State -eq 'Complete').Count | Should -Be 1
         (Get-NewMail $before).Subject | Should -Be @('Successful Offsite Backup - pve-101')
     }
-    It 'exits 1 and mails "Error - <set>" (NoSourceFile) when no file matches' {
+    It 'exits 1 and mails "Error - pve-999" (NoSourceFile) when no file matches' {
         $before = Get-MailCount
         $run = Invoke-Child $script:Pwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $script:Integrations 'offsite-nightly.ps1'),
             '-Path', (Join-Path $script:Dumps 'vzdump-qemu-999-*.vma.zst'), '-Name', 'pve-999', '-Repository', $script:Repo)
         $run.ExitCode | Should -Be 1
-        $run.Output | Should -Match 'NoSourceFile|pipeline was empty'
+        $run.Output | Should -Match 'No file reached Start-OffsiteBackup'
         $mail = Get-NewMail $before
         $mail.Subject | Should -Be @('Error - pve-999')
         $mail[0].Text | Should -Match 'NoSourceFile'
     }
-    It 'exits 1 and mails "Error - <set>" (VerificationFailed) when the snapshot fails its check' {
+    It 'exits 1 and mails "Error - pve-101" (VerificationFailed) when the snapshot fails its check' {
         $snapshot = Get-OffsiteBackup -Name pve-101 -Repository $script:Repo | Select-Object -First 1
         $part = Get-ChildItem -LiteralPath (Join-Path $script:Repo "pve-101/$($snapshot.SnapshotId)") -Filter 'part-*' | Select-Object -First 1
         $stream = [IO.File]::Open($part.FullName, 'Open', 'ReadWrite'); $stream.SetLength($stream.Length - 1); $stream.Dispose()
@@ -97,7 +97,7 @@ Describe 'offsite-nightly.ps1 against OneDrive (emulator)' {
     }
     AfterAll { Stop-TestEmulator $script:Emulator }
 
-    It 'exits 1 and mails "Error - <set>" (OneDriveQuotaExceeded) when OneDrive is full' {
+    It 'exits 1 and mails "Error - pve-102" (OneDriveQuotaExceeded) when OneDrive is full' {
         Connect-OffsiteAccount -AccessToken (ConvertTo-SecureString $script:Emulator.Token -AsPlainText -Force) -WarningAction SilentlyContinue | Out-Null
         $null = New-Dump 'vzdump-qemu-102-2026_12_01-02_00_00.vma.zst' -KiB 400 -Seed 2
         $before = Get-MailCount
@@ -108,7 +108,7 @@ Describe 'offsite-nightly.ps1 against OneDrive (emulator)' {
         $mail.Subject | Should -Be @('Error - pve-102')
         $mail[0].Text | Should -Match 'OneDriveQuotaExceeded'
     }
-    It 'exits 1 and mails "Error - <set>" (SignInRequired) when the sign-in must be renewed' {
+    It 'exits 1 and mails "Error - pve-102" (SignInRequired) when the sign-in must be renewed' {
         Connect-OffsiteAccount -AccessToken (ConvertTo-SecureString 'no-longer-valid' -AsPlainText -Force) -WarningAction SilentlyContinue | Out-Null
         $before = Get-MailCount
         $run = Invoke-Child $script:Pwsh @('-NoProfile', '-NonInteractive', '-File', $script:Nightly,
@@ -156,13 +156,13 @@ Describe 'Installed schedules run as their hosts run them' {
         $run = Invoke-Child /bin/sh @('-c', (Resolve-Rooted $command)) $environment
         $run.ExitCode | Should -Not -Be 0
         (Get-NewMail $before).Subject | Should -Be @('Error - pve-101')
-        Get-Content (Join-Path $script:Root 'onedrive-offsite.log') -Raw | Should -Match 'NoSourceFile|pipeline was empty'
+        Get-Content (Join-Path $script:Root 'onedrive-offsite.log') -Raw | Should -Match 'No file reached Start-OffsiteBackup'
     }
     It 'the systemd ExecStart, run with the unit''s Environment=, fails loudly on a night without a dump' {
         $unit = Get-Content (Join-Path $script:Root 'etc/systemd/system/onedrive-offsite.service')
         $exec = ($unit | Where-Object { $_ -match '^ExecStart=' }) -replace '^ExecStart=', ''
         ($unit | Where-Object { $_ -match '^Environment=ONEDRIVE_OFFSITE_HOME=' }) | Should -Not -BeNullOrEmpty
-        $argv = Resolve-Rooted $exec -split ' '   # systemd splits on white space; the unit quotes nothing
+        $argv = (Resolve-Rooted $exec) -split ' '   # systemd splits on white space; the unit quotes nothing
         $before = Get-MailCount
         $run = Invoke-Child $argv[0] @($argv | Select-Object -Skip 1) @{ ONEDRIVE_OFFSITE_HOME = $script:ConfigHome; PSModulePath = $env:PSModulePath }
         $run.ExitCode | Should -Not -Be 0
@@ -193,7 +193,7 @@ Describe 'Proxmox vzdump hook (called with vzdump''s arguments and environment)'
         }
     }
 
-    It 'on backup-end queues the archive, returns, and a detached worker stores it in set pve-<vmid>' {
+    It 'on backup-end queues the archive, returns, and a detached worker stores it in set pve-200' {
         $archive = New-Dump 'vzdump-qemu-200-2026_12_01-03_00_00.vma.zst' -KiB 500 -Seed 3
         $vzdumpEnv = @{ TARGET = $archive.FullName; DUMPDIR = $script:Dumps; VMTYPE = 'qemu'; HOSTNAME = 'vm200'; STOREID = 'local' }
         foreach ($phase in @('job-start'), @('backup-start', 'snapshot', '200')) { (Invoke-Hook $phase).ExitCode | Should -Be 0 }
