@@ -1,5 +1,6 @@
 using System.Text;
 using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Tests.Snapshots;
