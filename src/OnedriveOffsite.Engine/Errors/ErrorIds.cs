@@ -43,7 +43,8 @@ public static class ErrorIds
         [RaisedBy(Start)] public const string InvalidPartSize = "InvalidPartSize";
         [RaisedBy(Start)] public const string NothingToResume = "NothingToResume";
         [RaisedBy(Start)] public const string StoredSizeMismatch = "StoredSizeMismatch";
-        [RaisedBy(Start)] public const string VerificationFailed = "VerificationFailed";
+        [RaisedBy(Start, Test)] public const string VerificationFailed = "VerificationFailed";
+        [RaisedBy(Start)] public const string NoSourceFile = "NoSourceFile";
         /// <summary>An engine guard: the cmdlets validate -ThrottleLimit before the engine sees it.</summary>
         [RaisedBy] public const string InvalidThrottleLimit = "InvalidThrottleLimit";
     }
