@@ -16,8 +16,9 @@ public static class RepositoryLocator
 
     /// <param name="observer">Receives retry narration for the repository's whole life (OneDrive).</param>
     /// <param name="fragmentSize">OneDrive upload fragment size in bytes (null: 10 MiB); ignored for local directories.</param>
-    public static ISnapshotRepository Open(ConfigHome home, string target, IOperationObserver observer, int? fragmentSize = null) =>
+    /// <param name="limits">Bandwidth limits shared by all of the run's transfers (null: none).</param>
+    public static ISnapshotRepository Open(ConfigHome home, string target, IOperationObserver observer, int? fragmentSize = null, IO.TransferLimits? limits = null) =>
         IsOneDrive(target)
-            ? OneDriveRepository.Open(home, target, observer, fragmentSize is { } size ? new OneDriveOptions { FragmentSize = size } : null)
-            : new LocalRepository(target);
+            ? OneDriveRepository.Open(home, target, observer, new OneDriveOptions { FragmentSize = fragmentSize ?? OneDriveOptions.DefaultFragmentSize, Limits = limits ?? IO.TransferLimits.None })
+            : new LocalRepository(target, limits);
 }

@@ -54,7 +54,7 @@ public sealed partial class RestoreOffsiteBackupCommand
     private ILegacyArchiveSource OpenLegacySource()
     {
         var root = RepositoryParameter.Resolve(this, Repository);
-        if (RepositoryLocator.IsOneDrive(root)) return ((Engine.Graph.OneDriveRepository)OpenRepository(root)).OpenLegacyArchiveSource(Name);
+        if (RepositoryLocator.IsOneDrive(root)) return ((Engine.Graph.OneDriveRepository)OpenRepository(root, limits: BandwidthLimits(null, MaxDownloadRate))).OpenLegacyArchiveSource(Name);
         if (!Directory.Exists(root))
             throw new OffsiteException("RepositoryNotFound", OffsiteErrorCategory.ObjectNotFound, $"The repository directory '{root}' does not exist.", root);
         return new LocalLegacyArchiveSource(Path.Combine(root, Name));
