@@ -22,7 +22,7 @@ Set-StrictMode -Version Latest
 $ModulePath = (Resolve-Path $ModulePath).Path
 $work = New-Item -ItemType Directory -Force -Path $WorkDirectory
 $pwsh = (Get-Process -Id $PID).Path
-$pwshArgs = if ((Split-Path $pwsh -Leaf) -like 'dotnet*') { @([Environment]::GetCommandLineArgs()[0]) } else { @() }
+$pwshArgs = if ((Split-Path $pwsh -Leaf) -like 'dotnet*') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
 $env:ONEDRIVE_OFFSITE_HOME = Join-Path $work "bandwidth-config-$PID"
 
 function Invoke-Timed([string] $Script) {

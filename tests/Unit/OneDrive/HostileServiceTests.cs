@@ -2,9 +2,10 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Format;
-using OnedriveOffsite.Engine.Graph;
+using OnedriveOffsite.Engine.Repositories.OneDrive;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Tests.Notifications;
 using Xunit;
 
@@ -63,7 +64,7 @@ public sealed class HostileServiceTests
     public async Task Retry_After_of_one_hour_is_honoured_by_the_shared_gate()
     {
         // The cap is inclusive: one hour exactly is still waited for (here: cut short by cancelling the wait).
-        var gate = new RetryAfterGate();
+        var gate = new ThrottlingGate();
         Assert.Equal(TimeSpan.FromHours(1), OneDriveOptions.DefaultMaxRetryAfter);
         gate.Defer(OneDriveOptions.DefaultMaxRetryAfter);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));

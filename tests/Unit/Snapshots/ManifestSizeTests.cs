@@ -2,6 +2,7 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Tests.Legacy;
 using Xunit;
 using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Headers;
+using OnedriveOffsite.Engine.Progress;
+
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
+
+/// <summary>
+/// The retry rules every OneDrive request follows: the shared Retry-After gate, bounded exponential backoff with
+/// jitter, and which answers are worth another attempt. Verbose lines name the operation, never a URL.
+/// </summary>
+internal sealed class GraphRetry
+{
+    private readonly OneDriveOptions _options;
+
+    public GraphRetry(OneDriveOptions options, IOperationObserver observer)
+    {
+        _options = options;
+        Observer = observer;
+    }
+
+    public ThrottlingGate Gate { get; } = new();
+    public IOperationObserver Observer { get; }
+    public int MaxAttempts => _options.MaxAttempts;
+    public TimeSpan StallTimeout => _options.StallTimeout;
+
+    /// <summary>429, 503 (throttling) and 500/502/504 (transient server trouble).</summary>
+    public static bool IsTransient(HttpStatusCode status) => (int)status is 429 or 500 or 502 or 503 or 504;
+
+    /// <summary>True for failures of the connection itself (reset, refused, timeout), not of the caller's cancellation.</summary>
+    public static bool IsConnectionFailure(Exception e, CancellationToken ct) =>
+        !ct.IsCancellationRequested && e is HttpRequestException or IOException or TaskCanceledException or TimeoutException;
+
+    public static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta;
+        if (header?.Date is { } date) return date - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
+        return null;
+    }
+
+    /// <summary>
+    /// After failed attempt number <paramref name="attempt"/> (1-based): throws OneDriveUnavailable when the
+    /// attempts are used up, else arms the shared gate (Retry-After) or sleeps a backoff pause.
+    /// </summary>
+    public async Task PauseAsync(int attempt, string what, string reason, TimeSpan? retryAfter, CancellationToken ct, Exception? inner = null)
+    {
+        if (attempt >= _options.MaxAttempts) throw GraphErrors.Unavailable(what, reason, inner);
+        if (retryAfter > _options.MaxRetryAfter)
+            throw GraphErrors.Unavailable(what, $"{reason} asking to wait {retryAfter.Value.TotalSeconds:0} s (Retry-After), longer than the {_options.MaxRetryAfter.TotalSeconds:0} s this tool waits", inner);
+        if (retryAfter is { } ra)
+        {
+            Gate.Defer(ra);
+            Observer.Verbose($"{reason} from OneDrive while {what}, waiting {ra.TotalSeconds:0.###} s (Retry-After); attempt {attempt + 1} of {_options.MaxAttempts} next.");
+            return; // the next request waits at the gate, like every other worker's
+        }
+        var delay = Backoff(attempt);
+        Observer.Verbose($"{reason} from OneDrive while {what}, retrying in {delay.TotalSeconds:0.###} s (attempt {attempt + 1} of {_options.MaxAttempts}).");
+        await Task.Delay(delay, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Exponential backoff with "equal jitter": half the nominal pause fixed, half random.</summary>
+    public TimeSpan Backoff(int attempt)
+    {
+        var nominal = Math.Min(_options.MaxBackoff.TotalMilliseconds, _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));
+        return TimeSpan.FromMilliseconds(nominal / 2 + Random.Shared.NextDouble() * nominal / 2);
+    }
+
+    /// <summary>Reason text for a transfer aborted by its <see cref="StallWatchdog"/>.</summary>
+    public string DescribeStall() => $"no bytes moved for {_options.StallTimeout.TotalSeconds:0.###} s";
+
+    /// <summary>Reason text for a status, for messages ("429", "503", "connection reset").</summary>
+    public static string Describe(HttpResponseMessage response) => ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string Describe(Exception e) => e switch
+    {
+        TaskCanceledException or TimeoutException => "request timed out",
+        _ => "connection failed (" + e.GetType().Name + ")",
+    };
+
+    public static void SetUserAgent(HttpRequestHeaders headers) => headers.TryAddWithoutValidation("User-Agent", ToolInfo.UserAgent);
+}

@@ -1,0 +1,31 @@
+namespace OnedriveOffsite.Engine.Snapshots;
+
+public enum SnapshotState
+{
+    Complete,
+    Incomplete,
+}
+
+/// <summary>
+/// What listing, backup and restore report about a snapshot. Fields read from the encrypted manifest are null when
+/// the snapshot is incomplete or the loaded key cannot open it.
+/// </summary>
+public sealed record SnapshotInfo
+{
+    public required string Repository { get; init; }
+    public required string Set { get; init; }
+    public required string SnapshotId { get; init; }
+    public required DateTime CreatedUtc { get; init; }
+    public required SnapshotState State { get; init; }
+    public string? KeyId { get; init; }
+    public string? SourceName { get; init; }
+    public long? SourceLength { get; init; }
+    public DateTime? SourceLastWriteTimeUtc { get; init; }
+    public string? Sha256 { get; init; }
+    public long StoredLength { get; init; }
+    public int PartCount { get; init; }
+    public string? Compression { get; init; }
+    public string? Host { get; init; }
+    /// <summary>Why manifest details are missing (no key, wrong key, damaged manifest), when they are.</summary>
+    public string? Note { get; init; }
+}
