@@ -22,7 +22,8 @@ Set-StrictMode -Version Latest
 $ModulePath = (Resolve-Path $ModulePath).Path
 $work = New-Item -ItemType Directory -Force -Path $WorkDirectory
 $pwsh = (Get-Process -Id $PID).Path
-$pwshArgs = if ((Split-Path $pwsh -Leaf) -like 'dotnet*') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+# Under `dotnet pwsh` the process is dotnet: run the same pwsh.dll.
+$pwshArgs = @(if ((Split-Path $pwsh -Leaf) -like 'dotnet*' -and (Get-Process -Id $PID).CommandLine -match '(\S+pwsh\.dll)') { $Matches[1] })
 $env:ONEDRIVE_OFFSITE_HOME = Join-Path $work "bandwidth-config-$PID"
 
 function Invoke-Timed([string] $Script) {
