@@ -55,8 +55,9 @@ try {
     $setup = "Set-OffsiteApp -ClientId '$([guid]::NewGuid())' -GraphEndpoint '$uri' -WarningAction SilentlyContinue; " +
         "Connect-OffsiteAccount -AccessToken (ConvertTo-SecureString '$token' -AsPlainText -Force) -WarningAction SilentlyContinue | Out-Null; " +
         "`$null = New-OffsiteKey -WarningAction SilentlyContinue; "
+    $null = Invoke-Timed $setup.TrimEnd('; ') # set-up outside the timed runs
     Write-Host "Backing up $([math]::Round($size / 1MB)) MiB at -MaxUploadRate $Rate..."
-    $up = Invoke-Timed ($setup + "Start-OffsiteBackup -LiteralPath '$source' -Name bw -Repository onedrive:/bench -PartSize 32MB -Compression None -ThrottleLimit 4 -MaxUploadRate $Rate -NoNotification | Out-Null")
+    $up = Invoke-Timed ("Start-OffsiteBackup -LiteralPath '$source' -Name bw -Repository onedrive:/bench -PartSize 32MB -Compression None -ThrottleLimit 4 -MaxUploadRate $Rate -NoNotification | Out-Null")
     Write-Host "Restoring at -MaxDownloadRate $Rate..."
     $down = Invoke-Timed "Restore-OffsiteBackup -Name bw -Repository onedrive:/bench -Destination '$restoreDir' -ThrottleLimit 4 -MaxDownloadRate $Rate -NoNotification | Out-Null"
     $same = (Get-FileHash $source).Hash -eq (Get-FileHash (Join-Path $restoreDir 'bandwidth.bin')).Hash
