@@ -46,6 +46,9 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
     /// <summary>Live fault injection settings.</summary>
     public FaultSettings Faults => _state.Faults;
 
+    /// <summary>Hostile-service behaviours (stalls, unprogressing answers, foreign paging links).</summary>
+    public HostileBehaviors Hostile => _state.Hostile;
+
     /// <summary>A fresh snapshot of the counters and stored files.</summary>
     public EmulatorStats Stats => _state.Stats.Snapshot(_state.Store.Files());
 
@@ -129,6 +132,7 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         if (identity is not null) IdentityAuthority.Map(app, identity);
         var server = new GraphEmulatorServer(app, state, identity);
         AdminEndpoints.Map(app, server);
+        HostileEndpoints.Map(app, server);
 
         try
         {

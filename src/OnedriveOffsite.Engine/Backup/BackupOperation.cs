@@ -49,6 +49,9 @@ public sealed class BackupOperation
         var info = new FileInfo(request.SourcePath);
         if (!info.Exists)
             throw new OffsiteException(ErrorIds.Backup.SourceNotFound, OffsiteErrorCategory.ObjectNotFound, $"The source file '{request.SourcePath}' does not exist.", request.SourcePath);
+        if ((info.Length + request.PartSize - 1) / request.PartSize > ManifestCodec.MaxParts)
+            throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
+                $"A part size of {request.PartSize} bytes cuts '{info.Name}' ({info.Length} bytes) into more than {ManifestCodec.MaxParts} parts (the most a snapshot's manifest holds); use a part size of at least {(info.Length + ManifestCodec.MaxParts - 1) / ManifestCodec.MaxParts} bytes.", request.PartSize);
         return info;
     }
 

@@ -30,6 +30,12 @@ public sealed record AppSettings
     /// </summary>
     public Uri? RedirectUri { get; init; }
 
+    /// <summary>Default upload bandwidth limit of every run (a rate or timetable, see <see cref="IO.BandwidthSchedule"/>); null: none.</summary>
+    public string? MaxUploadRate { get; init; }
+
+    /// <summary>Default download bandwidth limit of every run (restores and full verification); null: none.</summary>
+    public string? MaxDownloadRate { get; init; }
+
     public Uri EffectiveRedirectUri => RedirectUri ?? new Uri(AuthorityHost, "/common/oauth2/nativeclient");
 
     /// <summary>The OAuth authority MSAL talks to: the login host plus the tenant.</summary>
@@ -53,6 +59,8 @@ public sealed record AppSettings
         if (ScopeMode == ScopeMode.Drive && string.IsNullOrWhiteSpace(DriveFolder))
             throw new OffsiteException(ErrorIds.App.InvalidDriveFolder, OffsiteErrorCategory.InvalidArgument,
                 "The Drive scope mode needs -DriveFolder: the folder of the drive that holds the backups (e.g. 'Backups/Offsite').", DriveFolder);
+        IO.BandwidthSchedule.Parse(MaxUploadRate); // throws InvalidBandwidthLimit
+        IO.BandwidthSchedule.Parse(MaxDownloadRate);
         if (DriveFolder is not null && !IsValidDrivePath(DriveFolder))
             throw new OffsiteException(ErrorIds.App.InvalidDriveFolder, OffsiteErrorCategory.InvalidArgument,
                 $"The drive folder '{DriveFolder}' is not a valid OneDrive path (names joined by '/'; no \" * : < > ? \\ |; no name ending in a dot or space).", DriveFolder);

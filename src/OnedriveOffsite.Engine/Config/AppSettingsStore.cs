@@ -54,6 +54,8 @@ public sealed class AppSettingsStore
             GraphEndpoint = stored.GraphEndpoint ?? AppSettings.DefaultGraphEndpoint,
             AuthorityHost = stored.AuthorityHost ?? AppSettings.DefaultAuthorityHost,
             RedirectUri = stored.RedirectUri,
+            MaxUploadRate = stored.MaxUploadRate,
+            MaxDownloadRate = stored.MaxDownloadRate,
             HasClientSecret = File.Exists(ClientSecretFile),
         };
     }
@@ -75,6 +77,8 @@ public sealed class AppSettingsStore
             GraphEndpoint = settings.GraphEndpoint,
             AuthorityHost = settings.AuthorityHost,
             RedirectUri = settings.RedirectUri,
+            MaxUploadRate = settings.MaxUploadRate,
+            MaxDownloadRate = settings.MaxDownloadRate,
         };
         // Secret first: a crash between the two writes then leaves old settings with the new secret, never the reverse.
         if (clientSecret is { Length: > 0 }) ProtectedSecretFile.Write(ClientSecretFile, Encoding.UTF8.GetBytes(clientSecret));
@@ -97,5 +101,7 @@ public sealed class AppSettingsStore
         public Uri? GraphEndpoint { get; set; }
         public Uri? AuthorityHost { get; set; }
         public Uri? RedirectUri { get; set; }
+        public string? MaxUploadRate { get; set; }
+        public string? MaxDownloadRate { get; set; }
     }
 }

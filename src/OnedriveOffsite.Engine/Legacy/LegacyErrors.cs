@@ -34,6 +34,11 @@ internal static class LegacyErrors
             $"The archive '{archive}' holds an unexpected entry '{Printable(member)}'; only regular files named '<number>_backup.crypt' " +
             "are accepted (nothing from the archive is ever written under its own name).", archive);
 
+    public static OffsiteException OversizedHeader(string archive, char type, long size) =>
+        new("LegacyUnsafeMemberName", OffsiteErrorCategory.SecurityError,
+            $"The archive '{archive}' holds a tar extended header (type '{type}') of {size:N0} bytes; the old service never wrote one " +
+            $"larger than {TarHeaderGuardStream.MaxExtendedHeaderBytes:N0} bytes, so it is refused before it is read.", archive);
+
     public static OffsiteException MemberMissing(string archive, long expected, string? found) =>
         new(ErrorIds.Legacy.LegacyMemberMissing, OffsiteErrorCategory.InvalidData, found is null
             ? $"Encrypted chunk number {expected} is missing: the backup ends after chunk {expected - 1} in '{archive}'."

@@ -67,7 +67,9 @@ public sealed class SnapshotCatalog
             PartCount = folder.Files.Count(f => f.Name.EndsWith(SnapshotFiles.PartExtension, StringComparison.Ordinal)),
         };
         if (!folder.HasManifest) return basic;
-        var bytes = await _repository.ReadManifestAsync(folder.Location, ct).ConfigureAwait(false);
+        byte[]? bytes;
+        try { bytes = await _repository.ReadManifestAsync(folder.Location, ct).ConfigureAwait(false); }
+        catch (OffsiteException ex) when (ex.ErrorId == "ManifestCorrupt") { return basic with { Note = ex.Message }; } // e.g. over the size cap
         if (bytes is null) return basic with { State = SnapshotState.Incomplete };
         try
         {

@@ -53,6 +53,6 @@ public sealed partial class RestoreOffsiteBackupCommand
 
     private ILegacyArchiveSource OpenLegacySource()
     {
-        return OpenLegacyArchives(Repository).OpenLegacyArchiveSource(Name);
+        return OpenLegacyArchives(Repository, BandwidthLimits(null, MaxDownloadRate)).OpenLegacyArchiveSource(Name);
     }
 }

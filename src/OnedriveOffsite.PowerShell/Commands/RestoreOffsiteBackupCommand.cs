@@ -52,6 +52,13 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
+    /// <summary>
+    /// Download bandwidth limit for all parallel transfers together: bytes per second (10MB, 1048576), 'off', or a
+    /// timetable like '08:00,1M 19:00,off' (local time). Default: the one stored by Set-OffsiteApp, else none.
+    /// </summary>
+    [Parameter]
+    public string? MaxDownloadRate { get; set; }
+
     /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
     [Parameter]
     public SwitchParameter NoNotification { get; set; }
@@ -70,7 +77,7 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
         var home = Home;
         try
         {
-            var repository = OpenRepository(repositorySpec);
+            var repository = OpenRepository(repositorySpec, limits: BandwidthLimits(null, MaxDownloadRate));
             var key = new KeyStore(home).Load();
             var location = RunEngine((_, ct) => new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct));
             if (!ShouldProcess(destination, $"Restore {location.Set}/{location.Snapshot}")) return;

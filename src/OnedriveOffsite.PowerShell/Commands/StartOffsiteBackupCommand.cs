@@ -70,6 +70,13 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public SwitchParameter Resume { get; set; }
 
+    /// <summary>
+    /// Upload bandwidth limit for all parallel transfers together: bytes per second (10MB, 1048576), 'off', or a
+    /// timetable like '08:00,1M 19:00,off' (local time). Default: the one stored by Set-OffsiteApp, else none.
+    /// </summary>
+    [Parameter]
+    public string? MaxUploadRate { get; set; }
+
     /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
     [Parameter]
     public SwitchParameter NoNotification { get; set; }
@@ -109,7 +116,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
         try
         {
             BackupOperation.Validate(request);
-            var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null);
+            var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null, BandwidthLimits(MaxUploadRate, null));
             if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,

@@ -41,6 +41,13 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public SwitchParameter Full { get; set; }
 
+    /// <summary>
+    /// Download bandwidth limit (with -Full) for all parallel transfers together: bytes per second (10MB, 1048576), 'off', or a
+    /// timetable like '08:00,1M 19:00,off' (local time). Default: the one stored by Set-OffsiteApp, else none.
+    /// </summary>
+    [Parameter]
+    public string? MaxDownloadRate { get; set; }
+
     /// <summary>How many parts are checked at once (default 4).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
@@ -59,7 +66,7 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
         var depth = Full ? VerificationDepth.Full : VerificationDepth.Quick;
         try
         {
-            var repository = OpenRepository(InputObject?.Repository ?? Repository);
+            var repository = OpenRepository(InputObject?.Repository ?? Repository, limits: Full ? BandwidthLimits(null, MaxDownloadRate) : null);
             var key = new KeyStore(home).Load();
             var result = RunEngine(async (observer, ct) =>
             {

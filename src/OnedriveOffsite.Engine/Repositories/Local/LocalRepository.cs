@@ -10,8 +10,12 @@ public sealed class LocalRepository : ISnapshotRepository
 {
     private const string PartialSuffix = ".partial";
 
-    public LocalRepository(string root)
+    private readonly IO.TransferLimits _limits;
+
+    /// <param name="limits">Bandwidth limits for writing (upload) and reading (download) stored files; null: none.</param>
+    public LocalRepository(string root, IO.TransferLimits? limits = null)
     {
+        _limits = limits ?? IO.TransferLimits.None;
         Root = Path.GetFullPath(root);
         if (!Directory.Exists(Root))
             throw new OffsiteException(ErrorIds.Snapshots.RepositoryNotFound, OffsiteErrorCategory.ObjectNotFound,
@@ -47,7 +51,8 @@ public sealed class LocalRepository : ISnapshotRepository
     {
         var dir = SnapshotDirectory(snapshot);
         Directory.CreateDirectory(dir);
-        return Task.FromResult<IPartSink>(new LocalFileSink(Path.Combine(dir, name), PartialSuffix));
+        IPartSink sink = new LocalFileSink(Path.Combine(dir, name), PartialSuffix);
+        return Task.FromResult(_limits.Upload is { } limit ? new IO.RateLimitedPartSink(sink, limit) : sink);
     }
 
     public Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
@@ -56,7 +61,8 @@ public sealed class LocalRepository : ISnapshotRepository
         if (!File.Exists(path))
             throw new OffsiteException(ErrorIds.Snapshots.PartMissing, OffsiteErrorCategory.ObjectNotFound,
                 $"Stored {name} of snapshot {snapshot.Set}/{snapshot.Snapshot} is missing from the repository.", name);
-        return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous));
+        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        return Task.FromResult(_limits.Download is { } limit ? new IO.RateLimitedReadStream(stream, limit) : stream);
     }
 
     public async Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct)
@@ -72,7 +78,10 @@ public sealed class LocalRepository : ISnapshotRepository
     public async Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct)
     {
         var path = Path.Combine(SnapshotDirectory(snapshot), SnapshotFiles.ManifestName);
-        return File.Exists(path) ? await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false) : null;
+        var info = new FileInfo(path);
+        if (!info.Exists) return null;
+        if (info.Length > Format.ManifestCodec.MaxSize) throw Format.ManifestCodec.TooLarge($"The manifest of snapshot {snapshot.Set}/{snapshot.Snapshot}", info.Length);
+        return await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
     }
 
     public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct)

@@ -20,12 +20,14 @@ internal sealed class GraphDrive
     private readonly GraphServiceClient _client;
     private readonly ScopeMode _scope;
     private readonly string _rootPath; // below the anchor (app folder or drive root), no leading/trailing '/'
+    private readonly Uri _graphEndpoint;
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _folders = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _anchorLock = new(1, 1);
     private (string DriveId, string AnchorId)? _anchor;
 
-    public GraphDrive(GraphServiceClient client, ScopeMode scope, string rootPath)
+    public GraphDrive(GraphServiceClient client, ScopeMode scope, string rootPath, Uri graphEndpoint)
     {
+        _graphEndpoint = graphEndpoint;
         _client = client;
         _scope = scope;
         _rootPath = rootPath;
@@ -80,7 +82,10 @@ internal sealed class GraphDrive
             {
                 result.AddRange((page.Value ?? []).Select(DriveItemInfo.From));
                 if (string.IsNullOrEmpty(page.OdataNextLink)) break;
-                // The next link is absolute and opaque: follow it as given, to the end.
+                // The next link is absolute and opaque: follow it as given, to the end, but only to the configured
+                // Graph host (the bearer token goes with it).
+                if (!GraphRequestHandler.IsGraphHost(_graphEndpoint, page.OdataNextLink))
+                    throw GraphErrors.RequestFailed(what, 200, "@odata.nextLink leads to another host than the configured Graph endpoint; not followed");
                 page = await _client.Drives[driveId].Items[anchorId].Children.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: ct).ConfigureAwait(false);
             }
         }

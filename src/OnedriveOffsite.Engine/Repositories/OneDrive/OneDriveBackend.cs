@@ -14,5 +14,5 @@ internal sealed class OneDriveBackend : IRepositoryBackend
 
     private static OneDriveRepository OpenOneDrive(RepositoryOpenRequest request) =>
         OneDriveRepository.Open(request.Home, request.Target, request.Observer,
-            request.FragmentSize is { } size ? new OneDriveOptions { FragmentSize = size } : null);
+            new OneDriveOptions { FragmentSize = request.FragmentSize ?? OneDriveOptions.DefaultFragmentSize, Limits = request.Limits ?? IO.TransferLimits.None });
 }

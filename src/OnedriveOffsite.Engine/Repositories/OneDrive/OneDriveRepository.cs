@@ -55,11 +55,11 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
             ConnectTimeout = TimeSpan.FromSeconds(30),
         };
         // Long fragment PUTs and downloads on slow links: no overall timeout; stalls surface as IO errors and are retried.
-        var graphHttp = new HttpClient(new GraphRequestHandler(tokens, retry, handler), disposeHandler: false) { Timeout = TimeSpan.FromMinutes(5) };
+        var graphHttp = new HttpClient(new GraphRequestHandler(tokens, retry, handler, settings.GraphEndpoint), disposeHandler: false) { Timeout = TimeSpan.FromMinutes(5) };
         var plainHttp = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         // Tokens are added by GraphRequestHandler (with the 401 refresh), so the SDK itself sends none.
         var client = new GraphServiceClient(graphHttp, new AnonymousAuthenticationProvider(), settings.GraphEndpoint.ToString().TrimEnd('/') + "/v1.0");
-        var drive = new GraphDrive(client, settings.ScopeMode, rootPath);
+        var drive = new GraphDrive(client, settings.ScopeMode, rootPath, settings.GraphEndpoint);
         var where = settings.ScopeMode == ScopeMode.Drive ? $"drive folder /{rootPath}" : "app folder";
         var description = $"{OneDriveBackend.Prefix}/{sub} ({(settings.ScopeMode == ScopeMode.Drive ? where : "app folder")})";
         return new OneDriveRepository(new OneDriveContext(drive, plainHttp, retry, options), graphHttp, handler, description);
@@ -130,7 +130,9 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
     {
         await using var stream = await _ctx.OpenDownloadAsync(GraphDrive.Join(Folder(snapshot), SnapshotFiles.ManifestName), ct).ConfigureAwait(false);
         if (stream is null) return null;
-        using var copy = new MemoryStream();
+        // The stream reads exactly the size OneDrive listed, so checking that size bounds what is downloaded.
+        if (stream.Length > Format.ManifestCodec.MaxSize) throw Format.ManifestCodec.TooLarge($"The manifest of snapshot {snapshot.Set}/{snapshot.Snapshot}", stream.Length);
+        using var copy = new MemoryStream((int)stream.Length);
         await stream.CopyToAsync(copy, ct).ConfigureAwait(false);
         return copy.ToArray();
     }
