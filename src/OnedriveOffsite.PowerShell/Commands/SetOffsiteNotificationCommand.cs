@@ -81,6 +81,13 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
     [Parameter(ParameterSetName = SmtpSet)]
     public string? CertificateThumbprint { get; set; }
 
+    /// <summary>
+    /// Accept sending the SMTP login unencrypted (-Security None or StartTlsWhenAvailable with a server without TLS).
+    /// Without it a credential only ever travels over TLS.
+    /// </summary>
+    [Parameter(ParameterSetName = SmtpSet)]
+    public SwitchParameter AllowUnencryptedCredential { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -90,8 +97,8 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
         var store = new NotificationStore(Home);
         var settings = BuildSettings();
         var password = Credential?.GetNetworkCredential().Password;
-        if (Provider == OffsiteNotificationProvider.Smtp && Credential is not null && Security == OffsiteSmtpSecurity.None)
-            WriteWarning("-Security None sends the SMTP password unencrypted; use it only with a relay on this host.");
+        if (settings.Smtp is { MaySendCredentialUnencrypted: true, AllowUnencryptedCredential: true })
+            WriteWarning($"-Security {Security} with -AllowUnencryptedCredential may send the SMTP password unencrypted; use it only with a relay on this host.");
 
         var action = Provider == OffsiteNotificationProvider.None
             ? "Remove the notification settings"
@@ -120,7 +127,8 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
             On = On.ToEngine(),
             Ses = Provider == OffsiteNotificationProvider.Ses ? new SesSettings { Region = Region, Profile = Profile, Endpoint = SesEndpoint } : null,
             Smtp = Provider == OffsiteNotificationProvider.Smtp
-                ? new SmtpSettings { Server = SmtpServer, Port = Port, Security = Security.ToEngine(), UserName = Credential?.UserName, CertificateThumbprint = CertificateThumbprint }
+                ? new SmtpSettings { Server = SmtpServer, Port = Port, Security = Security.ToEngine(), UserName = Credential?.UserName, CertificateThumbprint = CertificateThumbprint,
+                    AllowUnencryptedCredential = AllowUnencryptedCredential }
                 : null,
         },
     };
