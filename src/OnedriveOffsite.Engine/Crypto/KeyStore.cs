@@ -57,7 +57,12 @@ public sealed class KeyStore
         if (Exists)
         {
             var existing = Load();
-            if (existing.KeyId == key.KeyId) return new KeyFileInfo(key.KeyId, KeyPath, null);
+            if (existing.KeyId == key.KeyId)
+            {
+                // Same key: rewrite it, which brings an older file to the OOK2- form and to owner-only permissions.
+                OwnerOnlyFile.WriteAllText(KeyPath, key.ToText() + "\n");
+                return new KeyFileInfo(key.KeyId, KeyPath, null);
+            }
             previous = $"{KeyPath}.{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.{existing.KeyId}";
             File.Move(KeyPath, previous);
         }
