@@ -110,6 +110,19 @@ public sealed class MailSecurityTests
             Assert.Throws<OffsiteException>(() => NotificationSettingsValidator.Validate(settings)).ErrorId);
     }
 
+    [Fact]
+    public async Task A_stored_plain_http_SES_endpoint_off_loopback_is_refused_at_send_time_before_any_request()
+    {
+        var settings = new NotificationSettings
+        {
+            Provider = NotificationProvider.Ses, To = new[] { "admin@example.com" }, From = "backup@example.com",
+            Ses = new SesSettings { Region = "eu-west-1", Endpoint = new Uri("http://192.0.2.10:8080/") },
+        };
+        var ex = await Assert.ThrowsAsync<OffsiteException>(() => new SesEmailSender(settings).SendAsync(Message, CancellationToken.None));
+        Assert.Equal(NotificationErrors.NotificationSettingsInvalid, ex.ErrorId);
+        Assert.Contains("plain http", ex.Message);
+    }
+
     private static int CountOf(string text, string what)
     {
         var count = 0;
