@@ -26,12 +26,12 @@ Describe 'New-OffsiteKey' {
     It 'returns the key id and an owner-only key file, without the key' {
         $script:Key.KeyId | Should -Match '^[0-9a-f]{16}$'
         $script:Key.Path | Should -Exist
-        ($script:Key | Out-String) | Should -Not -Match 'OOK1-'
+        ($script:Key | Out-String) | Should -Not -Match 'OOK[12]-'
         if (-not $IsWindows) { (Get-Item $script:Key.Path).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
     }
     It 'refuses to replace the key without -Force' {
         { New-OffsiteKey -ErrorAction Stop } | Should -Throw -ErrorId 'KeyExists,OnedriveOffsite.Commands.NewOffsiteKeyCommand'
-        (Get-Content $script:Key.Path -Raw) | Should -Match '^OOK1-'
+        (Get-Content $script:Key.Path -Raw) | Should -Match '^OOK2-'
     }
     It 'imports a saved text form into another config home' {
         $text = ConvertTo-SecureString (Get-Content $script:Key.Path -Raw).Trim() -AsPlainText -Force

@@ -58,6 +58,7 @@ public sealed class BackupOperation
     public async Task<BackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var source = Validate(request);
+        await KeyContinuityCheck.EnsureAsync(_repository, request.SetName, _key, request.AllowKeyChange, observer, ct).ConfigureAwait(false);
         var segmentSize = (int)Math.Min(request.SegmentSize, request.PartSize);
         ThreadPoolSizing.EnsureFor(request.ThrottleLimit);
         using var handle = File.OpenHandle(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);

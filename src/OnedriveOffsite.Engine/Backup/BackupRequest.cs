@@ -11,7 +11,8 @@ public sealed record BackupRequest(
     CompressionMode Compression = CompressionMode.Auto,
     int ThrottleLimit = 4,
     int SegmentSize = PartLayout.DefaultSegmentSize,
-    bool RequireResume = false)
+    bool RequireResume = false,
+    bool AllowKeyChange = false)
 {
     // 256 MiB: four parts in flight keep both cores busy on a 1 GiB file, bound the temp disk of compressed parts
     // uploading to OneDrive (ThrottleLimit × part size) to 1 GiB, and upload well within a session's lifetime.

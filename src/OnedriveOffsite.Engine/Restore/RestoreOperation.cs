@@ -38,7 +38,7 @@ public sealed class RestoreOperation
 
     /// <summary>Where the file will go: into <paramref name="destination"/> when it is a directory, else that path.</summary>
     public static string ResolveDestination(string destination, SnapshotManifest manifest) =>
-        Directory.Exists(destination) ? Path.Combine(destination, SafeFileName(manifest.Source.Name)) : Path.GetFullPath(destination);
+        Directory.Exists(destination) ? Path.Combine(destination, RestoredFileName.For(manifest.Source.Name, OperatingSystem.IsWindows())) : Path.GetFullPath(destination);
 
     public async Task<RestoreResult> RunAsync(SnapshotLocation location, string destination, bool overwrite, int throttleLimit, IOperationObserver observer, CancellationToken ct)
     {
@@ -74,11 +74,5 @@ public sealed class RestoreOperation
         observer.Verbose($"Restored '{target}': {manifest.Source.Length} bytes, SHA-256 {sha256} verified, every part authenticated.");
         return new RestoreResult(target, manifest.Source.Length, sha256,
             SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
-    }
-
-    private static string SafeFileName(string name)
-    {
-        var file = Path.GetFileName(name.Replace('\\', '/'));
-        return string.IsNullOrWhiteSpace(file) || file is "." or ".." ? "restored.bin" : file;
     }
 }

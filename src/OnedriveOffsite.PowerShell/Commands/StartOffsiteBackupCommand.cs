@@ -77,6 +77,13 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public string? MaxUploadRate { get; set; }
 
+    /// <summary>
+    /// Back up even when the set's newest snapshot was made with another key (after a deliberate key change).
+    /// Without it such a run fails with KeyMismatch before anything is stored.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter AllowKeyChange { get; set; }
+
     /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
     [Parameter]
     public SwitchParameter NoNotification { get; set; }
@@ -110,7 +117,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
 
     private void BackUp(string file)
     {
-        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume);
+        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume, AllowKeyChange: AllowKeyChange);
         var home = Home;
         var started = false;
         try
