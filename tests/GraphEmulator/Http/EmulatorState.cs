@@ -15,4 +15,5 @@ internal sealed class EmulatorState
     public required FaultSettings Faults { get; init; }
     public required StatsRecorder Stats { get; init; }
     public required string StorageDirectory { get; init; }
+    public AtRestDamage AtRestDamage { get; } = new();
 }
