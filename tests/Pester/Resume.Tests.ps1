@@ -12,7 +12,7 @@ BeforeAll {
     $script:Source = Join-Path $TestDrive 'vzdump-qemu-101.vma'
     $buffer = [byte[]]::new(1MB); $rng = [Random]::new(5)
     $fs = [IO.File]::Create($script:Source)
-    try { for ($i = 0; $i -lt 256; $i++) { $rng.NextBytes($buffer); $fs.Write($buffer, 0, $buffer.Length) } } finally { $fs.Dispose() }
+    try { for ($i = 0; $i -lt 64; $i++) { $rng.NextBytes($buffer); $fs.Write($buffer, 0, $buffer.Length) } } finally { $fs.Dispose() }
 }
 
 Describe 'Resume after kill -9' {
@@ -37,7 +37,7 @@ Describe 'Resume after kill -9' {
         $storedAgain = @($messages -match '^Stored part-').Count
         # Killed while held after part 8 was recorded (-ThrottleLimit 1: no other part was under way), so exactly
         # the parts not stored before the kill are stored again.
-        $storedAgain | Should -Be (256 - $storedBefore)
+        $storedAgain | Should -Be (64 - $storedBefore)
         Get-OffsiteBackup -Name crash -Repository $script:Repo | Should -HaveCount 1
 
         $out = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'out')).FullName
