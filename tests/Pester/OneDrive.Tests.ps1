@@ -141,6 +141,23 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         (Get-FileHash $restored.FullName -Algorithm SHA256).Hash | Should -Be $hash
     }
 
+    It 'keeps the source with -RemoveSource when the upload fails' {
+        $f = New-RandomFile 'upload-fails.bin' 1 -Seed 9
+        $faults = "$($script:Emulator.Uri)/_emulator/faults"
+        # Every attempt at the one part is damaged on the way in (8 attempts per part), so the part cannot be stored.
+        $null = Invoke-RestMethod -Method Post $faults -ContentType 'application/json' -Body (@{ enqueue = @('CorruptOnUpload') * 8 } | ConvertTo-Json)
+        try {
+            $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name upload-fails -Repository onedrive:/pester -PartSize 1MB -ThrottleLimit 1 -RemoveSource -NoNotification -Verbose -ErrorVariable failure -ErrorAction SilentlyContinue 4>&1
+            (Invoke-RestMethod $faults).pending | Should -BeNullOrEmpty
+        } finally {
+            $null = Invoke-RestMethod -Method Post $faults -ContentType 'application/json' -Body '{"clear": true}'
+        }
+        $failure | Should -HaveCount 1
+        ($output | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }) | Should -BeNullOrEmpty
+        (($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -match '^(Verifying|Removed) ') | Should -BeNullOrEmpty
+        $f.FullName | Should -Exist
+    }
+
     It 'keeps the source with -RemoveSource when a stored part is damaged after its upload was acknowledged' {
         $f = New-RandomFile 'damaged.bin' 3 -Seed 8
         $hash = (Get-FileHash $f.FullName -Algorithm SHA256).Hash
