@@ -27,7 +27,9 @@ Describe 'New-OffsiteKey' {
         $script:Key.KeyId | Should -Match '^[0-9a-f]{16}$'
         $script:Key.Path | Should -Exist
         ($script:Key | Out-String) | Should -Not -Match 'OOK1-'
-        if (-not $IsWindows) { (Get-Item $script:Key.Path).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+    }
+    It 'writes the key file with mode 0600' -Skip:$IsWindows {
+        (Get-Item $script:Key.Path).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
     }
     It 'refuses to replace the key without -Force' {
         { New-OffsiteKey -ErrorAction Stop } | Should -Throw -ErrorId 'KeyExists,OnedriveOffsite.Commands.NewOffsiteKeyCommand'

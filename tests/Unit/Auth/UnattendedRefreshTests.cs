@@ -103,8 +103,9 @@ public sealed class UnattendedRefreshTests(ITestOutputHelper output)
 
     private static string[] RefreshTokensInCacheFile(AuthFixture f)
     {
-        // On Linux/macOS the cache file is MSAL's plain V3 JSON (owner-only); read it as the next run would.
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(f.Home.TokenCacheFile));
+        // MSAL's V3 JSON, read through the engine's cache file as the next run would (owner-only plain JSON on
+        // Linux/macOS, DPAPI-unprotected on Windows): the same check runs on every OS.
+        using var doc = JsonDocument.Parse(new OnedriveOffsite.Engine.Auth.TokenCacheFile(f.Home).Read()!);
         return doc.RootElement.GetProperty("RefreshToken").EnumerateObject().Select(p => p.Value.GetProperty("secret").GetString()!).ToArray();
     }
 
@@ -140,8 +141,7 @@ public sealed class UnattendedRefreshTests(ITestOutputHelper output)
         Assert.Empty(rig.Auth.Server.Unexpected);
         // The rotated refresh token replaced the redeemed one on disk, so the next run can refresh too.
         Assert.NotEqual(signInRefreshToken, rig.Auth.Server.CurrentRefreshToken);
-        if (!OperatingSystem.IsWindows())
-            Assert.Equal([rig.Auth.Server.CurrentRefreshToken!], RefreshTokensInCacheFile(rig.Auth));
+        Assert.Equal([rig.Auth.Server.CurrentRefreshToken!], RefreshTokensInCacheFile(rig.Auth));
         Assert.Equal(0, stats.InternalErrors);
         Assert.Equal(0, stats.AuthorizationHeaderViolations);
         foreach (var message in rig.Observer.Messages) rig.Auth.AssertNoSecretIn(message);
