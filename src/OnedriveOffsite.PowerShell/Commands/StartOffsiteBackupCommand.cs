@@ -4,6 +4,7 @@ using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 

@@ -42,7 +42,7 @@ internal sealed class AtRestDamage
                 stream.Position = node.FileSize / 2;
                 stream.WriteByte((byte)(b ^ 0xFF));
             }
-            node.QuickXorHash = QuickXorHash.ComputeFileAsync(node.BlobPath!).GetAwaiter().GetResult();
+            node.QuickXorHash = ReferenceQuickXorHash.ComputeFileAsync(node.BlobPath!).GetAwaiter().GetResult();
         }
     }
 }
