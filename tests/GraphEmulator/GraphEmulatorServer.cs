@@ -80,10 +80,10 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
             Options = options,
             Store = new DriveStore(options.DriveId, options.AppName, Path.Combine(storage, "blobs")),
             Sessions = new UploadSessions(Path.Combine(storage, "sessions"), options.UploadSessionIdleLifetime,
-                options.UploadSessionMaxLifetime),
-            Downloads = new DownloadGrants(options.DownloadUrlLifetime),
+                options.UploadSessionMaxLifetime, options.Clock),
+            Downloads = new DownloadGrants(options.DownloadUrlLifetime, options.Clock),
             Tokens = new AccessTokens(options.AcceptedTokens),
-            RetryAfter = new RetryAfterGate(options.RetryAfterTolerance),
+            RetryAfter = new RetryAfterGate(options.RetryAfterTolerance, options.RetryAfterInFlightGrace, options.Clock),
             Faults = faults,
             Stats = new StatsRecorder(),
             StorageDirectory = storage,
@@ -190,6 +190,12 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
             return new StoredFileInfo(node.Id, node.Path, node.FileSize, node.QuickXorHash);
         }
     }
+
+    /// <summary>
+    /// The next file committed whose name starts with <paramref name="namePrefix"/> is damaged after its upload was
+    /// acknowledged with the right hash; the drive then reports the hash of the damaged bytes (see AtRestDamage).
+    /// </summary>
+    public void DamageNextStoredFile(string namePrefix = "") => _state.AtRestDamage.Arm(namePrefix);
 
     /// <summary>Opens the stored bytes of a file (path from the root or id) for reading, for assertions.</summary>
     public Stream OpenStoredFile(string pathOrId)

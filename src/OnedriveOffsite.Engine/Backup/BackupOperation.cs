@@ -87,6 +87,7 @@ public sealed class BackupOperation
         var context = new PartBackupContext(_key, snapshotId, handle, segmentSize, request.Compression, looksCompressed,
             _repository, location, hasher, progress, observer);
         var entries = new SnapshotManifest.PartEntry[parts.Count];
+        var testHook = PartStoredTestHook.FromEnvironment();
         try
         {
             await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token },
@@ -102,6 +103,7 @@ public sealed class BackupOperation
                     }
                     entries[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
                     _journal?.RecordPart(journalState, entries[part.Index]);
+                    await testHook.PartRecordedAsync(token).ConfigureAwait(false);
                 }).ConfigureAwait(false);
         }
         catch

@@ -16,4 +16,5 @@ internal sealed class EmulatorState
     public required StatsRecorder Stats { get; init; }
     public required string StorageDirectory { get; init; }
     public HostileBehaviors Hostile { get; } = new();
+    public AtRestDamage AtRestDamage { get; } = new();
 }

@@ -27,7 +27,7 @@ internal sealed partial class DownloadHandler(EmulatorState emu)
             return;
         }
         if (admission.Fault == FaultKind.DownloadUrlExpired) emu.Downloads.Expire(token);
-        if (admission.Fault == FaultKind.DownloadUrlExpired || grant.Expires <= DateTimeOffset.UtcNow)
+        if (admission.Fault == FaultKind.DownloadUrlExpired || emu.Downloads.IsExpired(grant))
         {
             await GraphResponses.Error(ctx, 401, "unauthenticated", "The download URL has expired.");
             return;

@@ -246,8 +246,9 @@ internal sealed partial class UploadSessionHandler(EmulatorState emu)
             return;
         }
         emu.Stats.SessionCompleted();
+        var item = ItemJson.Item(emu, node, ctx);
+        emu.AtRestDamage.AfterCommit(store, node);
         if (answer)
-            await GraphResponses.Json(ctx, created ? 201 : 200,
-                ItemJson.Item(emu, node, ctx));
+            await GraphResponses.Json(ctx, created ? 201 : 200, item);
     }
 }

@@ -30,6 +30,13 @@ public sealed class KeyTests : IDisposable
     public void Invalid_text_forms_are_refused(string text) =>
         Assert.Equal("KeyInvalid", Assert.Throws<OffsiteException>(() => MasterKey.Parse(text)).ErrorId);
 
+    [UnixFact]
+    public void A_new_key_file_has_mode_0600()
+    {
+        var saved = new KeyStore(new ConfigHome(_home)).Save(MasterKey.Generate(), force: false);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(saved.Path));
+    }
+
     [Fact]
     public void An_OOK1_key_without_checksum_is_still_read_with_the_same_key_id()
     {
@@ -81,7 +88,6 @@ public sealed class KeyTests : IDisposable
         var store = new KeyStore(new ConfigHome(_home));
         var first = store.Save(MasterKey.Generate(), force: false);
         Assert.True(OwnerOnlyFile.IsOwnerOnly(first.Path));
-        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(first.Path));
 
         Assert.Equal("KeyExists", Assert.Throws<OffsiteException>(() => store.Save(MasterKey.Generate(), force: false)).ErrorId);
         Assert.Equal(first.KeyId, store.Load().KeyId);
