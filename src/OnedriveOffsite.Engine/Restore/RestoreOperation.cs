@@ -31,13 +31,17 @@ public sealed class RestoreOperation
         _key = key;
     }
 
-    /// <summary>Reads and decrypts a snapshot's manifest and checks that its part list covers the source exactly.</summary>
+    /// <summary>
+    /// Reads and decrypts a snapshot's manifest, checks that it belongs where it was found (<see cref="SnapshotPlacement"/>)
+    /// and that its part list covers the source exactly.
+    /// </summary>
     public async Task<SnapshotManifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct)
     {
         var what = $"snapshot {location.Set}/{location.Snapshot}";
         var bytes = await _repository.ReadManifestAsync(location, ct).ConfigureAwait(false)
             ?? throw new OffsiteException("SnapshotIncomplete", OffsiteErrorCategory.InvalidOperation, $"{what} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
         var manifest = ManifestCodec.Decode(bytes, _key, $"The manifest of {what}");
+        SnapshotPlacement.Check(location, manifest);
         long expectedOffset = 0;
         for (var i = 0; i < manifest.Parts.Count; i++)
         {
