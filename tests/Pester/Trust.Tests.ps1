@@ -47,7 +47,7 @@ BeforeAll {
 Describe 'A resumed backup is proven against the source' {
     It 'detects a stored part whose source range changed with the same size and time, stores it again, and restores the new bytes exactly' {
         $source = Join-Path $TestDrive 'vzdump-qemu-102.vma'
-        New-RandomFile -Path $source -MiB 256 -Seed 7
+        New-RandomFile -Path $source -MiB 96 -Seed 7
         Invoke-Killed -Command "Start-OffsiteBackup -LiteralPath '$source' -Name changed -Repository '$script:Repo' -PartSize 1MB -ThrottleLimit 1 -NoNotification" `
             -Until { @(Get-ChildItem -LiteralPath (Join-Path $script:Repo 'changed') -Recurse -Filter 'part-*.oop' -File -ErrorAction Ignore).Count -ge 8 }
         (Get-OffsiteBackup -Name changed -Repository $script:Repo).State | Should -Be 'Incomplete'
@@ -97,7 +97,7 @@ Describe 'A snapshot is bound to its set and folder name' {
         $err[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotMisplaced,*'
 
         $listed = Get-OffsiteBackup -Name beta -Repository $script:Repo
-        $listed.Note | Should -Match 'SnapshotMisplaced|belongs to set'
+        $listed.Note | Should -Match 'is alpha/.* according to its manifest'
         $listed.Sha256 | Should -BeNullOrEmpty
     }
 
