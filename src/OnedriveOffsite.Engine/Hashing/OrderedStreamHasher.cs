@@ -28,6 +28,7 @@ public sealed class OrderedStreamHasher : IDisposable
     /// <summary>Appends the next bytes of <paramref name="part"/>, once every earlier part is complete.</summary>
     public async ValueTask AppendAsync(int part, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
+        if (data.IsEmpty) return;
         await _turn[part].Task.WaitAsync(ct).ConfigureAwait(false);
         if (_abandoned) return;
         if (part != _current || _currentDone + data.Length > _length[part])

@@ -98,5 +98,14 @@ public sealed class ChainVerificationTests : IDisposable
         Assert.Contains(full.Problems, p => p.Contains("part-00001.oop", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_empty_file_verifies_fully()
+    {
+        var backup = await Backup(_f.WriteSource("empty.bin", []));
+        var full = await new SnapshotVerifier(_f.Repository, _f.Key)
+            .VerifyAsync(new SnapshotLocation("set1", backup.Snapshot.SnapshotId), VerificationDepth.Full, 2, NullObserver.Instance, default);
+        Assert.True(full.Passed, string.Join(" ", full.Problems));
+    }
+
     public void Dispose() => _f.Dispose();
 }
