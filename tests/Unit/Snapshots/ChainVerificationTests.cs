@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Progress;
