@@ -46,6 +46,12 @@ public sealed class EmulatorOptions
     /// </summary>
     public string? PreAuthenticatedHost { get; init; } = "localhost";
 
+    /// <summary>
+    /// Report files without <c>file.hashes.quickXorHash</c> (OneDrive does not promise one for every item or drive
+    /// type; clients must not treat its absence as a match).
+    /// </summary>
+    public bool OmitQuickXorHash { get; init; }
+
     /// <summary>Drive id reported by <c>GET /me/drive</c>.</summary>
     public string DriveId { get; init; } = "e0de1a7e0f15e7e5";
 

@@ -18,7 +18,8 @@ public sealed record BackupResult(SnapshotInfo Snapshot, TimeSpan Duration, Snap
 
 /// <summary>
 /// Backs up one file as a new snapshot: parts in parallel (each reading its own range once), whole-file SHA-256
-/// alongside, then the encrypted manifest written last. The source is only ever opened for reading.
+/// alongside (the only SHA-256 pass), every part proven to hold the bytes that hash covers, then the encrypted
+/// manifest written last. The source is only ever opened for reading.
 /// </summary>
 public sealed class BackupOperation
 {
@@ -82,12 +83,13 @@ public sealed class BackupOperation
 
         var progress = new TransferProgress(observer, $"Backing up {source.Name} to {request.SetName}", parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var hasher = new TrailingHasher(handle, parts.Select(p => (p.Offset, p.Length)).ToList());
+        var hasher = new TrailingHasher(handle, parts.Select(p => (p.Offset, p.Length)).ToList(), checksumParts: true);
         var hashing = hasher.RunAsync(cts.Token);
         var context = new PartBackupContext(_key, snapshotId, handle, segmentSize, request.Compression, looksCompressed,
             _repository, location, hasher, progress, observer);
-        var entries = new SnapshotManifest.PartEntry[parts.Count];
+        var results = new BackedUpPart[parts.Count];
         var testHook = PartStoredTestHook.FromEnvironment();
+        string sha256;
         try
         {
             await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token },
@@ -95,24 +97,27 @@ public sealed class BackupOperation
                 {
                     if (done.TryGetValue(part.Index, out var stored))
                     {
-                        entries[part.Index] = stored;
+                        // Reused, but only once the hasher's read of this range proves it unchanged (below).
+                        results[part.Index] = stored;
                         hasher.Report(part.Index, part.Length);
                         progress.Add(part.Index, part.Length, "already stored");
                         progress.CompletePart(part.Index);
                         return;
                     }
-                    entries[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
-                    _journal?.RecordPart(journalState, entries[part.Index]);
+                    results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
+                    _journal?.RecordPart(journalState, results[part.Index]);
                     await testHook.PartRecordedAsync(token).ConfigureAwait(false);
                 }).ConfigureAwait(false);
+            sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
+            await ProveAgainstSourceAsync(context, parts, results, done, journalState, ct).ConfigureAwait(false);
         }
         catch
         {
             cts.Cancel();
-            try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { } catch (IOException) { }
             throw;
         }
-        var sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
+        var entries = results.Select(r => r.Entry).ToArray();
         EnsureUnchanged(source, length, lastWrite);
 
         var manifest = new SnapshotManifest
@@ -135,6 +140,34 @@ public sealed class BackupOperation
         observer.Verbose($"Snapshot {location.Set}/{location.Snapshot} is complete: SHA-256 {sha256}, {entries.Sum(e => e.StoredLength)} bytes stored in {progress.Elapsed.TotalSeconds:0.0} s.");
         return new BackupResult(SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest);
     }
+
+    /// <summary>
+    /// Proves that the stored parts hold the bytes the whole-file SHA-256 covers: the hasher read every range again in
+    /// file order and checksummed it. A part stored in this run must match (else the file changed under us: no
+    /// snapshot). A part reused from an interrupted run that no longer matches (same size and time, other bytes) is
+    /// stored again, with a fresh salt, from the bytes the hash covered.
+    /// </summary>
+    private async Task ProveAgainstSourceAsync(PartBackupContext context, IReadOnlyList<PartPlan> parts, BackedUpPart[] results,
+        Dictionary<int, BackedUpPart> reused, JournalState journalState, CancellationToken ct)
+    {
+        foreach (var part in parts)
+        {
+            var hashed = context.WholeFileHasher.PartChecksum(part.Index);
+            if (results[part.Index].SourceChecksum == hashed) continue;
+            var name = SnapshotFiles.PartName(part.Index);
+            if (!reused.ContainsKey(part.Index)) throw ChangedWhileReading(name);
+            context.Observer.Verbose($"{name} no longer matches the source (its bytes changed since the interrupted run stored it, though size and modification time did not): storing it again.");
+            await _repository.DeleteFileAsync(context.Location, name, ct).ConfigureAwait(false);
+            context.Progress.ResetPart(part.Index);
+            results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, ct).ConfigureAwait(false);
+            if (results[part.Index].SourceChecksum != hashed) throw ChangedWhileReading(name);
+            _journal?.RecordPart(journalState, results[part.Index]);
+        }
+    }
+
+    private static OffsiteException ChangedWhileReading(string part) =>
+        new("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+            $"The source changed while it was being backed up (the bytes stored in {part} differ from the bytes hashed); no snapshot was made. Back it up again once nothing writes to it.", part);
 
     private static void EnsureUnchanged(FileInfo source, long length, DateTime lastWrite)
     {

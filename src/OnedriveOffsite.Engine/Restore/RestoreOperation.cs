@@ -32,7 +32,7 @@ public sealed class RestoreOperation
         _key = key;
     }
 
-    /// <summary>Reads and decrypts a snapshot's manifest and checks that its part list covers the source exactly.</summary>
+    /// <summary>Reads and decrypts a snapshot's manifest and checks that it belongs where it was found (<see cref="SnapshotPlacement"/>) and that its part list covers the source exactly.</summary>
     public Task<SnapshotManifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct) =>
         new ManifestReader(_repository, _key).ReadAsync(location, ct);
 

@@ -1,5 +1,6 @@
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Format;
+using OnedriveOffsite.Engine.Hashing;
 using OnedriveOffsite.Engine.Pipeline;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
@@ -12,7 +13,10 @@ public enum VerificationDepth
 {
     /// <summary>The manifest decrypts and every part is stored at its recorded size (and OneDrive hash, where known).</summary>
     Quick,
-    /// <summary>Every part is read, authenticated, decoded and hashed against the manifest; nothing is written.</summary>
+    /// <summary>
+    /// Every part is read, authenticated and decoded, and the SHA-256 of the reassembled stream is compared with the
+    /// manifest's whole-file hash (parts' own hashes too, where an older manifest has them); nothing is written.
+    /// </summary>
     Full,
 }
 
@@ -50,16 +54,27 @@ public sealed class SnapshotVerifier
         {
             ThreadPoolSizing.EnsureFor(throttleLimit);
             var progress = new TransferProgress(observer, $"Verifying {location.Set}/{location.Snapshot}", manifest.Parts.Select(p => p.Length).ToList());
-            var context = new PartRestoreContext(_key, manifest, Convert.FromHexString(manifest.SnapshotId), _repository, location, null, null, progress);
+            using var stream = new OrderedStreamHasher(manifest.Parts.Select(p => p.Length).ToList());
+            var context = new PartRestoreContext(_key, manifest, Convert.FromHexString(manifest.SnapshotId), _repository, location, null, null, progress, stream);
             await Parallel.ForEachAsync(manifest.Parts, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = ct }, async (entry, token) =>
             {
                 try { await PartRestore.RunAsync(context, entry, token).ConfigureAwait(false); }
-                catch (Errors.OffsiteException ex) { lock (problems) problems.Add(ex.Message); }
+                catch (Errors.OffsiteException ex)
+                {
+                    lock (problems) problems.Add(ex.Message);
+                    stream.Abandon(); // later parts must not wait for this one's bytes
+                }
             }).ConfigureAwait(false);
+            if (problems.Count == 0)
+            {
+                var sha256 = Convert.ToHexString(stream.GetHash()).ToLowerInvariant();
+                if (sha256 != manifest.Source.Sha256)
+                    problems.Add($"SourceHashMismatch: every part decrypted, but the SHA-256 of the reassembled data {sha256} differs from the original's {manifest.Source.Sha256}: this snapshot does not restore.");
+            }
             progress.Complete();
         }
         observer.Verbose(problems.Count == 0
-            ? $"Snapshot {location.Set}/{location.Snapshot} verified ({depth}): {manifest.Parts.Count} part(s) intact."
+            ? $"Snapshot {location.Set}/{location.Snapshot} verified ({depth}): {manifest.Parts.Count} part(s) intact{(depth == VerificationDepth.Full ? ", the reassembled data's SHA-256 equals the original's" : "")}."
             : $"Snapshot {location.Set}/{location.Snapshot} failed verification ({depth}): {string.Join(" ", problems)}");
         return new VerificationResult(location, depth, manifest.Parts.Count, manifest.Parts.Sum(p => p.StoredLength), problems);
     }

@@ -21,7 +21,7 @@ public sealed class ManifestReader
         _key = key;
     }
 
-    /// <summary>Reads and decrypts a snapshot's manifest and checks that its part list covers the source exactly.</summary>
+    /// <summary>Reads and decrypts a snapshot's manifest and checks that it belongs where it was found and that its part list covers the source exactly.</summary>
     public async Task<SnapshotManifest> ReadAsync(SnapshotLocation location, CancellationToken ct)
     {
         var what = $"snapshot {location.Set}/{location.Snapshot}";
@@ -29,6 +29,7 @@ public sealed class ManifestReader
             ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation,
                 $"{what} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
         var manifest = ManifestCodec.Decode(bytes, _key, $"The manifest of {what}");
+        SnapshotPlacement.Check(location, manifest);
         long expectedOffset = 0;
         for (var i = 0; i < manifest.Parts.Count; i++)
         {

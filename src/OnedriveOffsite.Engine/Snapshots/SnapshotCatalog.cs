@@ -77,6 +77,7 @@ public sealed class SnapshotCatalog
             if (_key is null) return basic with { KeyId = header.KeyIdHex, Note = "No key loaded: details are encrypted." };
             if (header.KeyIdHex != _key.KeyId) return basic with { KeyId = header.KeyIdHex, Note = $"Made with another key ({header.KeyIdHex})." };
             var manifest = ManifestCodec.Decode(bytes, _key, $"manifest of {folder.Location.Set}/{folder.Location.Snapshot}");
+            SnapshotPlacement.Check(folder.Location, manifest);
             return Describe(_repository, folder.Location, manifest, header.KeyIdHex) with { StoredLength = stored };
         }
         catch (OffsiteException ex)
