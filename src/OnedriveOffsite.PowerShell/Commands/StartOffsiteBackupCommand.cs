@@ -2,6 +2,7 @@ using System.Management.Automation;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Locking;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Infrastructure;
@@ -68,6 +69,12 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public SwitchParameter Resume { get; set; }
 
+    /// <summary>
+    /// When another run holds the set's lock (one run per set at a time), wait for it instead of failing with SetLocked.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
     /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
     [Parameter]
     public SwitchParameter NoNotification { get; set; }
@@ -83,7 +90,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
 
     private void BackUp(string file)
     {
-        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume);
+        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume) { Lock = new LockOptions { Wait = Wait } };
         var home = Home;
         var started = false;
         try
