@@ -16,8 +16,9 @@ public sealed record LockOptions
     public TimeSpan RefreshInterval { get; init; } = DefaultRefreshInterval;
 
     /// <summary>First pause while waiting; it doubles up to <see cref="MaxPollInterval"/>.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
-    public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>At most one look at the lock every 15 s while waiting (cheap locally, 8 requests a minute on OneDrive).</summary>
+    public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
     public string Host { get; init; } = Environment.MachineName;
