@@ -1,6 +1,7 @@
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Errors;
 using Xunit;
+using OnedriveOffsite.Engine.Snapshots;
 
 namespace OnedriveOffsite.Tests.Snapshots;
 

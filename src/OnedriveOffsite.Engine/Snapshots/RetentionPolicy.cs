@@ -1,6 +1,6 @@
 using OnedriveOffsite.Engine.Errors;
 
-namespace OnedriveOffsite.Engine.Backup;
+namespace OnedriveOffsite.Engine.Snapshots;
 
 /// <summary>
 /// A retention rule for one set (Remove-OffsiteBackup), with restic's <c>forget</c> semantics for the Keep* parts

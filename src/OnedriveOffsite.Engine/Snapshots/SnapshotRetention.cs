@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OnedriveOffsite.Engine.Backup;
+namespace OnedriveOffsite.Engine.Snapshots;
 
 /// <summary>What a retention rule does with one snapshot, and why (shown by -WhatIf and -Verbose).</summary>
 public sealed record RetentionDecision(SnapshotInfo Snapshot, bool Remove, string Reason);

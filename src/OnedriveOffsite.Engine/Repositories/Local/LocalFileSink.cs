@@ -1,6 +1,6 @@
 using OnedriveOffsite.Engine.Errors;
 
-namespace OnedriveOffsite.Engine.Repositories;
+namespace OnedriveOffsite.Engine.Repositories.Local;
 
 /// <summary>
 /// Writes one stored file of a local repository under a unique temporary name, created exclusively; on completion
