@@ -52,6 +52,19 @@ public sealed class RepositoryLockTests : IDisposable
         od.AssertCleanProtocol();
     }
 
+    [Theory]
+    [InlineData(OnedriveOffsite.GraphEmulator.Faults.FaultKind.CorruptOnUpload)]
+    [InlineData(OnedriveOffsite.GraphEmulator.Faults.FaultKind.LostAcknowledgement)]
+    public async Task A_OneDrive_lock_upload_that_is_damaged_or_loses_its_answer_still_gives_a_held_lock(OnedriveOffsite.GraphEmulator.Faults.FaultKind fault)
+    {
+        await using var od = await OneDriveFixture.StartAsync();
+        od.Emulator.Faults.Enqueue(fault);
+        await using (var held = await RepositoryLock.AcquireAsync(od.Repository, "set1", "backup", new LockOptions(), od.Observer, default))
+            await held.EnsureHeldAsync(default);
+        Assert.Equal(1, od.Emulator.Stats.FaultsInjected[fault.ToString()]);
+        Assert.Null(await od.Repository.ReadLockAsync("set1", default));
+    }
+
     private async Task PlantAsync(string host, int pid, DateTime refreshedUtc)
     {
         var record = new LockRecord { RunId = "planted", Host = host, ProcessId = pid, Operation = "backup", StartedUtc = refreshedUtc, RefreshedUtc = refreshedUtc };
