@@ -3,6 +3,7 @@ using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Hashing;
+using OnedriveOffsite.Engine.Locking;
 using OnedriveOffsite.Engine.Pipeline;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
@@ -56,7 +57,26 @@ public sealed class BackupOperation
         return info;
     }
 
+    /// <summary>
+    /// Runs the backup holding the set's lock (one run per set at a time: a second one fails with SetLocked or waits);
+    /// the manifest is written only after checking that the lock is still this run's.
+    /// </summary>
     public async Task<BackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
+    {
+        Validate(request);
+        await using var setLock = await RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct).ConfigureAwait(false);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, setLock.Lost);
+        try
+        {
+            return await RunLockedAsync(request, setLock, observer, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (setLock.Lost.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw setLock.LostError();
+        }
+    }
+
+    private async Task<BackupResult> RunLockedAsync(BackupRequest request, RepositoryLock setLock, IOperationObserver observer, CancellationToken ct)
     {
         var source = Validate(request);
         await KeyContinuityCheck.EnsureAsync(_repository, request.SetName, _key, request.AllowKeyChange, observer, ct).ConfigureAwait(false);
@@ -118,7 +138,14 @@ public sealed class BackupOperation
             throw;
         }
         var entries = results.Select(r => r.Entry).ToArray();
-        EnsureUnchanged(source, length, lastWrite);
+        if (!IsUnchanged(source, length, lastWrite))
+        {
+            // Parts of a source that changed are useless: remove them (this run holds the set's lock) and the journal.
+            _journal?.Delete();
+            await _repository.DeleteSnapshotAsync(location, CancellationToken.None).ConfigureAwait(false);
+            throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
+                $"'{source.FullName}' changed while it was being backed up; no snapshot was made and its stored parts were removed. Back it up again once nothing writes to it.", source.FullName);
+        }
 
         var manifest = new SnapshotManifest
         {
@@ -134,6 +161,7 @@ public sealed class BackupOperation
             Tool = ToolInfo.UserAgentProduct,
             Host = Environment.MachineName,
         };
+        await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
         await _repository.WriteManifestAsync(location, ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
         _journal?.Delete();
         progress.Complete();
@@ -169,11 +197,9 @@ public sealed class BackupOperation
         new("SourceChanged", OffsiteErrorCategory.InvalidOperation,
             $"The source changed while it was being backed up (the bytes stored in {part} differ from the bytes hashed); no snapshot was made. Back it up again once nothing writes to it.", part);
 
-    private static void EnsureUnchanged(FileInfo source, long length, DateTime lastWrite)
+    private static bool IsUnchanged(FileInfo source, long length, DateTime lastWrite)
     {
         source.Refresh();
-        if (!source.Exists || source.Length != length || source.LastWriteTimeUtc != lastWrite)
-            throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
-                $"'{source.FullName}' changed while it was being backed up; no snapshot was made. Back it up again once nothing writes to it.", source.FullName);
+        return source.Exists && source.Length == length && source.LastWriteTimeUtc == lastWrite;
     }
 }

@@ -1,5 +1,6 @@
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Format;
+using OnedriveOffsite.Engine.Locking;
 
 namespace OnedriveOffsite.Engine.Backup;
 
@@ -20,4 +21,7 @@ public sealed record BackupRequest(
     public const long MinPartSize = 64 << 10;
     /// <summary>Well under OneDrive's 250 GB file limit, leaving room for record overhead.</summary>
     public const long MaxPartSize = 200L << 30;
+
+    /// <summary>How the set's lock is taken (wait or fail when another run holds it).</summary>
+    public LockOptions Lock { get; init; } = new();
 }

@@ -29,6 +29,9 @@ public sealed class ResumeJournal
         return new ResumeJournal(System.IO.Path.Combine(home.JournalDirectory, Convert.ToHexString(id, 0, 12).ToLowerInvariant() + ".json"));
     }
 
+    /// <summary>The journal stored at <paramref name="path"/> (listing and clean-up, see <see cref="ResumeJournals"/>).</summary>
+    public static ResumeJournal At(string path) => new(path);
+
     public JournalState? Load()
     {
         if (!File.Exists(Path)) return null;

@@ -10,11 +10,25 @@ public sealed class SnapshotCatalog
 {
     private readonly ISnapshotRepository _repository;
     private readonly MasterKey? _key;
+    private readonly IReadOnlyDictionary<string, string>? _journals;
 
-    public SnapshotCatalog(ISnapshotRepository repository, MasterKey? key)
+    /// <param name="journals">Snapshot folder → resume journal (<see cref="ResumeJournals.BySnapshotFolder"/>): incomplete
+    /// snapshots found there are listed as Resumable.</param>
+    public SnapshotCatalog(ISnapshotRepository repository, MasterKey? key, IReadOnlyDictionary<string, string>? journals = null)
     {
         _repository = repository;
         _key = key;
+        _journals = journals;
+    }
+
+    /// <summary>Throws SetNotFound unless the repository has a set of that name.</summary>
+    public async Task EnsureSetExistsAsync(string set, CancellationToken ct)
+    {
+        SetName.Validate(set);
+        var sets = await _repository.ListSetsAsync(ct).ConfigureAwait(false);
+        if (!sets.Contains(set, StringComparer.OrdinalIgnoreCase))
+            throw new OffsiteException("SetNotFound", OffsiteErrorCategory.ObjectNotFound,
+                $"The repository {_repository.Description} has no set '{set}'. Get-OffsiteBackup lists the sets there.", set);
     }
 
     /// <summary>All snapshots of one set (or of every set), oldest first.</summary>
@@ -66,11 +80,11 @@ public sealed class SnapshotCatalog
             StoredLength = stored,
             PartCount = folder.Files.Count(f => f.Name.EndsWith(SnapshotFiles.PartExtension, StringComparison.Ordinal)),
         };
-        if (!folder.HasManifest) return basic;
+        if (!folder.HasManifest) return Unfinished(basic);
         byte[]? bytes;
         try { bytes = await _repository.ReadManifestAsync(folder.Location, ct).ConfigureAwait(false); }
-        catch (OffsiteException ex) when (ex.ErrorId == "ManifestCorrupt") { return basic with { Note = ex.Message }; } // e.g. over the size cap
-        if (bytes is null) return basic with { State = SnapshotState.Incomplete };
+        catch (OffsiteException ex) when (ex.ErrorId == ErrorIds.Snapshots.ManifestCorrupt) { return basic with { Note = ex.Message }; } // e.g. over the size cap
+        if (bytes is null) return Unfinished(basic with { State = SnapshotState.Incomplete });
         try
         {
             var header = ManifestCodec.ReadHeader(bytes, "the manifest");
@@ -86,6 +100,11 @@ public sealed class SnapshotCatalog
         }
     }
 
+    private SnapshotInfo Unfinished(SnapshotInfo info) =>
+        _journals is not null && _journals.TryGetValue(info.SnapshotId, out var journal)
+            ? info with { State = SnapshotState.Resumable, JournalPath = journal, Note = "Running the same backup again continues it; removing it also deletes its resume journal." }
+            : info;
+
     internal static SnapshotInfo Describe(ISnapshotRepository repository, SnapshotLocation location, SnapshotManifest manifest, string keyId) => new()
     {
         Repository = repository.Description,
@@ -93,6 +112,7 @@ public sealed class SnapshotCatalog
         SnapshotId = location.Snapshot,
         CreatedUtc = manifest.CreatedUtc,
         State = SnapshotState.Complete,
+        Authenticated = true,
         KeyId = keyId,
         SourceName = manifest.Source.Name,
         SourceLength = manifest.Source.Length,

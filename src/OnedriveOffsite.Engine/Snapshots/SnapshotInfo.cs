@@ -3,7 +3,10 @@ namespace OnedriveOffsite.Engine.Snapshots;
 public enum SnapshotState
 {
     Complete,
+    /// <summary>Parts without a manifest: an interrupted or failed run left them (retention removes them).</summary>
     Incomplete,
+    /// <summary>Incomplete, and a resume journal in this config home will continue it when the same backup runs again.</summary>
+    Resumable,
 }
 
 /// <summary>
@@ -26,6 +29,10 @@ public sealed record SnapshotInfo
     public int PartCount { get; init; }
     public string? Compression { get; init; }
     public string? Host { get; init; }
+    /// <summary>True when the manifest authenticated with the loaded key (only such snapshots count as good copies).</summary>
+    public bool Authenticated { get; init; }
+    /// <summary>The resume journal that continues this incomplete snapshot, when there is one.</summary>
+    public string? JournalPath { get; init; }
     /// <summary>Why manifest details are missing (no key, wrong key, damaged manifest), when they are.</summary>
     public string? Note { get; init; }
 }

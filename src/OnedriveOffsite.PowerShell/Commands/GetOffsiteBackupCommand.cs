@@ -44,7 +44,7 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
             var repository = OpenRepository(Repository);
             var store = new KeyStore(Home);
             var key = store.Exists ? store.Load() : null;
-            var snapshots = RunEngine((observer, ct) => new SnapshotCatalog(repository, key).ListAsync(Name, ct));
+            var snapshots = RunEngine((observer, ct) => new SnapshotCatalog(repository, key, ResumeJournals.BySnapshotFolder(Home)).ListAsync(Name, ct));
             IEnumerable<SnapshotInfo> shown = snapshots;
             if (Latest)
                 shown = snapshots.Where(s => s.State == SnapshotState.Complete).GroupBy(s => s.Set).Select(g => g.OrderBy(s => s.SnapshotId, StringComparer.Ordinal).Last());

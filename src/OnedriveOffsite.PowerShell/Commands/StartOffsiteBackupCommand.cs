@@ -3,6 +3,7 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Locking;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Snapshots;
@@ -84,6 +85,12 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public SwitchParameter AllowKeyChange { get; set; }
 
+    /// <summary>
+    /// When another run holds the set's lock (one run per set at a time), wait for it instead of failing with SetLocked.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
     /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
     [Parameter]
     public SwitchParameter NoNotification { get; set; }
@@ -117,7 +124,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
 
     private void BackUp(string file)
     {
-        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume, AllowKeyChange: AllowKeyChange);
+        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume, AllowKeyChange: AllowKeyChange) { Lock = new LockOptions { Wait = Wait } };
         var home = Home;
         var started = false;
         try

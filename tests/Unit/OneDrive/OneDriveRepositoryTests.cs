@@ -82,8 +82,10 @@ public sealed class OneDriveRepositoryTests(ITestOutputHelper output)
         await using var f = await OneDriveFixture.StartAsync();
         var content = Text(3 << 20); // compressible: zstd parts of unknown size, spooled to a temp file
         var source = f.WriteSource("log.txt", content);
-        f.Emulator.Faults.Enqueue(FaultKind.CorruptOnUpload);
-        var snapshot = await f.BackupAsync(source, partSize: 1 << 20, mode: CompressionMode.Auto);
+        // The fault is queued once the set's lock exists, so that it hits a part's upload (the lock is uploaded first).
+        var repository = new FaultAfterLockRepository(f.Repository, () => f.Emulator.Faults.Enqueue(FaultKind.CorruptOnUpload));
+        var snapshot = (await new Engine.Backup.BackupOperation(repository, f.Key).RunAsync(
+            new Engine.Backup.BackupRequest(source, "set1", 1 << 20, CompressionMode.Auto, 4), f.Observer, default)).Snapshot;
         Assert.Equal(1, f.Emulator.Stats.FaultsInjected["CorruptOnUpload"]);
         Assert.Contains("StoredHashMismatch", f.Observer.All);
         await f.RestoreAsync(snapshot, f.Out("log.txt"));
@@ -205,5 +207,28 @@ public sealed class OneDriveRepositoryTests(ITestOutputHelper output)
         Assert.Equal("InvalidRepository", Assert.Throws<OffsiteException>(() => OneDriveRepository.ParseSpec("onedrive:/a:b")).ErrorId);
         Assert.Equal("InvalidFragmentSize", Assert.Throws<OffsiteException>(() => new OneDriveOptions { FragmentSize = 1000 }.Validate()).ErrorId);
         Assert.Equal("InvalidFragmentSize", Assert.Throws<OffsiteException>(() => new OneDriveOptions { FragmentSize = 192 * OneDriveOptions.FragmentUnit }.Validate()).ErrorId);
+    }
+
+    /// <summary>Runs an action right after the lock of a set was created (then behaves as the repository it wraps).</summary>
+    private sealed class FaultAfterLockRepository(ISnapshotRepository inner, Action afterLock) : ISnapshotRepository
+    {
+        public string Description => inner.Description;
+        public Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct) => inner.ListSetsAsync(ct);
+        public Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct) => inner.ListSnapshotsAsync(set, ct);
+        public Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct) => inner.CreateFileAsync(snapshot, name, knownLength, ct);
+        public Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => inner.OpenReadAsync(snapshot, name, ct);
+        public Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct) => inner.WriteManifestAsync(snapshot, manifest, ct);
+        public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.ReadManifestAsync(snapshot, ct);
+        public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => inner.DeleteFileAsync(snapshot, name, ct);
+        public Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshot, ct);
+        public async Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct)
+        {
+            var created = await inner.TryCreateLockAsync(scope, content, ct);
+            if (created) afterLock();
+            return created;
+        }
+        public Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) => inner.ReadLockAsync(scope, ct);
+        public Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct) => inner.ReplaceLockAsync(scope, expected, content, ct);
+        public Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct) => inner.DeleteLockAsync(scope, expected, ct);
     }
 }

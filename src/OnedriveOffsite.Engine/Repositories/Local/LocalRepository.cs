@@ -4,11 +4,12 @@ namespace OnedriveOffsite.Engine.Repositories.Local;
 
 /// <summary>
 /// A repository in a local directory (NAS mount, USB disk): &lt;root&gt;/&lt;set&gt;/&lt;snapshot&gt;/files. Files are
-/// written under a ".partial" name and renamed when complete; the manifest is renamed into place last.
+/// written under a unique ".partial" name and published under their final name only if that name is free (never
+/// replacing a file); the manifest is published last.
 /// </summary>
 public sealed class LocalRepository : ISnapshotRepository
 {
-    private const string PartialSuffix = ".partial";
+    private const string PartialSuffix = ExclusiveFile.PartialSuffix;
 
     private readonly IO.TransferLimits _limits;
 
@@ -51,7 +52,7 @@ public sealed class LocalRepository : ISnapshotRepository
     {
         var dir = SnapshotDirectory(snapshot);
         Directory.CreateDirectory(dir);
-        IPartSink sink = new LocalFileSink(Path.Combine(dir, name), PartialSuffix);
+        IPartSink sink = new LocalFileSink(Path.Combine(dir, name));
         return Task.FromResult(_limits.Upload is { } limit ? new IO.RateLimitedPartSink(sink, limit) : sink);
     }
 
@@ -69,10 +70,10 @@ public sealed class LocalRepository : ISnapshotRepository
     {
         var dir = SnapshotDirectory(snapshot);
         var final = Path.Combine(dir, SnapshotFiles.ManifestName);
-        var temp = final + PartialSuffix;
-        await File.WriteAllBytesAsync(temp, manifest, ct).ConfigureAwait(false);
-        using (var fs = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite)) fs.Flush(flushToDisk: true);
-        File.Move(temp, final, overwrite: false);
+        if (!ExclusiveFile.TryPublish(final, manifest))
+            throw new OffsiteException("StoredFileExists", OffsiteErrorCategory.ResourceExists,
+                $"Snapshot {snapshot.Set}/{snapshot.Snapshot} already has a manifest; a snapshot never replaces anything.", final);
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     public async Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct)
@@ -96,6 +97,49 @@ public sealed class LocalRepository : ISnapshotRepository
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         return Task.CompletedTask;
     }
+
+    public Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct)
+    {
+        var final = LockPath(scope);
+        for (var attempt = 1; ; attempt++)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            try { return Task.FromResult(ExclusiveFile.TryPublish(final, content)); }
+            catch (DirectoryNotFoundException) when (attempt < 5) { } // the empty set folder was removed by a release in between
+        }
+    }
+
+    public async Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct)
+    {
+        try { return await File.ReadAllBytesAsync(LockPath(scope), ct).ConfigureAwait(false); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+
+    public async Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct)
+    {
+        var final = LockPath(scope);
+        if (await ReadLockAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.AsSpan().SequenceEqual(expected)) return false;
+        var temp = ExclusiveFile.WriteTemp(final, content);
+        File.Move(temp, final, overwrite: true); // rename: readers see the old or the new content, never a mix
+        return true;
+    }
+
+    public async Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct)
+    {
+        if (await ReadLockAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.AsSpan().SequenceEqual(expected)) return false;
+        File.Delete(LockPath(scope));
+        // A run that stored nothing (refused, failed early) leaves no empty set folder behind.
+        if (scope is not null)
+        {
+            try { Directory.Delete(Path.Combine(Root, scope)); }
+            catch (IOException) { } // not empty: it holds snapshots (or another run's new lock)
+        }
+        return true;
+    }
+
+    private string LockPath(string? scope) =>
+        scope is null ? Path.Combine(Root, SnapshotFiles.LockName) : Path.Combine(Root, scope, SnapshotFiles.LockName);
 
     private string SnapshotDirectory(SnapshotLocation s) => Path.Combine(Root, s.Set, s.Snapshot);
 }

@@ -169,6 +169,50 @@ internal sealed class GraphDrive
         catch (ODataError e) { throw Map(e, what); }
     }
 
+    /// <summary>
+    /// Stores a small NEW file in one request (simple upload, conflictBehavior fail): true when it was created, false
+    /// when an item of that name already exists (409). Used for locks, which must never replace anything.
+    /// </summary>
+    public async Task<bool> TryCreateSmallFileAsync(string folderId, string name, byte[] content, string what, CancellationToken ct)
+    {
+        var (driveId, _) = await AnchorAsync(ct).ConfigureAwait(false);
+        var builder = _client.Drives[driveId].Items[folderId].ItemWithPath(name).Content;
+        using var body = new MemoryStream(content, writable: false);
+        var url = builder.ToPutRequestInformation(body).URI + "?@microsoft.graph.conflictBehavior=fail";
+        DriveItem? created;
+        try
+        {
+            created = await builder.WithUrl(url).PutAsync(body, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == 409) { return false; }
+        catch (ODataError e) { throw Map(e, what); }
+        // OneDrive stored other bytes than were sent: write them again into the same item (still ours).
+        if (!Matches(created, content) && !await ReplaceSmallFileAsync(created?.Id ?? "", content, what, ct).ConfigureAwait(false))
+            throw GraphErrors.RequestFailed(what, 200, "the new item disappeared");
+        return true;
+    }
+
+    private static bool Matches(DriveItem? item, byte[] content) =>
+        item?.File?.Hashes?.QuickXorHash is { } hash && hash == Hashing.QuickXorHash.Compute(content);
+
+    /// <summary>Replaces the content of the existing file <paramref name="itemId"/>; false when that item is gone (404).</summary>
+    public async Task<bool> ReplaceSmallFileAsync(string itemId, byte[] content, string what, CancellationToken ct)
+    {
+        var (driveId, _) = await AnchorAsync(ct).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var body = new MemoryStream(content, writable: false);
+            try
+            {
+                var item = await _client.Drives[driveId].Items[itemId].Content.PutAsync(body, cancellationToken: ct).ConfigureAwait(false);
+                if (Matches(item, content)) return true;
+                if (attempt == 3) throw GraphErrors.RequestFailed(what, 200, "the stored quickXorHash differs from the bytes sent");
+            }
+            catch (ODataError e) when (e.ResponseStatusCode == 404) { return false; }
+            catch (ODataError e) { throw Map(e, what); }
+        }
+    }
+
     /// <summary>The item a folder id and name designate, or null (used after a lost acknowledgement of a last fragment).</summary>
     public async Task<DriveItemInfo?> GetChildAsync(string folderId, string name, CancellationToken ct)
     {

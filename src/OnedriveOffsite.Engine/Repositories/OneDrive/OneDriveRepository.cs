@@ -149,6 +149,42 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
         if (folder is not null) await _ctx.Drive.DeleteAsync(folder.Id, $"removing snapshot {snapshot.Set}/{snapshot.Snapshot}", ct).ConfigureAwait(false);
     }
 
+    public async Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct)
+    {
+        var folderId = await _ctx.Drive.EnsureFolderAsync(scope ?? "", ct).ConfigureAwait(false);
+        return await _ctx.Drive.TryCreateSmallFileAsync(folderId, SnapshotFiles.LockName, content, $"creating the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
+    }
+
+    public async Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) => (await ReadLockItemAsync(scope, ct).ConfigureAwait(false))?.Content;
+
+    public async Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct)
+    {
+        // Replaced by item id: a lock deleted and created again by someone else is another item, so this fails (404).
+        if (await ReadLockItemAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.Content.AsSpan().SequenceEqual(expected)) return false;
+        return await _ctx.Drive.ReplaceSmallFileAsync(current.Id, content, $"refreshing the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct)
+    {
+        if (await ReadLockItemAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.Content.AsSpan().SequenceEqual(expected)) return false;
+        await _ctx.Drive.DeleteAsync(current.Id, $"removing the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<(string Id, byte[] Content)?> ReadLockItemAsync(string? scope, CancellationToken ct)
+    {
+        var path = GraphDrive.Join(scope, SnapshotFiles.LockName);
+        var item = await _ctx.Drive.GetAsync(path, ct).ConfigureAwait(false);
+        if (item is null) return null;
+        await using var stream = await _ctx.OpenDownloadAsync(path, ct).ConfigureAwait(false);
+        if (stream is null) return null;
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, ct).ConfigureAwait(false);
+        return (item.Id, copy.ToArray());
+    }
+
+    private static string LockWhat(string? scope) => scope is null ? "the repository" : $"set {scope}";
+
     /// <summary>Backups of the old service: direct subfolders of the repository root holding '&lt;counter&gt;_&lt;base&gt;' archives.</summary>
     public async Task<IReadOnlyList<LegacyBackupInfo>> ListLegacyBackupsAsync(CancellationToken ct)
     {
