@@ -147,11 +147,11 @@ Describe 'Start-OffsiteBackup -FromCommand and Restore-OffsiteBackup -ToCommand 
             Test-ProcessAlive $generatorId | Should -BeTrue
             $ps.Stop()
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            @($ps.EndInvoke($async)) | Should -HaveCount 0 -Because 'no snapshot object is returned
+            @($ps.EndInvoke($async)) | Should -HaveCount 0 -Because 'no snapshot object is returned'
         }
         finally { $ps.Dispose() }
-        Wait-Until { -not (Test-ProcessAlive $generatorId) } 30 | Should -BeTrue -Because 'the command is killed'
-        Wait-Until { -not (Test-ProcessAlive $childId) } 30 | Should -BeTrue -Because 'its whole process tree is killed'
+        Wait-Until { -not (Test-ProcessAlive $generatorId) } 60 | Should -BeTrue -Because "the command is killed ($(Get-Content -Raw -LiteralPath "/proc/$generatorId/stat" -ErrorAction Ignore))"
+        Wait-Until { -not (Test-ProcessAlive $childId) } 60 | Should -BeTrue -Because "its whole process tree is killed ($(Get-Content -Raw -LiteralPath "/proc/$childId/stat" -ErrorAction Ignore))"
         @(Get-OffsiteBackup -Name stopped -Repository $script:Repo | Where-Object State -eq 'Complete') | Should -HaveCount 0
     }
 }

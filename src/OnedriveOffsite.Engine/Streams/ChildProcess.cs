@@ -112,7 +112,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or Win32Exception or NotSupportedException) { /* exited meanwhile */ }
+        // Called from cancellation callbacks: it must never throw (exited meanwhile, or already disposed).
+        catch (Exception ex) when (ex is InvalidOperationException or Win32Exception or NotSupportedException or AggregateException or IOException) { }
     }
 
     public async ValueTask DisposeAsync()
