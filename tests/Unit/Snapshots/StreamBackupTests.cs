@@ -106,6 +106,23 @@ public sealed class StreamBackupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failing_upload_fails_the_backup_with_its_own_error_and_kills_the_endless_command()
+    {
+        string[] command = OperatingSystem.IsWindows() ? new[] { "ping", "-t", "127.0.0.1" } : new[] { "cat", "/dev/zero" };
+        var observer = new StartedProcessObserver();
+        var broken = new BrokenRepository(_f.Repository);
+        var error = await Assert.ThrowsAsync<OffsiteException>(() => new StreamBackupOperation(broken, _f.Key).RunAsync(
+            new StreamBackupRequest("streams", "zero.bin", F.Part, CompressionMode.None, 2, F.Segment),
+            () => CommandSource.Start(command, null, observer), "command", observer, default));
+        Assert.Equal("OneDriveUnavailable", error.ErrorId); // the upload's error, not the killed command's exit code
+        Assert.NotNull(observer.ProcessId);
+        var exited = true;
+        try { exited = System.Diagnostics.Process.GetProcessById(observer.ProcessId!.Value).WaitForExit(30_000); }
+        catch (ArgumentException) { /* already gone */ }
+        Assert.True(exited, "the command must be stopped when the upload fails");
+    }
+
+    [Fact]
     public void Bad_requests_are_refused_before_anything_starts()
     {
         Assert.Equal("InvalidSourceName", Assert.Throws<OffsiteException>(() => StreamBackupOperation.Validate(new StreamBackupRequest("s", "a/b"))).ErrorId);
@@ -144,6 +161,37 @@ public sealed class StreamBackupTests : IDisposable
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private sealed class StartedProcessObserver : IOperationObserver
+    {
+        public int? ProcessId;
+        public void Verbose(string message)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(message, @"^Started '.*' \(process (\d+)\)");
+            if (m.Success) ProcessId = int.Parse(m.Groups[1].Value);
+        }
+        public void Warning(string message) { }
+        public void Progress(OperationProgress progress) { }
+    }
+
+    /// <summary>A repository whose third stored file fails for good (as OneDrive does once its retries are exhausted).</summary>
+    private sealed class BrokenRepository : ISnapshotRepository
+    {
+        private readonly ISnapshotRepository _inner;
+        private int _created;
+        public BrokenRepository(ISnapshotRepository inner) => _inner = inner;
+        public string Description => _inner.Description;
+        public Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct) => _inner.ListSetsAsync(ct);
+        public Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct) => _inner.ListSnapshotsAsync(set, ct);
+        public Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct) =>
+            Interlocked.Increment(ref _created) < 3 ? _inner.CreateFileAsync(snapshot, name, knownLength, ct)
+                : throw new OffsiteException("OneDriveUnavailable", OffsiteErrorCategory.ConnectionError, "OneDrive is unavailable (test).");
+        public Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => _inner.OpenReadAsync(snapshot, name, ct);
+        public Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct) => _inner.WriteManifestAsync(snapshot, manifest, ct);
+        public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => _inner.ReadManifestAsync(snapshot, ct);
+        public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => _inner.DeleteFileAsync(snapshot, name, ct);
+        public Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct) => _inner.DeleteSnapshotAsync(snapshot, ct);
     }
 
     private sealed class RecordingSink : IByteSink
