@@ -6,6 +6,7 @@ using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Pipeline;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Engine.Streams;
 
 namespace OnedriveOffsite.Engine.Restore;

@@ -3,6 +3,7 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Restore;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Engine.Streams;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;

@@ -7,6 +7,7 @@ using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Engine.Streams;
 using Xunit;
 using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;
