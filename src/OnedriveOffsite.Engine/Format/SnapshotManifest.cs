@@ -25,6 +25,10 @@ public sealed class SnapshotManifest
         [JsonPropertyName("length")] public long Length { get; set; }
         [JsonPropertyName("lastWriteTimeUtc")] public DateTime LastWriteTimeUtc { get; set; }
         [JsonPropertyName("sha256")] public string Sha256 { get; set; } = "";
+        /// <summary>Absent for files; "command" or "stream" for stream backups (docs/FORMAT.md §5).</summary>
+        [JsonPropertyName("kind"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Kind { get; set; }
+        /// <summary>For kind "command": the program's file name only (never its arguments, which may hold secrets).</summary>
+        [JsonPropertyName("program"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Program { get; set; }
     }
 
     public sealed class PartEntry

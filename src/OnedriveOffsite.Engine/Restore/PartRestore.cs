@@ -38,7 +38,7 @@ internal static class PartRestore
         try { await input.ReadExactlyAsync(headerBytes, ct).ConfigureAwait(false); }
         catch (EndOfStreamException) { throw PartHeader.Corrupt(name, "it is shorter than a part header"); }
         var header = PartHeader.Parse(headerBytes, name);
-        CheckBelongs(c, entry, header, name);
+        CheckBelongs(c.Key, c.Manifest, c.SnapshotId, c.Location, entry, header, name);
 
         using var decoder = new PartDecoder(c.Key, header, headerBytes, input, name);
         using var partHash = c.Destination is null && entry.PlainSha256 is not null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
@@ -65,18 +65,19 @@ internal static class PartRestore
         c.Progress.CompletePart(entry.Index);
     }
 
-    private static void CheckBelongs(PartRestoreContext c, SnapshotManifest.PartEntry entry, PartHeader header, string name)
+    /// <summary>Refuses a part whose header does not match its manifest entry (shared with stream restores).</summary>
+    internal static void CheckBelongs(MasterKey key, SnapshotManifest manifest, byte[] snapshotId, SnapshotLocation location, SnapshotManifest.PartEntry entry, PartHeader header, string name)
     {
         string? problem =
-            !header.SnapshotId.AsSpan().SequenceEqual(c.SnapshotId) ? $"it belongs to snapshot {Convert.ToHexString(header.SnapshotId).ToLowerInvariant()}"
-            : !header.KeyId.AsSpan().SequenceEqual(c.Key.KeyIdBytes) ? $"it was made with key {Convert.ToHexString(header.KeyId).ToLowerInvariant()}"
+            !header.SnapshotId.AsSpan().SequenceEqual(snapshotId) ? $"it belongs to snapshot {Convert.ToHexString(header.SnapshotId).ToLowerInvariant()}"
+            : !header.KeyId.AsSpan().SequenceEqual(key.KeyIdBytes) ? $"it was made with key {Convert.ToHexString(header.KeyId).ToLowerInvariant()}"
             : header.Index != entry.Index ? $"it is part {header.Index}, not part {entry.Index}"
             : header.SourceOffset != entry.Offset || header.SourceLength != entry.Length ? "its source range differs from the manifest's"
-            : header.Codec != entry.Codec || header.SegmentSize != c.Manifest.SegmentSize ? "its encoding differs from the manifest's"
+            : header.Codec != entry.Codec || header.SegmentSize != manifest.SegmentSize ? "its encoding differs from the manifest's"
             : !string.Equals(Convert.ToHexString(header.Salt), entry.Salt, StringComparison.OrdinalIgnoreCase) ? "it is another copy of this part than the one the manifest records"
             : null;
         if (problem is not null)
             throw new OffsiteException(ErrorIds.Snapshots.PartMismatch, OffsiteErrorCategory.InvalidData,
-                $"Stored {name} does not belong at this position of snapshot {c.Location.Set}/{c.Location.Snapshot}: {problem}.", name);
+                $"Stored {name} does not belong at this position of snapshot {location.Set}/{location.Snapshot}: {problem}.", name);
     }
 }

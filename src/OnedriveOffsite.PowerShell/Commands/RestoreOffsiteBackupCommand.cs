@@ -14,7 +14,8 @@ namespace OnedriveOffsite.Commands;
 /// <para type="synopsis">Restores a snapshot to a file, verified part by part and as a whole before it gets its name.</para>
 /// </summary>
 [Cmdlet(VerbsData.Restore, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
-[OutputType(typeof(FileInfo))]
+[OutputType(typeof(FileInfo), ParameterSetName = new[] { ByNameSet, ByObjectSet, LegacySet })]
+[OutputType(typeof(OffsiteSnapshot), ParameterSetName = new[] { ByNameToCommandSet, ByObjectToCommandSet, ByNameToStreamSet, ByObjectToStreamSet })]
 public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
 {
     private const string ByNameSet = "ByName";
@@ -23,23 +24,33 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
     /// <summary>The backup set to restore from (its newest complete snapshot unless -SnapshotId is given).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = LegacySet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
     public string Name { get; set; } = "";
 
     /// <summary>Which snapshot of the set (as Get-OffsiteBackup shows it).</summary>
     [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
     public string? SnapshotId { get; set; }
 
     /// <summary>A snapshot from Get-OffsiteBackup.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ByObjectSet, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ByObjectToCommandSet, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ByObjectToStreamSet, ValueFromPipeline = true)]
     public OffsiteSnapshot? InputObject { get; set; }
 
     /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
     [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = LegacySet)]
+    [Parameter(ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
 
     /// <summary>A directory (the file keeps its original name) or a file path.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ByNameSet)]
+    [Parameter(Mandatory = true, ParameterSetName = ByObjectSet)]
+    [Parameter(Mandatory = true, ParameterSetName = LegacySet)]
     public string Destination { get; set; } = "";
 
     /// <summary>Replace an existing destination file.</summary>
@@ -68,6 +79,11 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
         if (ParameterSetName == LegacySet)
         {
             RestoreLegacy();
+            return;
+        }
+        if (ParameterSetName is ByNameToCommandSet or ByObjectToCommandSet or ByNameToStreamSet or ByObjectToStreamSet)
+        {
+            RestoreToStream();
             return;
         }
         var set = InputObject?.Name ?? Name;

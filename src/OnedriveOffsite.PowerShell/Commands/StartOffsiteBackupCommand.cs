@@ -17,10 +17,12 @@ namespace OnedriveOffsite.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(OffsiteSnapshot))]
-public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
+public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
+    private const string FromCommandSet = "FromCommand";
+    private const string InputStreamSet = "InputStream";
     private MasterKey? _key;
     private ISnapshotRepository? _repository;
 
@@ -33,6 +35,23 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [Alias("PSPath", "LP")]
     public string[]? LiteralPath { get; set; }
 
+    /// <summary>A command whose standard output is backed up: the program, then its arguments, as an array (no shell).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = FromCommandSet)]
+    public string[]? FromCommand { get; set; }
+
+    /// <summary>The directory the -FromCommand command runs in (default: the current file system location).</summary>
+    [Parameter(ParameterSetName = FromCommandSet)]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>A readable stream to back up to its end (not closed).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = InputStreamSet)]
+    public Stream? InputStream { get; set; }
+
+    /// <summary>The name the stream's data gets when restored into a directory (e.g. main.dump).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = FromCommandSet)]
+    [Parameter(Mandatory = true, ParameterSetName = InputStreamSet)]
+    public string SourceName { get; set; } = "";
+
     /// <summary>The backup set (one folder per source, e.g. pve-101).</summary>
     [Parameter(Mandatory = true)]
     public string Name { get; set; } = "";
@@ -41,7 +60,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public string? Repository { get; set; }
 
-    /// <summary>Bytes of source per part (default 256 MiB); parts are stored, uploaded and restored independently.</summary>
+    /// <summary>Bytes of source per part (default 256 MiB for files, 32 MiB for streams); parts are stored, uploaded and restored independently.</summary>
     [Parameter]
     public long PartSize { get; set; } = BackupRequest.DefaultPartSize;
 
@@ -61,14 +80,16 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     /// <summary>
     /// Delete the source file once its snapshot is complete and verified (never after any failure, nor with -WhatIf).
     /// </summary>
-    [Parameter]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
     public SwitchParameter RemoveSource { get; set; }
 
     /// <summary>
     /// Only continue an interrupted backup of this file (fail with NothingToResume if there is none). Without it,
     /// an interrupted backup of the unchanged file is continued anyway, and a changed file starts a new snapshot.
     /// </summary>
-    [Parameter]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
     public SwitchParameter Resume { get; set; }
 
     /// <summary>
@@ -100,6 +121,11 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     protected override void ProcessRecord()
     {
         _receivedSource = true;
+        if (ParameterSetName is FromCommandSet or InputStreamSet)
+        {
+            BackUpStream();
+            return;
+        }
         var literal = ParameterSetName == LiteralPathSet;
         foreach (var file in FileParameters.Resolve(this, literal ? LiteralPath : Path, literal, WriteError))
         {
