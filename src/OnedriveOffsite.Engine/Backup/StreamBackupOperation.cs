@@ -52,6 +52,8 @@ public sealed class StreamBackupOperation
     public async Task<BackupResult> RunAsync(StreamBackupRequest request, Func<IByteSource> openSource, string kind, IOperationObserver observer, CancellationToken ct)
     {
         Validate(request);
+        // One run per set at a time, as for files: the manifest is written only while the lock is still this run's.
+        await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct).ConfigureAwait(false);
         var segmentSize = (int)Math.Min(request.SegmentSize, request.PartSize);
         var parallel = request.ThrottleLimit;
         ThreadPoolSizing.EnsureFor(parallel);
@@ -145,6 +147,7 @@ public sealed class StreamBackupOperation
             Tool = ToolInfo.UserAgentProduct,
             Host = Environment.MachineName,
         };
+        await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
         await _repository.WriteManifestAsync(location, ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
         progress.Complete();
         observer.Verbose($"Snapshot {location.Set}/{location.Snapshot} is complete: {cutter.BytesRead} bytes from {source.Description}, SHA-256 {sha256}, " +

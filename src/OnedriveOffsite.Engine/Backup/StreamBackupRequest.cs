@@ -17,4 +17,7 @@ public sealed record StreamBackupRequest(
     /// default (256 MiB × 4) cannot apply. Measured in docs/DECISIONS.md "Stream backups".
     /// </summary>
     public const long DefaultPartSize = 32L << 20;
+
+    /// <summary>How the set's lock is taken (one run per set at a time, streams included).</summary>
+    public Locking.LockOptions Lock { get; init; } = new();
 }

@@ -51,7 +51,7 @@ internal static class StreamPartStore
                     Salt = Convert.ToHexString(header.Salt).ToLowerInvariant(),
                     PlainSha256 = plainSha256,
                     StoredLength = stored.Length,
-                    StoredQuickXorHash = stored.QuickXorHash,
+                    StoredQuickXorHash = stored.Checksum?.ManifestQuickXorHash,
                 };
             }
             catch (RetryablePartException e) when (attempt < PartBackup.MaxPartAttempts)

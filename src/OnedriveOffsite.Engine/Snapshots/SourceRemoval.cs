@@ -44,6 +44,6 @@ public static class SourceRemoval
         if (folder is null) return false;
         var listed = folder.Files.ToDictionary(f => f.Name);
         return manifest.Parts.All(p => p.StoredQuickXorHash is not null && listed.TryGetValue(p.File, out var file)
-            && file.Length == p.StoredLength && string.Equals(file.QuickXorHash, p.StoredQuickXorHash, StringComparison.Ordinal));
+            && file.Length == p.StoredLength && string.Equals(file.Checksum?.ManifestQuickXorHash, p.StoredQuickXorHash, StringComparison.Ordinal));
     }
 }

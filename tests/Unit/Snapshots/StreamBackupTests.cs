@@ -193,6 +193,10 @@ public sealed class StreamBackupTests : IDisposable
         public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => _inner.ReadManifestAsync(snapshot, ct);
         public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => _inner.DeleteFileAsync(snapshot, name, ct);
         public Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct) => _inner.DeleteSnapshotAsync(snapshot, ct);
+        public Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct) => _inner.TryCreateLockAsync(scope, content, ct);
+        public Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) => _inner.ReadLockAsync(scope, ct);
+        public Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct) => _inner.ReplaceLockAsync(scope, expected, content, ct);
+        public Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct) => _inner.DeleteLockAsync(scope, expected, ct);
     }
 
     private sealed class RecordingSink : IByteSink
@@ -229,6 +233,10 @@ public sealed class StreamBackupTests : IDisposable
         public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => _inner.ReadManifestAsync(snapshot, ct);
         public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => _inner.DeleteFileAsync(snapshot, name, ct);
         public Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct) => _inner.DeleteSnapshotAsync(snapshot, ct);
+        public Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct) => _inner.TryCreateLockAsync(scope, content, ct);
+        public Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) => _inner.ReadLockAsync(scope, ct);
+        public Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct) => _inner.ReplaceLockAsync(scope, expected, content, ct);
+        public Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct) => _inner.DeleteLockAsync(scope, expected, ct);
 
         private sealed class FailingSink : IPartSink
         {

@@ -15,6 +15,38 @@ public sealed class MemoryRepository : ISnapshotRepository
 
     public string Description => "memory";
 
+    // Locks: one entry per scope ("" for the whole repository); compare-and-swap under one monitor.
+    private readonly Dictionary<string, byte[]> _locks = new(StringComparer.Ordinal);
+
+    public Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct)
+    {
+        lock (_locks) return Task.FromResult(_locks.TryAdd(scope ?? "", content.ToArray()));
+    }
+
+    public Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct)
+    {
+        lock (_locks) return Task.FromResult(_locks.TryGetValue(scope ?? "", out var c) ? c.ToArray() : null);
+    }
+
+    public Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct)
+    {
+        lock (_locks)
+        {
+            if (!_locks.TryGetValue(scope ?? "", out var c) || !c.AsSpan().SequenceEqual(expected)) return Task.FromResult(false);
+            _locks[scope ?? ""] = content.ToArray();
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct)
+    {
+        lock (_locks)
+        {
+            if (!_locks.TryGetValue(scope ?? "", out var c) || !c.AsSpan().SequenceEqual(expected)) return Task.FromResult(false);
+            return Task.FromResult(_locks.Remove(scope ?? ""));
+        }
+    }
+
     public Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<string>>(_snapshots.Keys.Select(k => k.Set).Distinct().Order(StringComparer.Ordinal).ToList());
 
