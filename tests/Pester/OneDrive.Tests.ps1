@@ -145,7 +145,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         $f = New-RandomFile 'upload-fails.bin' 1 -Seed 9
         $faults = "$($script:Emulator.Uri)/_emulator/faults"
         # Every attempt at the one part is damaged on the way in (8 attempts per part), so the part cannot be stored.
-        $null = Invoke-RestMethod -Method Post $faults -ContentType 'application/json' -Body (@{ enqueue = @('CorruptOnUpload@upload') * 8 } | ConvertTo-Json)
+        $null = Invoke-RestMethod -Method Post $faults -ContentType 'application/json' -Body (@{ enqueue = @('CorruptOnUpload@session') * 8 } | ConvertTo-Json)
         try {
             $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name upload-fails -Repository onedrive:/pester -PartSize 1MB -ThrottleLimit 1 -RemoveSource -NoNotification -Verbose -ErrorVariable failure -ErrorAction SilentlyContinue 4>&1
             (Invoke-RestMethod $faults).pending | Should -BeNullOrEmpty

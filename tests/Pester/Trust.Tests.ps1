@@ -50,7 +50,7 @@ Describe 'A resumed backup is proven against the source' {
         New-RandomFile -Path $source -MiB 96 -Seed 7
         Invoke-Killed -Command "Start-OffsiteBackup -LiteralPath '$source' -Name changed -Repository '$script:Repo' -PartSize 1MB -ThrottleLimit 1 -NoNotification" `
             -Until { @(Get-ChildItem -LiteralPath (Join-Path $script:Repo 'changed') -Recurse -Filter 'part-*.oop' -File -ErrorAction Ignore).Count -ge 8 }
-        (Get-OffsiteBackup -Name changed -Repository $script:Repo).State | Should -Be 'Incomplete'
+        (Get-OffsiteBackup -Name changed -Repository $script:Repo).State | Should -Be 'Resumable'
 
         # Part 2 (bytes 2 MiB..3 MiB) was stored and recorded before the kill; change it behind the journal's back.
         Set-BytesKeepingTime -Path $source -Offset (2MB + 4096) -Count 100

@@ -92,7 +92,7 @@ public sealed class FaultSettings
             if (_scripted.Count > 0)
             {
                 var queued = _scripted.ToList();
-                int index = queued.FindIndex(s => AppliesTo(s.Kind, request, hasRange) && (s.Target is null || s.Target == FaultTargets.Of(request)));
+                int index = queued.FindIndex(s => AppliesTo(s.Kind, request, hasRange) && (s.Target is null || FaultTargets.Matches(s.Target.Value, request)));
                 if (index >= 0)
                 {
                     var chosen = queued[index].Kind;

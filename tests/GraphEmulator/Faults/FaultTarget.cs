@@ -10,6 +10,8 @@ public enum FaultTarget
     Graph,
     Upload,
     Download,
+    /// <summary>Upload-session requests only (fragments of large files), not simple uploads of small files.</summary>
+    Session,
 }
 
 public static class FaultTargets
@@ -21,7 +23,12 @@ public static class FaultTargets
         _ => FaultTarget.Upload,
     };
 
-    /// <summary>"Kind" or "Kind@target" (target graph, upload or download).</summary>
+    /// <summary>Whether a fault queued for <paramref name="target"/> may hit <paramref name="request"/>.</summary>
+    internal static bool Matches(FaultTarget target, RequestClass request) => target == FaultTarget.Session
+        ? request is RequestClass.UploadFragment or RequestClass.UploadSessionOther
+        : target == Of(request);
+
+    /// <summary>"Kind" or "Kind@target" (target graph, upload, download, or session: upload sessions only).</summary>
     public static (FaultKind Kind, FaultTarget? Target) ParseScripted(string text)
     {
         var at = text.IndexOf('@');
