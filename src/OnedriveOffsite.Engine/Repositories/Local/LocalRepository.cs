@@ -104,9 +104,27 @@ public sealed class LocalRepository : ISnapshotRepository
         for (var attempt = 1; ; attempt++)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            try { return Task.FromResult(ExclusiveFile.TryPublish(final, content)); }
+            try
+            {
+                var won = ExclusiveFile.TryPublish(final, content);
+                if (won && scope is not null) RemoveLeftoverPartials(Path.GetDirectoryName(final)!);
+                return Task.FromResult(won);
+            }
             catch (DirectoryNotFoundException) when (attempt < 5) { } // the empty set folder was removed by a release in between
         }
+    }
+
+    /// <summary>
+    /// Temporary files in the set's snapshot folders that a killed run left (only the lock holder writes there, so
+    /// with the lock just taken none belongs to a live run). Ciphertext only, but they must not pile up.
+    /// </summary>
+    private static void RemoveLeftoverPartials(string setDirectory)
+    {
+        foreach (var snapshot in Directory.EnumerateDirectories(setDirectory))
+            foreach (var leftover in Directory.EnumerateFiles(snapshot, "*" + PartialSuffix))
+            {
+                try { File.Delete(leftover); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
     }
 
     public async Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct)
