@@ -10,6 +10,16 @@ public readonly record struct ChunkId(ulong A, ulong B, ulong C, ulong D)
 {
     public const int Size = 32;
 
+    /// <summary>The id of <paramref name="data"/>: BLAKE3 in keyed mode under the chunk-id key (docs/FORMAT.md §9.2).</summary>
+    public static ChunkId Compute(byte[] idKey, ReadOnlySpan<byte> data)
+    {
+        Span<byte> hash = stackalloc byte[Size];
+        using var hasher = Blake3.Hasher.NewKeyed(idKey);
+        hasher.Update(data);
+        hasher.Finalize(hash);
+        return Read(hash);
+    }
+
     public static ChunkId Read(ReadOnlySpan<byte> b) => new(
         BinaryPrimitives.ReadUInt64BigEndian(b), BinaryPrimitives.ReadUInt64BigEndian(b[8..]),
         BinaryPrimitives.ReadUInt64BigEndian(b[16..]), BinaryPrimitives.ReadUInt64BigEndian(b[24..]));

@@ -13,6 +13,8 @@ public enum VerificationDepth
     Quick,
     /// <summary>Every part is read, authenticated, decoded and hashed against the manifest; nothing is written.</summary>
     Full,
+    /// <summary>Format 2: as Quick, plus a random sample of the packs read whole and checked against their recorded hash.</summary>
+    Sampled,
 }
 
 public sealed record VerificationResult(SnapshotLocation Location, VerificationDepth Depth, int PartCount, long StoredLength, IReadOnlyList<string> Problems)

@@ -37,6 +37,14 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public SwitchParameter Full { get; set; }
 
+    /// <summary>
+    /// Format 2: also read this percentage of the packs the snapshot needs (chosen at random) and check them against
+    /// their recorded hash. Format 1 snapshots are then checked as with -Full.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0.01, 100.0)]
+    public double ReadDataPercent { get; set; }
+
     /// <summary>How many parts are checked at once (default 4).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
@@ -50,11 +58,13 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
         {
             var repository = OpenRepository(InputObject?.Repository ?? Repository);
             var key = new KeyStore(Home).Load();
-            var depth = Full ? VerificationDepth.Full : VerificationDepth.Quick;
+            var depth = Full ? VerificationDepth.Full : ReadDataPercent > 0 ? VerificationDepth.Sampled : VerificationDepth.Quick;
             var result = RunEngine(async (observer, ct) =>
             {
                 var location = await new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct);
-                return await new SnapshotVerifier(repository, key).VerifyAsync(location, depth, ThrottleLimit, observer, ct);
+                if (await Engine.Dedup.SnapshotFormat.DetectAsync(repository, location, ct) == 2)
+                    return await new Engine.Dedup.DedupVerifier(repository, key).VerifyAsync(location, depth, ReadDataPercent, ThrottleLimit, observer, ct);
+                return await new SnapshotVerifier(repository, key).VerifyAsync(location, depth == VerificationDepth.Sampled ? VerificationDepth.Full : depth, ThrottleLimit, observer, ct);
             });
             WriteObject(new OffsiteVerification
             {
