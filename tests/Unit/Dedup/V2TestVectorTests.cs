@@ -27,11 +27,11 @@ public sealed class V2TestVectorTests
     private static byte[] Salt(byte fill) => Enumerable.Repeat(fill, 32).ToArray();
     private static string Hex(byte[] b) => Convert.ToHexString(b).ToLowerInvariant();
 
-    /// <summary>6,000 bytes: text (compressible, with a repeated 2,000-byte run that dedups) then pseudo-random bytes.</summary>
+    /// <summary>10,000 bytes: text (compressible, a 4,000-byte run twice that dedups) then pseudo-random bytes.</summary>
     private static byte[] Source()
     {
-        var text = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 40).Select(i => $"line {i:D3}: OnedriveOffsite format 2 vector\n")));
-        var run = text[..2000];
+        var text = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 120).Select(i => $"line {i:D3}: OnedriveOffsite format 2 vector\n")));
+        var run = text[..4000];
         var random = new byte[2000];
         new Random(2026).NextBytes(random);
         return [.. run, .. run, .. random];
@@ -131,7 +131,7 @@ public sealed class V2TestVectorTests
             var key = MasterKey.Load(Path.Combine(Dir, "key.txt"));
             var restore = new DedupRestoreOperation(repo, key);
             var manifest = await restore.ReadManifestAsync(new SnapshotLocation(Set, Snapshot), default);
-            Assert.True(manifest.Added.Chunks < manifest.ChunkList.Chunks, "the repeated 2,000-byte run is stored once");
+            Assert.True(manifest.Added.Chunks < manifest.ChunkList.Chunks, "the repeated 4,000-byte run is stored once");
             var result = await restore.RunAsync(new SnapshotLocation(Set, Snapshot), outDir, false, 2, NullObserver.Instance, default);
             Assert.Equal(File.ReadAllBytes(Path.Combine(Dir, "source.bin")), File.ReadAllBytes(result.Path));
         }
