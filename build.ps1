@@ -9,12 +9,13 @@ Test     Build, then xunit (dotnet test, TRX into output/test-results/) and Pest
          tests/Pester/ against the built module. The last line is always `N passed, N failed`.
 Package  Build, then output/package/OnedriveOffsite.<version>.nupkg.
 Demo     Build, then bench/demo.ps1.      Bench   Build, then bench/run.ps1.
+Emulator Build, then run the Graph emulator with its identity authority and print how to use it.
 .EXAMPLE
 dotnet tool restore; dotnet pwsh ./build.ps1 Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench', 'Emulator')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -29,7 +30,7 @@ $PSNativeCommandUseErrorActionPreference = $false
 $env:DOTNET_NOLOGO = 'true'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = 'true'
 
-foreach ($part in 'Common', 'ModuleBuild', 'HelpBuild', 'TestRun', 'ModulePackage', 'BenchScript') {
+foreach ($part in 'Common', 'ModuleBuild', 'HelpBuild', 'TestRun', 'ModulePackage', 'BenchScript', 'EmulatorTask') {
     . (Join-Path $PSScriptRoot "build/$part.ps1")
 }
 
@@ -42,4 +43,5 @@ switch ($Task) {
     'Package' { Invoke-BuildTask -Paths $paths; New-ModulePackage -Paths $paths }
     'Demo' { exit (Invoke-BenchScript -Paths $paths -RelativePath 'bench/demo.ps1') }
     'Bench' { exit (Invoke-BenchScript -Paths $paths -RelativePath 'bench/run.ps1') }
+    'Emulator' { Invoke-EmulatorTask -Paths $paths }
 }

@@ -58,6 +58,8 @@ function New-ModuleLayout {
     Copy-Item -LiteralPath (Join-Path $Paths.ModuleSource 'OnedriveOffsite.Format.ps1xml') -Destination $moduleDir
     $help = Join-Path $Paths.ModuleSource 'en-US'
     if (Test-Path -LiteralPath $help) { Copy-Item -LiteralPath $help -Destination $moduleDir -Recurse }
+    # Ready-made schedules and hooks (systemd, cron, vzdump, Task Scheduler) ship inside the module.
+    Copy-Item -LiteralPath (Join-Path $Paths.ModuleSource 'Integrations') -Destination $moduleDir -Recurse
 
     $dependencyDir = Join-Path $moduleDir 'Dependencies'
     $null = New-Item -ItemType Directory -Path $dependencyDir

@@ -208,11 +208,12 @@ Describe 'Test-OffsiteBackup' {
         $part = Join-Path $script:Repo "verify/$($s.SnapshotId)/part-00002.oop"
         $bytes = [IO.File]::ReadAllBytes($part); $bytes[150] = $bytes[150] -bxor 4; [IO.File]::WriteAllBytes($part, $bytes)
         ($s | Test-OffsiteBackup).Passed | Should -BeTrue -Because 'a flipped byte keeps the size: only -Full reads the content'
-        $result = $s | Test-OffsiteBackup -Full
+        $result = $s | Test-OffsiteBackup -Full -ErrorVariable failure -ErrorAction SilentlyContinue
         $result.Passed | Should -BeFalse
         $result.Problems -join ' ' | Should -Match 'part-00002.oop'
+        $failure.FullyQualifiedErrorId | Should -Be 'VerificationFailed,OnedriveOffsite.Commands.TestOffsiteBackupCommand'
         Remove-Item $part
-        ($s | Test-OffsiteBackup).Problems -join ' ' | Should -Match 'part-00002.oop is missing'
+        ($s | Test-OffsiteBackup -ErrorAction SilentlyContinue).Problems -join ' ' | Should -Match 'part-00002.oop is missing'
     }
 }
 

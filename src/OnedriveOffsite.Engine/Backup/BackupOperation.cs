@@ -6,6 +6,7 @@ using OnedriveOffsite.Engine.Hashing;
 using OnedriveOffsite.Engine.Pipeline;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Snapshots;
 
 namespace OnedriveOffsite.Engine.Backup;
 

@@ -1,3 +1,4 @@
+using OnedriveOffsite.Engine.Snapshots;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using OnedriveOffsite.Engine.Backup;

@@ -1,3 +1,4 @@
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Repositories;
 

@@ -19,12 +19,15 @@ public static class NotificationComposer
         (OperationKind.Backup, true) => "Successful Offsite Backup - " + report.SetName,
         (OperationKind.Backup, false) => "Error - " + report.SetName,
         (OperationKind.Restore, true) => "Successful Offsite Restore - " + report.SetName,
-        _ => "Restore Error - " + report.SetName,
+        (OperationKind.Restore, false) => "Restore Error - " + report.SetName,
+        // A failed check of a stored snapshot means tonight's offsite copy cannot be trusted: same subject as a failed backup.
+        (OperationKind.Verification, true) => "Successful Offsite Verification - " + report.SetName,
+        _ => "Error - " + report.SetName,
     };
 
     public static NotificationMessage Compose(OperationReport report)
     {
-        var verb = report.Kind == OperationKind.Backup ? "backup" : "restore";
+        var verb = report.Kind switch { OperationKind.Backup => "backup", OperationKind.Restore => "restore", _ => "verification" };
         var headline = report.Succeeded
             ? $"OnedriveOffsite {verb} of '{report.SetName}' completed successfully on {report.Host}."
             : $"OnedriveOffsite {verb} of '{report.SetName}' FAILED on {report.Host}.";
@@ -66,7 +69,7 @@ public static class NotificationComposer
         yield return ("Result", r.Succeeded ? "Succeeded" : "Failed");
         yield return ("Backup set", r.SetName);
         if (r.SnapshotId is { Length: > 0 }) yield return ("Snapshot", r.SnapshotId);
-        if (r.SourcePath is { Length: > 0 }) yield return (r.Kind == OperationKind.Backup ? "Source file" : "Restored file", r.SourcePath);
+        if (r.SourcePath is { Length: > 0 }) yield return (r.Kind switch { OperationKind.Backup => "Source file", OperationKind.Restore => "Restored file", _ => "Checked" }, r.SourcePath);
         if (r.SourceSize is { } size) yield return ("File size", FormatSize(size));
         if (r.StoredSize is { } stored) yield return ("Stored size", FormatSize(stored));
         if (r.PartCount is { } parts) yield return ("Parts", parts.ToString(Invariant));

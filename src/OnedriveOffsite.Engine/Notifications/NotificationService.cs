@@ -36,6 +36,9 @@ public sealed class NotificationService
         try
         {
             settings = _store.Load();
+            if (settings?.HealthCheckUrl is { } url)
+                await new HealthCheckPinger(url).TryPingAsync(report.Succeeded ? HealthCheckSignal.Success : HealthCheckSignal.Failure,
+                    HealthCheckPinger.Summarize(report), observer, cancellationToken).ConfigureAwait(false);
             if (settings is null || settings.Provider == NotificationProvider.None)
                 return new NotificationResult(NotificationOutcome.NotConfigured, NotificationProvider.None, Array.Empty<string>(), null, null, null, null);
             if (!settings.Wants(report.Succeeded))
@@ -54,6 +57,34 @@ public sealed class NotificationService
             observer.Warning($"The notification mail could not be sent: {reason}");
             return new NotificationResult(NotificationOutcome.Failed, settings?.Provider ?? NotificationProvider.None,
                 settings?.To ?? Array.Empty<string>(), subject, null, reason, errorId);
+        }
+    }
+
+    /// <summary>Tells the health check (when one is configured) that a run has started. Never throws.</summary>
+    public async Task TryPingStartAsync(string summary, IOperationObserver observer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_store.Load()?.HealthCheckUrl is { } url)
+                await new HealthCheckPinger(url).TryPingAsync(HealthCheckSignal.Start, summary, observer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OffsiteException ex)
+        {
+            observer.Warning($"The health check could not be pinged: {ex.Message}");
+        }
+    }
+
+    /// <summary>Pings only the health check's failure address (a cancelled run: no mail). Never throws.</summary>
+    public async Task TryPingFailureOnlyAsync(OperationReport report, IOperationObserver observer)
+    {
+        try
+        {
+            if (_store.Load()?.HealthCheckUrl is { } url)
+                await new HealthCheckPinger(url).TryPingAsync(HealthCheckSignal.Failure, HealthCheckPinger.Summarize(report), observer, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (OffsiteException ex)
+        {
+            observer.Warning($"The health check could not be pinged: {ex.Message}");
         }
     }
 

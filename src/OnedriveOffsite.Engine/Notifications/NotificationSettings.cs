@@ -45,6 +45,8 @@ public sealed record NotificationSettings
     public NotificationTrigger On { get; init; } = NotificationTrigger.Success | NotificationTrigger.Failure;
     public SesSettings? Ses { get; init; }
     public SmtpSettings? Smtp { get; init; }
+    /// <summary>A dead man's switch pinged at start, success and failure (healthchecks.io style); independent of mail.</summary>
+    public Uri? HealthCheckUrl { get; init; }
 
     /// <summary>True when a run with this outcome should be mailed.</summary>
     public bool Wants(bool succeeded) => On.HasFlag(succeeded ? NotificationTrigger.Success : NotificationTrigger.Failure);

@@ -7,6 +7,8 @@ public static class NotificationSettingsValidator
 {
     public static void Validate(NotificationSettings s)
     {
+        if (s.HealthCheckUrl is { } h && (!h.IsAbsoluteUri || (h.Scheme != Uri.UriSchemeHttps && !(h.Scheme == Uri.UriSchemeHttp && h.IsLoopback))))
+            throw NotificationErrors.Invalid("The health check URL must be an absolute https URL (plain http only for this host).", h.Host);
         if (s.Provider == NotificationProvider.None) return;
         if (s.To.Count == 0) throw NotificationErrors.Invalid("At least one recipient (-To) is required.");
         foreach (var to in s.To) RequireAddress(to, "-To");

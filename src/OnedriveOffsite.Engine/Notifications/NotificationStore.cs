@@ -67,7 +67,7 @@ public sealed class NotificationStore
     public void Save(NotificationSettings settings, string? smtpPassword)
     {
         NotificationSettingsValidator.Validate(settings);
-        if (settings.Provider == NotificationProvider.None)
+        if (settings.Provider == NotificationProvider.None && settings.HealthCheckUrl is null)
         {
             Remove();
             return;

@@ -4,6 +4,8 @@ public enum OperationKind
 {
     Backup,
     Restore,
+    /// <summary>Test-OffsiteBackup: mailed only when a snapshot fails its check or cannot be checked.</summary>
+    Verification,
 }
 
 /// <summary>

@@ -48,6 +48,21 @@ public static class OperationReports
         VerboseTail = tail,
     };
 
+    /// <summary>A snapshot that failed Test-OffsiteBackup: the problems found become the error message.</summary>
+    public static OperationReport VerificationFailed(VerificationResult result, string depth, TimeSpan duration) => new()
+    {
+        Kind = OperationKind.Verification,
+        Succeeded = false,
+        SetName = result.Location.Set,
+        SnapshotId = result.Location.Snapshot,
+        PartCount = result.PartCount,
+        StoredSize = result.StoredLength,
+        Duration = duration,
+        Verification = $"{depth} check failed with {result.Problems.Count} problem(s)",
+        ErrorId = "VerificationFailed",
+        ErrorMessage = string.Join("; ", result.Problems),
+    };
+
     public static OperationReport Failed(OperationKind kind, string setName, string? sourcePath, Exception error, TimeSpan duration, IReadOnlyList<string> tail)
     {
         var ex = error is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : error;

@@ -1,6 +1,7 @@
 using OnedriveOffsite.Engine.Config;
-using OnedriveOffsite.Engine.Graph;
 using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories.Local;
+using OnedriveOffsite.Engine.Repositories.OneDrive;
 
 namespace OnedriveOffsite.Engine.Repositories;
 

@@ -7,6 +7,7 @@ using OnedriveOffsite.Engine.IO;
 using OnedriveOffsite.Engine.Pipeline;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Snapshots;
 
 namespace OnedriveOffsite.Engine.Restore;
 

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Repositories.OneDrive;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -58,7 +60,7 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
     {
         var root = RepositoryParameter.Resolve(this, Repository);
         var found = Engine.Repositories.RepositoryLocator.IsOneDrive(root)
-            ? RunEngine((_, ct) => ((Engine.Graph.OneDriveRepository)OpenRepository(root)).ListLegacyBackupsAsync(ct))
+            ? RunEngine((_, ct) => ((Engine.Repositories.OneDrive.OneDriveRepository)OpenRepository(root)).ListLegacyBackupsAsync(ct))
             : Engine.Legacy.LegacyBackupLister.ListLocal(root);
         return found
             .Where(b => Name is null || string.Equals(b.Name, Name, StringComparison.OrdinalIgnoreCase))

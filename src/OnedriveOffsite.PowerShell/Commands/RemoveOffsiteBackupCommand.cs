@@ -2,6 +2,7 @@ using System.Management.Automation;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 

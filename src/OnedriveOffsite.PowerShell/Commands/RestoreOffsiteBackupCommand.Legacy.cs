@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Legacy;
+using OnedriveOffsite.Engine.Repositories.Local;
+using OnedriveOffsite.Engine.Repositories.OneDrive;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Infrastructure;
 
@@ -54,7 +56,7 @@ public sealed partial class RestoreOffsiteBackupCommand
     private ILegacyArchiveSource OpenLegacySource()
     {
         var root = RepositoryParameter.Resolve(this, Repository);
-        if (RepositoryLocator.IsOneDrive(root)) return ((Engine.Graph.OneDriveRepository)OpenRepository(root)).OpenLegacyArchiveSource(Name);
+        if (RepositoryLocator.IsOneDrive(root)) return ((Engine.Repositories.OneDrive.OneDriveRepository)OpenRepository(root)).OpenLegacyArchiveSource(Name);
         if (!Directory.Exists(root))
             throw new OffsiteException("RepositoryNotFound", OffsiteErrorCategory.ObjectNotFound, $"The repository directory '{root}' does not exist.", root);
         return new LocalLegacyArchiveSource(Path.Combine(root, Name));

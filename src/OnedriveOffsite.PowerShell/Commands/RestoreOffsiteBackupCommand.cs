@@ -4,6 +4,7 @@ using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -78,7 +79,8 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
                     ? await new Engine.Dedup.DedupRestoreOperation(repository, key).RunAsync(location, destination, Force, ThrottleLimit, o, c)
                     : await new RestoreOperation(repository, key).RunAsync(location, destination, Force, ThrottleLimit, o, c),
                 (r, tail) => OperationReports.RestoreSucceeded(set, r, tail),
-                (ex, duration, tail) => OperationReports.Failed(OperationKind.Restore, set, destination, ex, duration, tail), ct));
+                (ex, duration, tail) => OperationReports.Failed(OperationKind.Restore, set, destination, ex, duration, tail), ct,
+                startSummary: $"Restore of {set} started on {Environment.MachineName}: {location.Snapshot}"));
             WriteObject(new FileInfo(result.Path));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)

@@ -81,6 +81,13 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
     [Parameter(ParameterSetName = SmtpSet)]
     public string? CertificateThumbprint { get; set; }
 
+    /// <summary>
+    /// A dead man's switch (healthchecks.io-style ping URL) told when each backup or restore starts (/start),
+    /// succeeds (the URL itself) or fails (/fail), with or without mail (-Provider None keeps only the ping).
+    /// </summary>
+    [Parameter]
+    public Uri? HealthCheckUrl { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -94,7 +101,7 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
             WriteWarning("-Security None sends the SMTP password unencrypted; use it only with a relay on this host.");
 
         var action = Provider == OffsiteNotificationProvider.None
-            ? "Remove the notification settings"
+            ? (HealthCheckUrl is null ? "Remove the notification settings" : $"Send no mail; ping the health check at {HealthCheckUrl.Host}")
             : $"Send {On} notifications through {Provider} to {string.Join(", ", To)}";
         if (!ShouldProcess(store.SettingsPath, action)) return;
         try
@@ -110,7 +117,7 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
 
     private NotificationSettings BuildSettings() => Provider switch
     {
-        OffsiteNotificationProvider.None => new NotificationSettings { Provider = NotificationProvider.None },
+        OffsiteNotificationProvider.None => new NotificationSettings { Provider = NotificationProvider.None, HealthCheckUrl = HealthCheckUrl },
         _ => new NotificationSettings
         {
             Provider = Provider.ToEngine(),
@@ -118,6 +125,7 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
             From = From,
             FromName = FromName,
             On = On.ToEngine(),
+            HealthCheckUrl = HealthCheckUrl,
             Ses = Provider == OffsiteNotificationProvider.Ses ? new SesSettings { Region = Region, Profile = Profile, Endpoint = SesEndpoint } : null,
             Smtp = Provider == OffsiteNotificationProvider.Smtp
                 ? new SmtpSettings { Server = SmtpServer, Port = Port, Security = Security.ToEngine(), UserName = Credential?.UserName, CertificateThumbprint = CertificateThumbprint }

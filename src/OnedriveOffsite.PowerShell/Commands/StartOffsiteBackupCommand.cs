@@ -2,8 +2,10 @@ using System.Management.Automation;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -80,13 +82,31 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public SwitchParameter NoNotification { get; set; }
 
+    private bool _receivedSource;
+
     protected override void ProcessRecord()
     {
+        _receivedSource = true;
         var literal = ParameterSetName == LiteralPathSet;
         foreach (var file in FileParameters.Resolve(this, literal ? LiteralPath : Path, literal, WriteError))
         {
             BackUp(file);
         }
+    }
+
+    /// <summary>
+    /// An empty pipeline (`Get-ChildItem /dump/*.vma.zst | Start-OffsiteBackup` on a night vzdump wrote nothing) is
+    /// a failure, not a quiet success: an unattended run must end with an error record and a mail.
+    /// </summary>
+    protected override void EndProcessing()
+    {
+        if (_receivedSource) return;
+        var error = new OffsiteException("NoSourceFile", OffsiteErrorCategory.ObjectNotFound,
+            $"No file reached Start-OffsiteBackup for set '{Name}' (the pipeline was empty): nothing was backed up.", Name);
+        if (!NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+            RunEngine((observer, _) => new NotificationService(Home).TrySendAsync(
+                OperationReports.Failed(OperationKind.Backup, Name, null, error, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
+        WriteOffsiteError(error, Name);
     }
 
     private void BackUp(string file)
@@ -114,7 +134,8 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
                     return backup;
                 },
                 (r, tail) => OperationReports.BackupSucceeded(request, r, tail),
-                (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, file, ex, duration, tail), ct));
+                (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, file, ex, duration, tail), ct,
+                startSummary: $"Backup of {Name} started on {Environment.MachineName}: {file}"));
             WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)

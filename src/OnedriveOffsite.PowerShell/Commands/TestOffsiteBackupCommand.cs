@@ -1,7 +1,11 @@
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Restore;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -50,15 +54,21 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
+    /// <summary>Send no notification mail or health-check ping for a failed check, even when configured.</summary>
+    [Parameter]
+    public SwitchParameter NoNotification { get; set; }
+
     protected override void ProcessRecord()
     {
         var set = InputObject?.Name ?? Name;
         var snapshotId = InputObject?.SnapshotId ?? SnapshotId;
+        var home = Home;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var depth = Full ? VerificationDepth.Full : ReadDataPercent > 0 ? VerificationDepth.Sampled : VerificationDepth.Quick;
         try
         {
             var repository = OpenRepository(InputObject?.Repository ?? Repository);
-            var key = new KeyStore(Home).Load();
-            var depth = Full ? VerificationDepth.Full : ReadDataPercent > 0 ? VerificationDepth.Sampled : VerificationDepth.Quick;
+            var key = new KeyStore(home).Load();
             var result = RunEngine(async (observer, ct) =>
             {
                 var location = await new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct);
@@ -71,10 +81,24 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
                 Name = result.Location.Set, SnapshotId = result.Location.Snapshot, Depth = depth.ToString(), Passed = result.Passed,
                 Parts = result.PartCount, StoredSize = result.StoredLength, Problems = result.Problems.ToArray(),
             });
+            if (result.Passed) return;
+            // A damaged snapshot is a result AND an error: scripts under $ErrorActionPreference = 'Stop' and
+            // `pwsh -File` exit codes must see it, not only code that inspects Passed.
+            Notify(home, OperationReports.VerificationFailed(result, depth.ToString(), clock.Elapsed));
+            WriteError(new ErrorRecord(new OffsiteException("VerificationFailed", OffsiteErrorCategory.InvalidData,
+                    $"Snapshot {result.Location.Set}/{result.Location.Snapshot} failed its {depth} check: {string.Join(" ", result.Problems)}", result.Location.Snapshot),
+                "VerificationFailed", ErrorCategory.InvalidData, result.Location.Snapshot));
         }
-        catch (Exception ex) when (ex is not PipelineStoppedException)
+        catch (Exception ex) when (ex is not PipelineStoppedException && !(ex is OperationCanceledException && CancellationToken.IsCancellationRequested))
         {
+            Notify(home, OperationReports.Failed(OperationKind.Verification, set, snapshotId, ex, clock.Elapsed, Array.Empty<string>()));
             WriteOffsiteError(ex, $"{set}/{snapshotId}");
         }
+    }
+
+    private void Notify(ConfigHome home, OperationReport report)
+    {
+        if (NoNotification) return;
+        RunEngine((observer, _) => new NotificationService(home).TrySendAsync(report, observer, CancellationToken.None));
     }
 }

@@ -1,4 +1,5 @@
 using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Output;
 
 namespace OnedriveOffsite.Infrastructure;

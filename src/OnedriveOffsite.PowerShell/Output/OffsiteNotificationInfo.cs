@@ -25,11 +25,14 @@ public sealed class OffsiteNotificationInfo
     public bool HasPassword { get; init; }
     public string? CertificateThumbprint { get; init; }
     public string? SettingsPath { get; init; }
+    /// <summary>The health check's scheme and host only: the full ping URL lets anyone report a success.</summary>
+    public string? HealthCheck { get; init; }
 
     public static OffsiteNotificationInfo Create(NotificationSettings? settings, bool hasPassword, string settingsPath)
     {
+        var healthCheck = settings?.HealthCheckUrl is { } url ? $"{url.Scheme}://{url.Authority}/…" : null;
         if (settings is null || settings.Provider == NotificationProvider.None)
-            return new OffsiteNotificationInfo { Provider = OffsiteNotificationProvider.None, On = OffsiteNotificationTrigger.None, SettingsPath = settingsPath };
+            return new OffsiteNotificationInfo { Provider = OffsiteNotificationProvider.None, On = OffsiteNotificationTrigger.None, SettingsPath = settingsPath, HealthCheck = healthCheck };
         return new OffsiteNotificationInfo
         {
             Provider = NotificationMapping.FromEngine(settings.Provider),
@@ -47,6 +50,7 @@ public sealed class OffsiteNotificationInfo
             HasPassword = hasPassword,
             CertificateThumbprint = settings.Smtp?.CertificateThumbprint,
             SettingsPath = settingsPath,
+            HealthCheck = healthCheck,
         };
     }
 

@@ -13,7 +13,7 @@ internal static class BodyCopier
     /// <param name="storeLimit">Only the first this-many bytes are written and hashed (partial-store faults).</param>
     /// <param name="corruptAt">Body offset of a byte to flip before storing it, or -1.</param>
     public static async Task<CopyResult> CopyAsync(Stream body, SafeFileHandle file, long offset, long limit,
-        long storeLimit, long corruptAt, QuickXorHash hash, CancellationToken ct)
+        long storeLimit, long corruptAt, ReferenceQuickXorHash hash, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try

@@ -41,7 +41,7 @@ internal static class SimpleUpload
         var keepBlob = false;
         try
         {
-            var hash = new QuickXorHash();
+            var hash = new ReferenceQuickXorHash();
             BodyCopier.CopyResult copied;
             using (var handle = File.OpenHandle(blob, FileMode.CreateNew, FileAccess.Write))
             {

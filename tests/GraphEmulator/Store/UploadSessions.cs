@@ -17,7 +17,7 @@ internal sealed class UploadSession
     public long? Total { get; set; }
     public long NextExpected { get; set; }
     /// <summary>Hash of the bytes stored so far (not of what the client meant to send).</summary>
-    public QuickXorHash Hash { get; set; } = new();
+    public ReferenceQuickXorHash Hash { get; set; } = new();
     /// <summary>
     /// Whether a CorruptOnUpload fault already damaged this file. quickXorHash is linear (XOR of bytes rotated by
     /// 11 bits per position, period 160 bytes), so two identical flips 160·k bytes apart cancel out and the damaged

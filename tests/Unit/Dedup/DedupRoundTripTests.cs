@@ -1,3 +1,5 @@
+using OnedriveOffsite.Engine.Snapshots;
+using OnedriveOffsite.Engine.Repositories.Local;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Tests.Snapshots;
 using Xunit;

@@ -1,3 +1,5 @@
+using OnedriveOffsite.Engine.Snapshots;
+using OnedriveOffsite.Engine.Repositories.Local;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Dedup;

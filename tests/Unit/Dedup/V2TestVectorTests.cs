@@ -1,3 +1,5 @@
+using OnedriveOffsite.Engine.Snapshots;
+using OnedriveOffsite.Engine.Repositories.Local;
 using System.Security.Cryptography;
 using System.Text;
 using OnedriveOffsite.Engine.Compression;

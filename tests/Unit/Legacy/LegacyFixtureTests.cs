@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Legacy;
 using Xunit;
+using OnedriveOffsite.Engine.Repositories.Local;
 
 namespace OnedriveOffsite.Tests.Legacy;
 

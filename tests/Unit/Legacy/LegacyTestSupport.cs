@@ -3,6 +3,7 @@ using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Legacy;
 using OnedriveOffsite.Engine.Progress;
 using Xunit;
+using OnedriveOffsite.Engine.Repositories.Local;
 
 namespace OnedriveOffsite.Tests.Legacy;
 

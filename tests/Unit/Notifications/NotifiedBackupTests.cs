@@ -4,6 +4,7 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Notifications;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Tests.Snapshots;
 using Xunit;
 

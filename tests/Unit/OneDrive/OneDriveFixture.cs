@@ -4,10 +4,11 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Crypto;
-using OnedriveOffsite.Engine.Graph;
 using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories.OneDrive;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
+using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.GraphEmulator;
 
 namespace OnedriveOffsite.Tests.OneDrive;

@@ -1,6 +1,6 @@
 using System.Text;
 using Xunit;
-using Oracle = OnedriveOffsite.GraphEmulator.Hashing.QuickXorHash;
+using Oracle = OnedriveOffsite.GraphEmulator.Hashing.ReferenceQuickXorHash;
 using QuickXorHash = OnedriveOffsite.Engine.Hashing.QuickXorHash;
 
 namespace OnedriveOffsite.Tests.OneDrive;

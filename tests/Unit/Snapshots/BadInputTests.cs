@@ -4,6 +4,7 @@ using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.IO;
 using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories.Local;
 using OnedriveOffsite.Engine.Repositories;
 using Xunit;
 using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;

@@ -2,8 +2,10 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories.Local;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
+using OnedriveOffsite.Engine.Snapshots;
 
 namespace OnedriveOffsite.Tests.Snapshots;
 

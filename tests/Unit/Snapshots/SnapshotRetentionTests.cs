@@ -1,5 +1,6 @@
 using OnedriveOffsite.Engine.Backup;
 using Xunit;
+using OnedriveOffsite.Engine.Snapshots;
 
 namespace OnedriveOffsite.Tests.Snapshots;
 

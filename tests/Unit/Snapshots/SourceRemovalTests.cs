@@ -2,6 +2,7 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Progress;
 using Xunit;
+using OnedriveOffsite.Engine.Snapshots;
 using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;
 
 namespace OnedriveOffsite.Tests.Snapshots;

@@ -2,6 +2,7 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using Xunit;
+using OnedriveOffsite.Engine.Snapshots;
 using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;
 
 namespace OnedriveOffsite.Tests.Snapshots;

@@ -4,6 +4,7 @@ using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories.Local;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
 using Xunit;

@@ -1,4 +1,4 @@
-namespace OnedriveOffsite.Engine.Legacy;
+namespace OnedriveOffsite.Engine.IO;
 
 /// <summary>
 /// Read-only pass-through that counts the archive bytes consumed (for progress and for checking the archive

@@ -1,6 +1,6 @@
 using OnedriveOffsite.Engine.Legacy;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// A OneDrive folder holding the archives of a backup of the old service: the listing covers every page and

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// ONE Retry-After deadline shared by every worker of a repository: OneDrive throttles the app and user, not a
 /// connection, so after a 429/503 with Retry-After nobody may send anything before the deadline (a request
 /// sent earlier is throttled again and prolongs the penalty).
 /// </summary>
-internal sealed class RetryAfterGate
+internal sealed class ThrottlingGate
 {
     private long _deadline; // Stopwatch timestamp, monotonic
 

@@ -1,4 +1,4 @@
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>What the repository needs of a driveItem. The download URL is a secret: never print it.</summary>
 internal sealed record DriveItemInfo(string Id, string Name, long Size, bool IsFolder, string? QuickXorHash, DateTimeOffset? LastModified)

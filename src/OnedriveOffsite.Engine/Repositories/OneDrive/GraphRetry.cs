@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using OnedriveOffsite.Engine.Progress;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// The retry rules every OneDrive request follows: the shared Retry-After gate, bounded exponential backoff with
@@ -18,7 +18,7 @@ internal sealed class GraphRetry
         Observer = observer;
     }
 
-    public RetryAfterGate Gate { get; } = new();
+    public ThrottlingGate Gate { get; } = new();
     public IOperationObserver Observer { get; }
     public int MaxAttempts => _options.MaxAttempts;
 

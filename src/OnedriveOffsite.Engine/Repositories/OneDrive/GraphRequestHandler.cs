@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using OnedriveOffsite.Engine.Auth;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// The HTTP pipeline under GraphServiceClient: adds the bearer token and User-Agent, waits at the shared
@@ -11,12 +11,12 @@ namespace OnedriveOffsite.Engine.Graph;
 /// request, not shared across the parallel workers, and knows nothing of our token source.
 /// Only ever used for Graph API requests: pre-authenticated URLs go through a client without this handler.
 /// </summary>
-internal sealed class GraphApiHandler : DelegatingHandler
+internal sealed class GraphRequestHandler : DelegatingHandler
 {
     private readonly IAccessTokenSource _tokens;
     private readonly GraphRetry _retry;
 
-    public GraphApiHandler(IAccessTokenSource tokens, GraphRetry retry, HttpMessageHandler inner) : base(inner)
+    public GraphRequestHandler(IAccessTokenSource tokens, GraphRetry retry, HttpMessageHandler inner) : base(inner)
     {
         _tokens = tokens;
         _retry = retry;

@@ -1,6 +1,6 @@
 using OnedriveOffsite.Engine.Auth;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>Tuning and test hooks of a <see cref="OneDriveRepository"/>; the defaults suit production.</summary>
 public sealed record OneDriveOptions

@@ -15,7 +15,7 @@ namespace OnedriveOffsite.GraphEmulator.Hashing;
 /// 160-byte blocks, and only spreads the 160 lanes into the register when the hash is read. That makes the
 /// hot loop a straight XOR of the data, fast enough to hash every byte the emulator stores.
 /// </remarks>
-public sealed class QuickXorHash
+public sealed class ReferenceQuickXorHash
 {
     private const int WidthBytes = 20;   // 160 bits
     private const int Period = 160;      // positions after which bit offsets repeat
@@ -89,23 +89,23 @@ public sealed class QuickXorHash
 
     public string GetBase64() => Convert.ToBase64String(GetDigest());
 
-    public QuickXorHash Clone()
+    public ReferenceQuickXorHash Clone()
     {
-        var copy = new QuickXorHash { _length = _length };
+        var copy = new ReferenceQuickXorHash { _length = _length };
         _lanes.CopyTo(copy._lanes, 0);
         return copy;
     }
 
     public static string Compute(ReadOnlySpan<byte> data)
     {
-        var h = new QuickXorHash();
+        var h = new ReferenceQuickXorHash();
         h.Append(data);
         return h.GetBase64();
     }
 
     public static async Task<string> ComputeFileAsync(string path, CancellationToken ct = default)
     {
-        var h = new QuickXorHash();
+        var h = new ReferenceQuickXorHash();
         var buffer = new byte[1 << 20];
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, true);
         int read;

@@ -1,6 +1,6 @@
 using OnedriveOffsite.Engine.Errors;
 
-namespace OnedriveOffsite.Engine.Repositories;
+namespace OnedriveOffsite.Engine.Repositories.Local;
 
 /// <summary>
 /// A repository in a local directory (NAS mount, USB disk): &lt;root&gt;/&lt;set&gt;/&lt;snapshot&gt;/files. Files are

@@ -2,7 +2,7 @@ using System.Net;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Repositories;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>The OneDrive failures users can hit, with their stable ErrorIds. Messages never carry URLs (upload and download URLs are secrets).</summary>
 internal static class GraphErrors

@@ -1,4 +1,4 @@
-namespace OnedriveOffsite.Engine.Backup;
+namespace OnedriveOffsite.Engine.Snapshots;
 
 public enum SnapshotState
 {

@@ -1,4 +1,6 @@
-namespace OnedriveOffsite.Engine.Legacy;
+using OnedriveOffsite.Engine.Legacy;
+
+namespace OnedriveOffsite.Engine.Repositories.Local;
 
 /// <summary>A local folder holding archives of the old service (for example downloaded by hand from OneDrive).</summary>
 public sealed class LocalLegacyArchiveSource : ILegacyArchiveSource

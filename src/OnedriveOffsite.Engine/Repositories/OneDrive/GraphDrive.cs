@@ -7,13 +7,13 @@ using Microsoft.Graph.Models.ODataErrors;
 using OnedriveOffsite.Engine.Auth;
 using OnedriveOffsite.Engine.Config;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// Items, folders, listings and deletes of the repository's folder tree through GraphServiceClient. Every path
 /// here is relative to the repository root (<c>set/snapshot/file</c>); the root itself is the app folder or the
 /// configured drive folder plus the spec's sub path. Retries, throttling and tokens are handled underneath by
-/// <see cref="GraphApiHandler"/>, so an ODataError reaching this class is final.
+/// <see cref="GraphRequestHandler"/>, so an ODataError reaching this class is final.
 /// </summary>
 internal sealed class GraphDrive
 {

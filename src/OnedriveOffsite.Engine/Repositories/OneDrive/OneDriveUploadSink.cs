@@ -1,10 +1,10 @@
 using OnedriveOffsite.Engine.Hashing;
 using OnedriveOffsite.Engine.Repositories;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>Where a sink stores its file: the folder below the repository root and the file name.</summary>
-internal sealed record UploadTarget(string FolderPath, string Name)
+internal sealed record UploadDestination(string FolderPath, string Name)
 {
     public string Path => GraphDrive.Join(FolderPath, Name);
 }
@@ -20,7 +20,7 @@ internal sealed record UploadTarget(string FolderPath, string Name)
 internal sealed class OneDriveUploadSink : IPartSink
 {
     private readonly OneDriveContext _ctx;
-    private readonly UploadTarget _target;
+    private readonly UploadDestination _target;
     private readonly long? _knownLength;
     private readonly QuickXorHash _hash = new();
     private readonly FileStream? _spool;
@@ -28,10 +28,10 @@ internal sealed class OneDriveUploadSink : IPartSink
     private int _filled;
     private long _written;
     private long _sent;
-    private UploadSession? _session;
+    private UploadSessionClient? _session;
     private bool _completed;
 
-    public OneDriveUploadSink(OneDriveContext ctx, UploadTarget target, long? knownLength)
+    public OneDriveUploadSink(OneDriveContext ctx, UploadDestination target, long? knownLength)
     {
         _ctx = ctx;
         _target = target;

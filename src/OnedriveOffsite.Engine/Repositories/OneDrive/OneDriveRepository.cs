@@ -6,13 +6,13 @@ using OnedriveOffsite.Engine.Legacy;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// A repository in OneDrive: <c>&lt;root&gt;/&lt;set&gt;/&lt;snapshot&gt;/files</c>, where the root is the app folder
 /// (<c>/me/drive/special/approot</c>) or the configured drive folder (<c>/me/drive/root:/&lt;DriveFolder&gt;</c>), plus
 /// the spec's sub path. Folders, listings and deletes go through GraphServiceClient; upload fragments and
-/// ranged downloads through a plain HttpClient loop (see <see cref="UploadSession"/>, <see cref="OneDriveDownloadStream"/>).
+/// ranged downloads through a plain HttpClient loop (see <see cref="UploadSessionClient"/>, <see cref="OneDriveDownloadStream"/>).
 /// Every stored file is uploaded with conflictBehavior fail: a snapshot never replaces anything.
 /// </summary>
 public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
@@ -54,9 +54,9 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(30),
         };
         // Long fragment PUTs and downloads on slow links: no overall timeout; stalls surface as IO errors and are retried.
-        var graphHttp = new HttpClient(new GraphApiHandler(tokens, retry, handler), disposeHandler: false) { Timeout = TimeSpan.FromMinutes(5) };
+        var graphHttp = new HttpClient(new GraphRequestHandler(tokens, retry, handler), disposeHandler: false) { Timeout = TimeSpan.FromMinutes(5) };
         var plainHttp = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
-        // Tokens are added by GraphApiHandler (with the 401 refresh), so the SDK itself sends none.
+        // Tokens are added by GraphRequestHandler (with the 401 refresh), so the SDK itself sends none.
         var client = new GraphServiceClient(graphHttp, new AnonymousAuthenticationProvider(), settings.GraphEndpoint.ToString().TrimEnd('/') + "/v1.0");
         var drive = new GraphDrive(client, settings.ScopeMode, rootPath);
         var where = settings.ScopeMode == ScopeMode.Drive ? $"drive folder /{rootPath}" : "app folder";
@@ -100,7 +100,7 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
             .Where(f => !f.IsFolder).Select(f => new StoredFile(f.Name, f.Size, f.QuickXorHash)).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
 
     public Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct) =>
-        Task.FromResult<IPartSink>(new OneDriveUploadSink(_ctx, new UploadTarget(Folder(snapshot), name), knownLength));
+        Task.FromResult<IPartSink>(new OneDriveUploadSink(_ctx, new UploadDestination(Folder(snapshot), name), knownLength));
 
     public async Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct) =>
         await _ctx.OpenDownloadAsync(GraphDrive.Join(Folder(snapshot), name), ct).ConfigureAwait(false)
@@ -117,7 +117,7 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
         {
             try
             {
-                await using var sink = new OneDriveUploadSink(_ctx, new UploadTarget(Folder(snapshot), SnapshotFiles.ManifestName), manifest.Length);
+                await using var sink = new OneDriveUploadSink(_ctx, new UploadDestination(Folder(snapshot), SnapshotFiles.ManifestName), manifest.Length);
                 await sink.WriteAsync(manifest, ct).ConfigureAwait(false);
                 await sink.CompleteAsync(ct).ConfigureAwait(false);
                 return;

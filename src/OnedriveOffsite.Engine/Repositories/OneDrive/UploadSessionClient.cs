@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>What OneDrive reported for a finished upload.</summary>
 internal sealed record CompletedUpload(string Id, long Size, string? QuickXorHash);
@@ -15,7 +15,7 @@ internal sealed record CompletedUpload(string Id, long Size, string? QuickXorHas
 /// after 5xx, a broken connection or 416 the session's status (GET uploadUrl → nextExpectedRanges) decides where
 /// to resume, possibly mid-fragment; 404 means the session is gone.
 /// </summary>
-internal sealed class UploadSession
+internal sealed class UploadSessionClient
 {
     private readonly HttpClient _http;
     private readonly GraphRetry _retry;
@@ -24,7 +24,7 @@ internal sealed class UploadSession
     private readonly Func<CancellationToken, Task<DriveItemInfo?>> _findCommitted;
     private bool _finalByteSent;
 
-    public UploadSession(HttpClient http, GraphRetry retry, Uri uploadUrl, long total, string what,
+    public UploadSessionClient(HttpClient http, GraphRetry retry, Uri uploadUrl, long total, string what,
         Func<CancellationToken, Task<DriveItemInfo?>> findCommitted)
     {
         _http = http;

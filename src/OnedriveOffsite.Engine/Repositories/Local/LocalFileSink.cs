@@ -1,4 +1,4 @@
-namespace OnedriveOffsite.Engine.Repositories;
+namespace OnedriveOffsite.Engine.Repositories.Local;
 
 /// <summary>Writes one stored file of a local repository under a temporary name; renamed on completion.</summary>
 internal sealed class LocalFileSink : IPartSink

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
 /// Reads a stored file forward only, in Range requests of <see cref="OneDriveOptions.DownloadChunkSize"/> to its

@@ -3,7 +3,7 @@ using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Repositories;
 
-namespace OnedriveOffsite.Engine.Backup;
+namespace OnedriveOffsite.Engine.Snapshots;
 
 /// <summary>Lists and finds snapshots, reading what each manifest reveals to the loaded key.</summary>
 public sealed class SnapshotCatalog

@@ -1,4 +1,4 @@
-namespace OnedriveOffsite.Engine.Backup;
+namespace OnedriveOffsite.Engine.Snapshots;
 
 /// <summary>
 /// Which snapshots of one set a retention rule removes (Remove-OffsiteBackup -KeepLast / -OlderThan): everything but

@@ -1,4 +1,4 @@
-namespace OnedriveOffsite.Engine.Graph;
+namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>What the repository's pieces share: the drive, the client for pre-authenticated URLs, the retry rules.</summary>
 internal sealed class OneDriveContext
@@ -19,11 +19,11 @@ internal sealed class OneDriveContext
     public GraphRetry Retry { get; }
     public OneDriveOptions Options { get; }
 
-    public async Task<UploadSession> StartUploadAsync(UploadTarget target, long total, string what, CancellationToken ct)
+    public async Task<UploadSessionClient> StartUploadAsync(UploadDestination target, long total, string what, CancellationToken ct)
     {
         var folderId = await Drive.EnsureFolderAsync(target.FolderPath, ct).ConfigureAwait(false);
         var url = await Drive.CreateUploadSessionAsync(folderId, target.Name, what, ct).ConfigureAwait(false);
-        return new UploadSession(PreAuthenticated, Retry, url, total, what, token => Drive.GetChildAsync(folderId, target.Name, token));
+        return new UploadSessionClient(PreAuthenticated, Retry, url, total, what, token => Drive.GetChildAsync(folderId, target.Name, token));
     }
 
     /// <summary>A forward-only stream over a stored file, or null when it does not exist.</summary>

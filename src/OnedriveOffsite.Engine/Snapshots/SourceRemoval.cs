@@ -1,10 +1,11 @@
+using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
 
-namespace OnedriveOffsite.Engine.Backup;
+namespace OnedriveOffsite.Engine.Snapshots;
 
 /// <summary>
 /// Start-OffsiteBackup -RemoveSource: deletes the source only after its snapshot is complete and verified, and only
