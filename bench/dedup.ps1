@@ -41,7 +41,7 @@ function Invoke-Step([string] $Script) {
     $out = & /usr/bin/time -f '%M %e' -o $timeFile $pwsh @pwshArgs -NoProfile -NonInteractive -File $scriptFile
     if ($LASTEXITCODE -ne 0) { throw "step failed: $Script`n$out" }
     $seconds = [double](($out | Where-Object { $_ -like 'SECONDS=*' }) -replace 'SECONDS=', '')
-    [pscustomobject]@{ Seconds = $seconds; RssMiB = [math]::Round([double]((Get-Content $timeFile)[-1].Split(' ')[0]) / 1024) }
+    [pscustomobject]@{ Seconds = $seconds; RssMiB = [math]::Round([double](@(Get-Content $timeFile)[-1].Split(' ')[0]) / 1024) }
 }
 
 # --- the files -------------------------------------------------------------------------------------------------------
