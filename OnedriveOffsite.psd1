@@ -17,6 +17,8 @@
 
     CmdletsToExport      = @(
         'New-OffsiteKey'
+        'Get-OffsiteKey'
+        'Export-OffsiteKey'
         'Start-OffsiteBackup'
         'Get-OffsiteBackup'
         'Restore-OffsiteBackup'

@@ -1,7 +1,8 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Speed, memory and disk benchmark of backup and restore on a local repository (issue: foundation).
+    Speed, memory and disk benchmark of backup and restore on a local repository (issue: foundation), with stream
+    rows (-FromCommand cat / -ToCommand sha256sum, issue 11) next to the file rows for random data.
 .DESCRIPTION
     For 1 GiB of random data and 1 GiB of mixed data (half log-like text, half random) it measures, each in a fresh
     pwsh process: backup and restore MB/s, peak RSS (GNU time), and peak extra disk (the most bytes that the run had
@@ -124,6 +125,31 @@ foreach ($kind in 'random', 'mixed') {
             'zstd -3 / source' = if ($step.Name -eq 'backup' -and $zstdBytes) { '{0:P1}' -f ($zstdBytes / $Size) } else { '' }
             'Bit-exact' = $same
         })
+    }
+
+    # Stream rows (issue 11): the same bytes from a command's standard output (cat), no local copy, compared with the
+    # file backup above; and restored into a command's standard input (sha256sum), bit-exactness from its digest.
+    if ($kind -eq 'random') {
+        Write-Host "Backing up $kind from a command (cat)..."
+        $fileMBs = ($rows | Where-Object { $_.Data -eq $kind -and $_.Step -eq 'backup' }).'MB/s'
+        $streamBackup = Invoke-Measured -Script "Start-OffsiteBackup -FromCommand cat, '$source' -SourceName '$kind.bin' -Name bench-stream -Repository '$repo' -NoNotification | ForEach-Object StoredSize" `
+            -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'manifest.oom*')
+        Write-Host "Restoring $kind into a command (sha256sum)..."
+        $streamRestore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench-stream -Repository '$repo' -ToCommand sha256sum -NoNotification | Out-Null" `
+            -TempDir $tmp -Watched @() -Expected @()
+        $streamSame = $streamRestore.Output -match (Get-FileHash $source).Hash.ToLowerInvariant()
+        foreach ($step in @(@{ Name = 'stream backup (-FromCommand cat)'; R = $streamBackup }, @{ Name = 'stream restore (-ToCommand sha256sum)'; R = $streamRestore })) {
+            $mbs = $Size / 1e6 / $step.R.Seconds
+            $rows.Add([pscustomobject]@{
+                Data = $kind; Step = $step.Name
+                'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
+                'dd+fsync MB/s' = [math]::Round($Size / 1e6 / $ddSeconds)
+                'Peak RSS MiB' = $step.R.PeakRssMiB; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
+                'Stored / source' = if ($step.R -eq $streamBackup) { 'vs file backup: {0:P0}' -f ($mbs / $fileMBs) } else { '' }
+                'zstd -3 / source' = ''
+                'Bit-exact' = $streamSame
+            })
+        }
     }
     Remove-Item $repo, $restoreDir, $tmp -Recurse -Force -ErrorAction SilentlyContinue
 

@@ -32,6 +32,7 @@ $result = Invoke-Pester -Configuration $configuration
     Failed           = $result.FailedCount
     Skipped          = $result.SkippedCount
     NotRun           = $result.NotRunCount
+    Inconclusive     = $result.InconclusiveCount
     # A failed BeforeAll already fails the tests below it; only a block failure that failed no test (an AfterAll)
     # needs counting on its own. FailedCount of a block sums its nested tests.
     FailedBlocks     = @($result.FailedBlocks | Where-Object FailedCount -EQ 0).Count

@@ -55,7 +55,8 @@ function Invoke-UnitTests {
 
     $result = New-SuiteResult -Name 'xunit' -Seconds $clock.Elapsed.TotalSeconds
     # Counted from the individual results: the summary counters of a TRX leave skipped tests out of every
-    # bucket (notExecuted stays 0). Any outcome other than Passed or NotExecuted (skipped) is a failure.
+    # bucket (notExecuted stays 0). Any outcome other than Passed or NotExecuted (skipped) is a failure:
+    # Inconclusive, NotRunnable, Timeout, Aborted, Error... all count as failed.
     foreach ($trx in Get-ChildItem -LiteralPath $resultDir -Filter *.trx -File -Recurse -ErrorAction Ignore) {
         foreach ($test in ([xml](Get-Content -LiteralPath $trx.FullName -Raw)).GetElementsByTagName('UnitTestResult')) {
             switch ($test.GetAttribute('outcome')) {
@@ -90,8 +91,11 @@ function Invoke-PesterTests {
     if (Test-Path -LiteralPath $summaryFile) {
         $summary = Get-Content -LiteralPath $summaryFile -Raw | ConvertFrom-Json
         $result.Passed = $summary.Passed
-        # A failed AfterAll or a test file that cannot even be discovered fails no test by itself.
-        $result.Failed = $summary.Failed + $summary.FailedBlocks + $summary.FailedContainers
+        # A failed AfterAll or a test file that cannot even be discovered fails no test by itself. A test that
+        # did not run (NotRun: no filter is used, so only a broken block causes it) or ended Inconclusive
+        # proved nothing: both count as failed.
+        $result.Failed = $summary.Failed + $summary.FailedBlocks + $summary.FailedContainers + $summary.NotRun + $summary.Inconclusive
+        if ($summary.NotRun + $summary.Inconclusive -gt 0) { $result.Note = "$($summary.NotRun) not run and $($summary.Inconclusive) inconclusive, counted as failed" }
         $result.Skipped = $summary.Skipped
     }
     else {
@@ -183,7 +187,9 @@ function Write-TestSummary {
     }
     $passed = ($Suites | Measure-Object -Property Passed -Sum).Sum ?? 0
     $failed = ($Suites | Measure-Object -Property Failed -Sum).Sum ?? 0
+    $skipped = ($Suites | Measure-Object -Property Skipped -Sum).Sum ?? 0
     if ($Suites.Count -eq 0) { $failed = 1 }
-    Write-Host "$passed passed, $failed failed"
+    # Skipped tests are shown, never hidden: a test that cannot run here is not a pass.
+    Write-Host ("$passed passed, $failed failed" + ($skipped -gt 0 ? ", $skipped skipped" : ''))
     return ($failed -gt 0 ? 1 : 0)
 }

@@ -46,11 +46,31 @@ public sealed class EmulatorOptions
     /// </summary>
     public string? PreAuthenticatedHost { get; init; } = "localhost";
 
+    /// <summary>
+    /// Report files without <c>file.hashes.quickXorHash</c> (OneDrive does not promise one for every item or drive
+    /// type; clients must not treat its absence as a match).
+    /// </summary>
+    public bool OmitQuickXorHash { get; init; }
+
     /// <summary>Drive id reported by <c>GET /me/drive</c>.</summary>
     public string DriveId { get; init; } = "e0de1a7e0f15e7e5";
 
     /// <summary>Leeway when judging whether a request came before a Retry-After deadline (clock granularity).</summary>
     public TimeSpan RetryAfterTolerance { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Requests arriving this soon after a throttling answer were under way before it existed (parallel workers):
+    /// answered 429 but counted in <c>RequestsInFlightDuringThrottle</c>, not as client faults. Tests that assert no
+    /// early request under parallel load give it a wide margin (with a longer Retry-After) so a slow machine cannot
+    /// turn a racing request into a failure.
+    /// </summary>
+    public TimeSpan RetryAfterInFlightGrace { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The clock behind every lifetime and deadline (upload sessions, download URLs, Retry-After): tests inject a
+    /// fake one (Microsoft.Extensions.TimeProvider.Testing) and advance it instead of sleeping.
+    /// </summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>Initial fault injection settings (copied into <see cref="GraphEmulatorServer.Faults"/>).</summary>
     public double FaultRate { get; init; }

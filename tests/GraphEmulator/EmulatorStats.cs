@@ -12,6 +12,9 @@ public sealed class EmulatorStats
     /// <summary>Faults injected, per <see cref="Faults.FaultKind"/> name.</summary>
     public IReadOnlyDictionary<string, long> FaultsInjected { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>Faults injected per kind and target, keys like "Throttle429@upload" (see <see cref="Faults.FaultTarget"/>).</summary>
+    public IReadOnlyDictionary<string, long> FaultsInjectedByTarget { get; init; } = new Dictionary<string, long>();
+
     /// <summary>Requests to pre-authenticated upload/download URLs that carried an Authorization header.</summary>
     public long AuthorizationHeaderViolations { get; init; }
 
@@ -53,6 +56,7 @@ internal sealed class StatsRecorder
     private readonly object _gate = new();
     private readonly Dictionary<string, long> _routes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _faults = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _faultsByTarget = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _userAgents = new(StringComparer.Ordinal);
     private long _total, _internalErrors, _authViolations, _early, _inFlight, _unauthorized, _uploaded, _downloaded;
     private long _sessionsCreated, _sessionsCompleted, _sessionsCancelled, _deleted;
@@ -67,9 +71,14 @@ internal sealed class StatsRecorder
         }
     }
 
-    public void Fault(Faults.FaultKind kind)
+    public void Fault(Faults.FaultKind kind, Faults.FaultTarget target)
     {
-        lock (_gate) _faults[kind.ToString()] = _faults.GetValueOrDefault(kind.ToString()) + 1;
+        var byTarget = Faults.FaultTargets.Key(kind, target);
+        lock (_gate)
+        {
+            _faults[kind.ToString()] = _faults.GetValueOrDefault(kind.ToString()) + 1;
+            _faultsByTarget[byTarget] = _faultsByTarget.GetValueOrDefault(byTarget) + 1;
+        }
     }
 
     public void AuthorizationViolation() => Interlocked.Increment(ref _authViolations);
@@ -88,7 +97,7 @@ internal sealed class StatsRecorder
     {
         lock (_gate)
         {
-            _routes.Clear(); _faults.Clear(); _userAgents.Clear();
+            _routes.Clear(); _faults.Clear(); _faultsByTarget.Clear(); _userAgents.Clear();
             _total = 0;
             Interlocked.Exchange(ref _authViolations, 0); Interlocked.Exchange(ref _early, 0); Interlocked.Exchange(ref _inFlight, 0);
             Interlocked.Exchange(ref _unauthorized, 0); Interlocked.Exchange(ref _uploaded, 0);
@@ -107,6 +116,7 @@ internal sealed class StatsRecorder
                 TotalRequests = _total,
                 RequestsByRoute = new SortedDictionary<string, long>(_routes, StringComparer.Ordinal),
                 FaultsInjected = new SortedDictionary<string, long>(_faults, StringComparer.Ordinal),
+                FaultsInjectedByTarget = new SortedDictionary<string, long>(_faultsByTarget, StringComparer.Ordinal),
                 AuthorizationHeaderViolations = Interlocked.Read(ref _authViolations),
                 RequestsBeforeRetryAfter = Interlocked.Read(ref _early),
                 RequestsInFlightDuringThrottle = Interlocked.Read(ref _inFlight),

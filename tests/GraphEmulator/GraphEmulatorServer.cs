@@ -46,6 +46,9 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
     /// <summary>Live fault injection settings.</summary>
     public FaultSettings Faults => _state.Faults;
 
+    /// <summary>Hostile-service behaviours (stalls, unprogressing answers, foreign paging links).</summary>
+    public HostileBehaviors Hostile => _state.Hostile;
+
     /// <summary>A fresh snapshot of the counters and stored files.</summary>
     public EmulatorStats Stats => _state.Stats.Snapshot(_state.Store.Files());
 
@@ -77,10 +80,10 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
             Options = options,
             Store = new DriveStore(options.DriveId, options.AppName, Path.Combine(storage, "blobs")),
             Sessions = new UploadSessions(Path.Combine(storage, "sessions"), options.UploadSessionIdleLifetime,
-                options.UploadSessionMaxLifetime),
-            Downloads = new DownloadGrants(options.DownloadUrlLifetime),
+                options.UploadSessionMaxLifetime, options.Clock),
+            Downloads = new DownloadGrants(options.DownloadUrlLifetime, options.Clock),
             Tokens = new AccessTokens(options.AcceptedTokens),
-            RetryAfter = new RetryAfterGate(options.RetryAfterTolerance),
+            RetryAfter = new RetryAfterGate(options.RetryAfterTolerance, options.RetryAfterInFlightGrace, options.Clock),
             Faults = faults,
             Stats = new StatsRecorder(),
             StorageDirectory = storage,
@@ -129,6 +132,7 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         if (identity is not null) IdentityAuthority.Map(app, identity);
         var server = new GraphEmulatorServer(app, state, identity);
         AdminEndpoints.Map(app, server);
+        HostileEndpoints.Map(app, server);
 
         try
         {
@@ -186,6 +190,12 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
             return new StoredFileInfo(node.Id, node.Path, node.FileSize, node.QuickXorHash);
         }
     }
+
+    /// <summary>
+    /// The next file committed whose name starts with <paramref name="namePrefix"/> is damaged after its upload was
+    /// acknowledged with the right hash; the drive then reports the hash of the damaged bytes (see AtRestDamage).
+    /// </summary>
+    public void DamageNextStoredFile(string namePrefix = "") => _state.AtRestDamage.Arm(namePrefix);
 
     /// <summary>Opens the stored bytes of a file (path from the root or id) for reading, for assertions.</summary>
     public Stream OpenStoredFile(string pathOrId)

@@ -26,12 +26,14 @@ Describe 'New-OffsiteKey' {
     It 'returns the key id and an owner-only key file, without the key' {
         $script:Key.KeyId | Should -Match '^[0-9a-f]{16}$'
         $script:Key.Path | Should -Exist
-        ($script:Key | Out-String) | Should -Not -Match 'OOK1-'
-        if (-not $IsWindows) { (Get-Item $script:Key.Path).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+        ($script:Key | Out-String) | Should -Not -Match 'OOK[12]-'
+    }
+    It 'writes the key file with mode 0600' -Skip:$IsWindows {
+        (Get-Item $script:Key.Path).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
     }
     It 'refuses to replace the key without -Force' {
         { New-OffsiteKey -ErrorAction Stop } | Should -Throw -ErrorId 'KeyExists,OnedriveOffsite.Commands.NewOffsiteKeyCommand'
-        (Get-Content $script:Key.Path -Raw) | Should -Match '^OOK1-'
+        (Get-Content $script:Key.Path -Raw) | Should -Match '^OOK2-'
     }
     It 'imports a saved text form into another config home' {
         $text = ConvertTo-SecureString (Get-Content $script:Key.Path -Raw).Trim() -AsPlainText -Force
@@ -61,6 +63,7 @@ Describe 'Start-OffsiteBackup and Restore-OffsiteBackup' {
 
     It 'restores the newest snapshot by set name, or a chosen one, to a file path' {
         $f = New-TestFile 'versions.bin' 5000
+        $firstHash = (Get-FileHash $f.FullName -Algorithm SHA256).Hash
         $first = Start-OffsiteBackup -LiteralPath $f.FullName -Name versions -Repository $script:Repo
         [IO.File]::WriteAllText($f.FullName, 'second version')
         $null = Start-OffsiteBackup -Path $f.FullName -Name versions -Repository $script:Repo
@@ -68,7 +71,7 @@ Describe 'Start-OffsiteBackup and Restore-OffsiteBackup' {
         Restore-OffsiteBackup -Name versions -Repository $script:Repo -Destination (Join-Path $out 'latest.txt') | Should -Exist
         Get-Content (Join-Path $out 'latest.txt') -Raw | Should -Be 'second version'
         Restore-OffsiteBackup -Name versions -SnapshotId $first.SnapshotId -Repository $script:Repo -Destination (Join-Path $out 'first.bin')
-        (Get-Item (Join-Path $out 'first.bin')).Length | Should -Be 5000
+        (Get-FileHash (Join-Path $out 'first.bin') -Algorithm SHA256).Hash | Should -Be $firstHash
     }
 
     It 'lists snapshots with -Latest and shows a table view' {
@@ -97,7 +100,11 @@ Describe 'Start-OffsiteBackup and Restore-OffsiteBackup' {
             $progress = $ps.Streams.Progress
             $parent = $progress | Where-Object ActivityId -eq 0
             $parent | Should -Not -BeNullOrEmpty
-            ($parent | Where-Object RecordType -eq 'Processing' | Select-Object -First 1).StatusDescription | Should -Match '/s'
+            $processing = @($parent | Where-Object RecordType -eq 'Processing')
+            $processing[0].StatusDescription | Should -Match '\d+(\.\d+)? \w*B/s'
+            # ETA: each processing record of the run carries the seconds remaining (-1 would mean none).
+            @($processing | Where-Object SecondsRemaining -lt 0) | Should -BeNullOrEmpty
+            @($processing | Where-Object { $_.PercentComplete -lt 0 -or $_.PercentComplete -gt 100 }) | Should -BeNullOrEmpty
             ($parent | Select-Object -Last 1).RecordType | Should -Be 'Completed'
             ($progress | Where-Object ParentActivityId -eq 0 | Where-Object RecordType -eq 'Completed') | Should -Not -BeNullOrEmpty
             ($ps.Streams.Verbose.Message -join "`n") | Should -Match 'Stored part-00002.oop'
@@ -187,13 +194,17 @@ Describe 'Start-OffsiteBackup -RemoveSource' {
         $restored = $snapshot | Restore-OffsiteBackup -Destination (New-OutDir)
         (Get-FileHash $restored.FullName).Hash | Should -Be $hash
     }
-    It 'keeps the source with -WhatIf and on any failure' {
+    It 'keeps the source with -WhatIf, with bad input, and when storing fails' {
         $f = New-TestFile 'keep-me.bin' 1000
         Start-OffsiteBackup -LiteralPath $f.FullName -Name removal -Repository $script:Repo -RemoveSource -WhatIf
         $f.FullName | Should -Exist
         { Start-OffsiteBackup -LiteralPath $f.FullName -Name '../bad' -Repository $script:Repo -RemoveSource -ErrorAction Stop } | Should -Throw
         { Start-OffsiteBackup -LiteralPath $f.FullName -Name removal -Repository (Join-Path $TestDrive 'unmounted') -RemoveSource -ErrorAction Stop } | Should -Throw
+        # The repository cannot store the set: a file stands where its folder must go.
+        Set-Content -LiteralPath (Join-Path $script:Repo 'blocked') -Value 'not a folder'
+        { Start-OffsiteBackup -LiteralPath $f.FullName -Name blocked -Repository $script:Repo -RemoveSource -ErrorAction Stop } | Should -Throw
         $f.FullName | Should -Exist
+        # A failed upload and a failed verification: OneDrive.Tests.ps1 ('keeps the source with -RemoveSource when ...').
     }
 }
 

@@ -45,9 +45,10 @@ BeforeAll {
 
     <#
     Runs a script file like a scheduled task: `pwsh -NoProfile -NonInteractive -File`, stdin closed at once (no
-    keyboard), stdout and stderr captured. Returns @{ ExitCode; Output (all lines) }.
+    keyboard), stdout and stderr captured. Returns @{ ExitCode; Output (all lines) }. The timeout only keeps a hung
+    run from hanging the suite: a cold pwsh start alone can take tens of seconds on a loaded machine.
     #>
-    function Invoke-ScheduledPwsh([string] $Path, [string[]] $Arguments = @(), [int] $TimeoutSeconds = 60) {
+    function Invoke-ScheduledPwsh([string] $Path, [string[]] $Arguments = @(), [int] $TimeoutSeconds = 300) {
         $psi = [Diagnostics.ProcessStartInfo]::new((Get-TestPwsh))
         foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $Path) + $Arguments) { $psi.ArgumentList.Add($a) }
         $psi.RedirectStandardInput = $true
@@ -107,7 +108,7 @@ Describe 'Sign-in for unattended runs (emulator identity authority)' -Skip:$scri
         $afterConnect.deviceCodeGrants | Should -Be 1
         $rotatedBefore = (Get-OffsiteAccount).RefreshTokenUpdatedOn
 
-        Start-Sleep -Milliseconds 20 # the rotation time stamp must be able to move
+        # No sleep for the rotation time stamp to move: a whole new pwsh process starts in between.
         Clear-GraphTokens # the cached access token is dead: Graph answers 401, the run must refresh on its own
         $nightly = Invoke-ScheduledPwsh $script:NightlyScript @($script:Module, $source)
 
@@ -124,22 +125,23 @@ Describe 'Sign-in for unattended runs (emulator identity authority)' -Skip:$scri
         (Get-OffsiteAccount).RefreshTokenUpdatedOn | Should -BeGreaterThan $rotatedBefore
     }
 
-    It 'fails a scheduled run fast with SignInRequired when the refresh token is dead' {
+    It 'fails a scheduled run with SignInRequired at the refused refresh, without retrying, when the refresh token is dead' {
         New-TestHome 'dead-home'
         $source = New-RandomFile 'dead.bin' 2
         (Invoke-ScheduledPwsh $script:ConnectScript @($script:Module)).ExitCode | Should -Be 0
         Set-Identity @{ refreshAnswersInvalidGrant = $true }
+        $refusedBefore = (Get-Identity).invalidGrantAnswers
         try {
             Clear-GraphTokens
-            $clock = [Diagnostics.Stopwatch]::StartNew()
             $nightly = Invoke-ScheduledPwsh $script:NightlyScript @($script:Module, $source)
-            $clock.Stop()
         }
         finally { Set-Identity @{ refreshAnswersInvalidGrant = $false } }
         $nightly.ExitCode | Should -Not -Be 0
         $nightly.Output | Should -Match 'SignInRequired|Connect-OffsiteAccount'
         $nightly.Output | Should -Not -Match 'devicelogin|FAKE\d{4}'
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan 15 -Because 'pwsh start-up plus one refused refresh, no retry loop'
+        # No retry loop: one refused refresh per worker that saw the 401, at most (-ThrottleLimit 4 by default). No
+        # wall-clock bound: a cold pwsh start alone takes tens of seconds on a loaded machine.
+        ((Get-Identity).invalidGrantAnswers - $refusedBefore) | Should -BeIn 1, 2, 3, 4
     }
 }
 
@@ -205,7 +207,7 @@ Set-Content -LiteralPath $Capture -Value $text.ToString()
         $captured | Should -Match 'PROGRESS\t'
         $captured | Should -Match 'ERROR\t.*SignInRequired'
         $captured | Should -Match 'EXCEPTION\tOnedriveOffsite.Engine.Errors.OffsiteException: The stored sign-in is no longer valid'
-        (Get-ChildItem (Join-Path $TestDrive 'leak-out')).Length | Should -Be (Get-Item $source).Length
+        (Get-FileHash (Get-ChildItem (Join-Path $TestDrive 'leak-out')).FullName -Algorithm SHA256).Hash | Should -Be (Get-FileHash $source -Algorithm SHA256).Hash
         @($identity.issuedAccessTokens).Count | Should -BeGreaterOrEqual 2
         @($identity.issuedRefreshTokens).Count | Should -BeGreaterOrEqual 2
 

@@ -83,3 +83,27 @@ function Stop-TestEmulator($Emulator) {
 }
 
 function Get-TestEmulatorStats($Emulator) { Invoke-RestMethod "$($Emulator.Uri)/_emulator/stats" }
+
+<#
+.SYNOPSIS
+Starts a backup in a new pwsh process that holds (waits forever) once it has stored and recorded -HoldAfterParts
+parts (the engine's test hook, tests/README.md), and returns the process once it holds: a test can then kill -9 it
+at that known point instead of racing a poller against the upload. -Command is the backup command line.
+#>
+function Start-HeldBackup {
+    param([Parameter(Mandatory)] [string] $Command, [Parameter(Mandatory)] [int] $HoldAfterParts)
+
+    $signal = Join-Path ([IO.Path]::GetTempPath()) "offsite-hold-$([guid]::NewGuid().ToString('n'))"
+    $hook = "`$env:ONEDRIVE_OFFSITE_TEST_HOLD_AFTER_PARTS = '$HoldAfterParts|$signal'; "
+    $process = Start-Process -FilePath (Get-TestPwsh) -ArgumentList '-NoProfile', '-NonInteractive', '-Command', ($hook + $Command) -PassThru
+    # Waits for the signal, not for a time: the bound only keeps a broken run from hanging the suite.
+    $limit = [DateTime]::UtcNow.AddMinutes(5)
+    while (-not (Test-Path -LiteralPath $signal) -and -not $process.HasExited -and [DateTime]::UtcNow -lt $limit) { Start-Sleep -Milliseconds 100 }
+    $held = Test-Path -LiteralPath $signal
+    Remove-Item -LiteralPath $signal -ErrorAction Ignore
+    if (-not $held) {
+        if (-not $process.HasExited) { $process.Kill() }
+        throw "The backup did not reach part $HoldAfterParts (exited: $($process.HasExited), exit code: $(if ($process.HasExited) { $process.ExitCode }))."
+    }
+    $process
+}

@@ -41,7 +41,7 @@ public sealed class ConnectionStore
         try { return JsonSerializer.Deserialize<ConnectionRecord>(text, Json); }
         catch (JsonException ex)
         {
-            throw new OffsiteException("ConnectionCorrupt", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Auth.ConnectionCorrupt, OffsiteErrorCategory.InvalidData,
                 $"The connection file '{RecordFile}' is not valid JSON ({ex.Message}). Run Connect-OffsiteAccount again.", RecordFile, ex);
         }
     }

@@ -10,7 +10,7 @@ namespace OnedriveOffsite.Engine.Auth;
 internal static class MsalClients
 {
     // Microsoft's login hosts (public and national clouds). Any other host is a test server or private
-    // deployment: MSAL must not ask login.microsoftonline.com to "discover" it (see msal.md: offline that call
+    // deployment: MSAL must not ask login.microsoftonline.com to "discover" it (see docs/ONEDRIVE.md, MSAL: offline that call
     // fails silently and a real machine gets AADSTS50049 invalid_instance).
     private static readonly HashSet<string> KnownLoginHosts = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -36,7 +36,7 @@ internal static class MsalClients
     }
 
     /// <summary>What public and confidential clients share: redirect URI, client name, the authority (instance
-    /// discovery only for Microsoft's own clouds, see msal.md) and, in tests, the HTTP client.</summary>
+    /// discovery only for Microsoft's own clouds, see docs/ONEDRIVE.md) and, in tests, the HTTP client.</summary>
     private static T Configure<T>(T builder, AppSettings settings, Func<HttpClient>? httpClientFactory) where T : AbstractApplicationBuilder<T>
     {
         builder = builder.WithRedirectUri(settings.EffectiveRedirectUri.ToString()).WithClientName("OnedriveOffsite").WithClientVersion(Version);

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Identity.Client;
 using Microsoft.Identity.Client.Extensibility;
 using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.IO;
 using OnedriveOffsite.Engine.Progress;
 
@@ -69,7 +70,7 @@ public sealed class SignInService
             var app = MsalClients.CreateConfidential(settings, secret, _store.TokenCache, _httpClientFactory);
             var result = await RunSignIn(async () =>
             {
-                // MSAL adds PKCE here but no state (msal.md), so we add one and check it ourselves.
+                // MSAL adds PKCE here but no state (docs/ONEDRIVE.md, MSAL), so we add one and check it ourselves.
                 var state = Base64Url(RandomNumberGenerator.GetBytes(32));
                 var url = await app.GetAuthorizationRequestUrl(scopes)
                     .WithPkce(out var verifier)
@@ -89,11 +90,11 @@ public sealed class SignInService
     public OffsiteAccount ConnectWithAccessToken(string accessToken, IOperationObserver observer)
     {
         if (string.IsNullOrWhiteSpace(accessToken))
-            throw new Errors.OffsiteException("InvalidAccessToken", Errors.OffsiteErrorCategory.InvalidArgument, "The access token is empty.");
+            throw new Errors.OffsiteException(ErrorIds.Auth.InvalidAccessToken, Errors.OffsiteErrorCategory.InvalidArgument, "The access token is empty.");
         var settings = new AppSettingsStore(_home).TryLoad();
         var claims = JwtClaims.Read(accessToken.Trim());
         if (claims.ExpiresOn is { } exp && exp <= DateTimeOffset.UtcNow)
-            throw new Errors.OffsiteException("AccessTokenExpired", Errors.OffsiteErrorCategory.InvalidArgument,
+            throw new Errors.OffsiteException(ErrorIds.Auth.AccessTokenExpired, Errors.OffsiteErrorCategory.InvalidArgument,
                 $"The access token expired at {exp.ToUniversalTime():u}. Get a fresh one.");
         _store.TokenCache.Delete();
         _store.SaveAccessToken(accessToken.Trim());

@@ -3,6 +3,7 @@ using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Hashing;
+using OnedriveOffsite.Engine.Locking;
 using OnedriveOffsite.Engine.Pipeline;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
@@ -18,7 +19,8 @@ public sealed record BackupResult(SnapshotInfo Snapshot, TimeSpan Duration, Snap
 
 /// <summary>
 /// Backs up one file as a new snapshot: parts in parallel (each reading its own range once), whole-file SHA-256
-/// alongside, then the encrypted manifest written last. The source is only ever opened for reading.
+/// alongside (the only SHA-256 pass), every part proven to hold the bytes that hash covers, then the encrypted
+/// manifest written last. The source is only ever opened for reading.
 /// </summary>
 public sealed class BackupOperation
 {
@@ -39,22 +41,45 @@ public sealed class BackupOperation
     {
         SetName.Validate(request.SetName);
         if (request.PartSize < BackupRequest.MinPartSize || request.PartSize > BackupRequest.MaxPartSize)
-            throw new OffsiteException("InvalidPartSize", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
                 $"The part size must be between {BackupRequest.MinPartSize} bytes and {BackupRequest.MaxPartSize} bytes.", request.PartSize);
         if (request.ThrottleLimit is < 1 or > 64)
-            throw new OffsiteException("InvalidThrottleLimit", OffsiteErrorCategory.InvalidArgument, "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
+            throw new OffsiteException(ErrorIds.Backup.InvalidThrottleLimit, OffsiteErrorCategory.InvalidArgument, "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
         if (Directory.Exists(request.SourcePath))
-            throw new OffsiteException("SourceIsDirectory", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.Backup.SourceIsDirectory, OffsiteErrorCategory.InvalidArgument,
                 $"'{request.SourcePath}' is a directory. Back up files (for a directory, make an archive first, e.g. with tar).", request.SourcePath);
         var info = new FileInfo(request.SourcePath);
         if (!info.Exists)
-            throw new OffsiteException("SourceNotFound", OffsiteErrorCategory.ObjectNotFound, $"The source file '{request.SourcePath}' does not exist.", request.SourcePath);
+            throw new OffsiteException(ErrorIds.Backup.SourceNotFound, OffsiteErrorCategory.ObjectNotFound, $"The source file '{request.SourcePath}' does not exist.", request.SourcePath);
+        if ((info.Length + request.PartSize - 1) / request.PartSize > ManifestCodec.MaxParts)
+            throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
+                $"A part size of {request.PartSize} bytes cuts '{info.Name}' ({info.Length} bytes) into more than {ManifestCodec.MaxParts} parts (the most a snapshot's manifest holds); use a part size of at least {(info.Length + ManifestCodec.MaxParts - 1) / ManifestCodec.MaxParts} bytes.", request.PartSize);
         return info;
     }
 
+    /// <summary>
+    /// Runs the backup holding the set's lock (one run per set at a time: a second one fails with SetLocked or waits);
+    /// the manifest is written only after checking that the lock is still this run's.
+    /// </summary>
     public async Task<BackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
+        Validate(request);
+        await using var setLock = await RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct).ConfigureAwait(false);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, setLock.Lost);
+        try
+        {
+            return await RunLockedAsync(request, setLock, observer, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (setLock.Lost.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw setLock.LostError();
+        }
+    }
+
+    private async Task<BackupResult> RunLockedAsync(BackupRequest request, RepositoryLock setLock, IOperationObserver observer, CancellationToken ct)
+    {
         var source = Validate(request);
+        await KeyContinuityCheck.EnsureAsync(_repository, request.SetName, _key, request.AllowKeyChange, observer, ct).ConfigureAwait(false);
         var segmentSize = (int)Math.Min(request.SegmentSize, request.PartSize);
         ThreadPoolSizing.EnsureFor(request.ThrottleLimit);
         using var handle = File.OpenHandle(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -78,11 +103,13 @@ public sealed class BackupOperation
 
         var progress = new TransferProgress(observer, $"Backing up {source.Name} to {request.SetName}", parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var hasher = new TrailingHasher(handle, parts.Select(p => (p.Offset, p.Length)).ToList());
+        var hasher = new TrailingHasher(handle, parts.Select(p => (p.Offset, p.Length)).ToList(), checksumParts: true);
         var hashing = hasher.RunAsync(cts.Token);
         var context = new PartBackupContext(_key, snapshotId, handle, segmentSize, request.Compression, looksCompressed,
             _repository, location, hasher, progress, observer);
-        var entries = new SnapshotManifest.PartEntry[parts.Count];
+        var results = new BackedUpPart[parts.Count];
+        var testHook = PartStoredTestHook.FromEnvironment();
+        string sha256;
         try
         {
             await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token },
@@ -90,24 +117,35 @@ public sealed class BackupOperation
                 {
                     if (done.TryGetValue(part.Index, out var stored))
                     {
-                        entries[part.Index] = stored;
+                        // Reused, but only once the hasher's read of this range proves it unchanged (below).
+                        results[part.Index] = stored;
                         hasher.Report(part.Index, part.Length);
                         progress.Add(part.Index, part.Length, "already stored");
                         progress.CompletePart(part.Index);
                         return;
                     }
-                    entries[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
-                    _journal?.RecordPart(journalState, entries[part.Index]);
+                    results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
+                    _journal?.RecordPart(journalState, results[part.Index]);
+                    await testHook.PartRecordedAsync(token).ConfigureAwait(false);
                 }).ConfigureAwait(false);
+            sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
+            await ProveAgainstSourceAsync(context, parts, results, done, journalState, ct).ConfigureAwait(false);
         }
         catch
         {
             cts.Cancel();
-            try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { } catch (IOException) { }
             throw;
         }
-        var sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
-        EnsureUnchanged(source, length, lastWrite);
+        var entries = results.Select(r => r.Entry).ToArray();
+        if (!IsUnchanged(source, length, lastWrite))
+        {
+            // Parts of a source that changed are useless: remove them (this run holds the set's lock) and the journal.
+            _journal?.Delete();
+            await _repository.DeleteSnapshotAsync(location, CancellationToken.None).ConfigureAwait(false);
+            throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
+                $"'{source.FullName}' changed while it was being backed up; no snapshot was made and its stored parts were removed. Back it up again once nothing writes to it.", source.FullName);
+        }
 
         var manifest = new SnapshotManifest
         {
@@ -123,6 +161,7 @@ public sealed class BackupOperation
             Tool = ToolInfo.UserAgentProduct,
             Host = Environment.MachineName,
         };
+        await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
         await _repository.WriteManifestAsync(location, ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
         _journal?.Delete();
         progress.Complete();
@@ -130,11 +169,37 @@ public sealed class BackupOperation
         return new BackupResult(SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest);
     }
 
-    private static void EnsureUnchanged(FileInfo source, long length, DateTime lastWrite)
+    /// <summary>
+    /// Proves that the stored parts hold the bytes the whole-file SHA-256 covers: the hasher read every range again in
+    /// file order and checksummed it. A part stored in this run must match (else the file changed under us: no
+    /// snapshot). A part reused from an interrupted run that no longer matches (same size and time, other bytes) is
+    /// stored again, with a fresh salt, from the bytes the hash covered.
+    /// </summary>
+    private async Task ProveAgainstSourceAsync(PartBackupContext context, IReadOnlyList<PartPlan> parts, BackedUpPart[] results,
+        Dictionary<int, BackedUpPart> reused, JournalState journalState, CancellationToken ct)
+    {
+        foreach (var part in parts)
+        {
+            var hashed = context.WholeFileHasher.PartChecksum(part.Index);
+            if (results[part.Index].SourceChecksum == hashed) continue;
+            var name = SnapshotFiles.PartName(part.Index);
+            if (!reused.ContainsKey(part.Index)) throw ChangedWhileReading(name);
+            context.Observer.Verbose($"{name} no longer matches the source (its bytes changed since the interrupted run stored it, though size and modification time did not): storing it again.");
+            await _repository.DeleteFileAsync(context.Location, name, ct).ConfigureAwait(false);
+            context.Progress.ResetPart(part.Index);
+            results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, ct).ConfigureAwait(false);
+            if (results[part.Index].SourceChecksum != hashed) throw ChangedWhileReading(name);
+            _journal?.RecordPart(journalState, results[part.Index]);
+        }
+    }
+
+    private static OffsiteException ChangedWhileReading(string part) =>
+        new("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+            $"The source changed while it was being backed up (the bytes stored in {part} differ from the bytes hashed); no snapshot was made. Back it up again once nothing writes to it.", part);
+
+    private static bool IsUnchanged(FileInfo source, long length, DateTime lastWrite)
     {
         source.Refresh();
-        if (!source.Exists || source.Length != length || source.LastWriteTimeUtc != lastWrite)
-            throw new OffsiteException("SourceChanged", OffsiteErrorCategory.InvalidOperation,
-                $"'{source.FullName}' changed while it was being backed up; no snapshot was made. Back it up again once nothing writes to it.", source.FullName);
+        return source.Exists && source.Length == length && source.LastWriteTimeUtc == lastWrite;
     }
 }

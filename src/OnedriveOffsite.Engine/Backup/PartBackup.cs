@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using OnedriveOffsite.Engine.Compression;
@@ -25,27 +26,28 @@ internal sealed record PartBackupContext(
     TransferProgress Progress,
     IOperationObserver Observer);
 
+/// <summary>A stored part and the <see cref="PartChecksumHasher"/> checksum of the source bytes it holds.</summary>
+internal sealed record BackedUpPart(SnapshotManifest.PartEntry Entry, UInt128 SourceChecksum);
+
 /// <summary>
-/// Stores one part: reads its source range once (hashing it and feeding the whole-file hasher) on one thread, and
-/// compresses, encrypts and writes the records on another. Every attempt gets a fresh random salt, hence a fresh key.
+/// Stores one part: reads its source range once (checksumming it and feeding the whole-file hasher) on one thread,
+/// and compresses, encrypts and writes the records on another. Every attempt gets a fresh random salt, hence a fresh
+/// key. No SHA-256 here: the whole-file SHA-256 is the only cryptographic hash pass of a backup, and the checksum
+/// lets the caller prove that it covered exactly these bytes.
 /// </summary>
 internal static class PartBackup
 {
     private const int PipelineDepth = 3;
 
-    /// <summary>
-    /// Attempts per part when the repository reports a failure that storing the part again can fix (a lost upload
-    /// session, a hash mismatch). Each attempt repeats at most one part (256 MiB by default), never the whole file;
-    /// 8 keeps a 1 GiB backup reliable through the emulator's 10% fault mix (4 failed about 1 run in 5 there).
-    /// </summary>
-    public const int MaxPartAttempts = 8;
+    /// <summary>Attempts per part (see <see cref="StoredFileRetry.Parts"/>).</summary>
+    public static int MaxPartAttempts => StoredFileRetry.Parts.MaxAttempts;
 
     /// <summary>
     /// <see cref="RunAsync"/>, repeated from scratch (re-reading the source, NEW salt, so a fresh key and nonces)
     /// when the repository throws <see cref="RetryablePartException"/>: an upload session lost mid-part, or a stored
     /// copy whose hash differs from the bytes sent. Bytes already encrypted are never re-sent under the old key.
     /// </summary>
-    public static async Task<SnapshotManifest.PartEntry> RunWithRetriesAsync(PartBackupContext c, PartPlan part, CancellationToken ct)
+    public static async Task<BackedUpPart> RunWithRetriesAsync(PartBackupContext c, PartPlan part, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -53,7 +55,7 @@ internal static class PartBackup
             {
                 return await RunAsync(c, part, ct).ConfigureAwait(false);
             }
-            catch (RetryablePartException e) when (attempt < MaxPartAttempts)
+            catch (RetryablePartException e) when (StoredFileRetry.Parts.ShouldRetry(e, attempt))
             {
                 c.Observer.Verbose($"{e.ErrorId}: {e.Message} Retrying part {part.Index} from the start with a fresh salt (attempt {attempt + 1} of {MaxPartAttempts}).");
                 c.Progress.ResetPart(part.Index);
@@ -61,7 +63,7 @@ internal static class PartBackup
         }
     }
 
-    public static async Task<SnapshotManifest.PartEntry> RunAsync(PartBackupContext c, PartPlan part, CancellationToken ct)
+    public static async Task<BackedUpPart> RunAsync(PartBackupContext c, PartPlan part, CancellationToken ct)
     {
         using var compressor = new SegmentCompressor();
         var codec = CodecChooser.Choose(c.Compression, c.FileLooksCompressed, c.Source, part, c.SegmentSize, compressor);
@@ -70,7 +72,7 @@ internal static class PartBackup
         long? knownLength = codec == PartCodec.Stored ? PartLayout.StoredSizeWithoutCompression(part.Length, c.SegmentSize) : null;
         var name = SnapshotFiles.PartName(part.Index);
 
-        using var partHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var checksum = new XxHash128();
         var records = PartLayout.RecordCount(part.Length, c.SegmentSize);
         var encoded = new byte[PartEncoder.MaxEncodedLength(c.SegmentSize)];
         long read = 0;
@@ -82,7 +84,7 @@ internal static class PartBackup
             {
                 var length = PartLayout.RecordPlainLength(part.Length, c.SegmentSize, record);
                 ReadExactly(c.Source, buffer.Span[..length], part.Offset + record * c.SegmentSize);
-                partHash.AppendData(buffer.Span[..length]);
+                checksum.Append(buffer.Span[..length]);
                 read += length;
                 c.WholeFileHasher.Report(part.Index, read);
                 return ValueTask.FromResult(length);
@@ -96,11 +98,11 @@ internal static class PartBackup
 
         var stored = await sink.CompleteAsync(ct).ConfigureAwait(false);
         if (knownLength is { } expected && stored.Length != expected)
-            throw new OffsiteException("StoredSizeMismatch", OffsiteErrorCategory.WriteError,
+            throw new OffsiteException(ErrorIds.Backup.StoredSizeMismatch, OffsiteErrorCategory.WriteError,
                 $"The repository stored {stored.Length} bytes for {name}, expected {expected}.", name);
         c.Progress.CompletePart(part.Index);
         c.Observer.Verbose($"Stored {name}: source bytes {part.Offset}-{part.Offset + part.Length} ({part.Length} bytes), {codec}, {stored.Length} bytes stored.");
-        return new SnapshotManifest.PartEntry
+        return new BackedUpPart(new SnapshotManifest.PartEntry
         {
             Index = part.Index,
             File = name,
@@ -108,10 +110,9 @@ internal static class PartBackup
             Length = part.Length,
             Codec = codec,
             Salt = Convert.ToHexString(header.Salt).ToLowerInvariant(),
-            PlainSha256 = Convert.ToHexString(partHash.GetHashAndReset()).ToLowerInvariant(),
             StoredLength = stored.Length,
-            StoredQuickXorHash = stored.QuickXorHash,
-        };
+            StoredQuickXorHash = stored.Checksum?.ManifestQuickXorHash,
+        }, PartChecksumHasher.Value(checksum));
     }
 
     private static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset)
@@ -120,7 +121,7 @@ internal static class PartBackup
         {
             var n = RandomAccess.Read(file, buffer, offset);
             if (n <= 0)
-                throw new OffsiteException("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+                throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
                     "The source file became shorter while it was being backed up; no snapshot was made. Back it up again once nothing writes to it.");
             buffer = buffer[n..];
             offset += n;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Format;
+using OnedriveOffsite.Engine.Hashing;
 using OnedriveOffsite.Engine.IO;
 
 namespace OnedriveOffsite.Engine.Backup;
@@ -28,6 +29,9 @@ public sealed class ResumeJournal
         return new ResumeJournal(System.IO.Path.Combine(home.JournalDirectory, Convert.ToHexString(id, 0, 12).ToLowerInvariant() + ".json"));
     }
 
+    /// <summary>The journal stored at <paramref name="path"/> (listing and clean-up, see <see cref="ResumeJournals"/>).</summary>
+    public static ResumeJournal At(string path) => new(path);
+
     public JournalState? Load()
     {
         if (!File.Exists(Path)) return null;
@@ -44,13 +48,14 @@ public sealed class ResumeJournal
         }
     }
 
-    /// <summary>Records a finished part (called from parallel part workers).</summary>
-    public void RecordPart(JournalState state, SnapshotManifest.PartEntry entry)
+    /// <summary>Records a finished part and its source checksum (called from parallel part workers).</summary>
+    internal void RecordPart(JournalState state, BackedUpPart part)
     {
         lock (_gate)
         {
-            state.Parts.RemoveAll(p => p.Index == entry.Index);
-            state.Parts.Add(entry);
+            state.Parts.RemoveAll(p => p.Index == part.Entry.Index);
+            state.Parts.Add(part.Entry);
+            state.SourceChecksums[part.Entry.Index] = PartChecksumHasher.ToHex(part.SourceChecksum);
             Save(state);
         }
     }
@@ -75,6 +80,11 @@ public sealed class JournalState
     public string Compression { get; set; } = "";
     public string KeyId { get; set; } = "";
     public List<SnapshotManifest.PartEntry> Parts { get; set; } = new();
+    /// <summary>
+    /// Part index → checksum (<see cref="PartChecksumHasher"/>, hex) of the source bytes that part holds. A resumed run
+    /// reuses a part only when the source range it reads now has the same checksum; parts without one are stored again.
+    /// </summary>
+    public Dictionary<int, string> SourceChecksums { get; set; } = new();
 
     /// <summary>True when this journal describes the same source and settings as the run about to start.</summary>
     public bool Matches(JournalState run) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Format;
 using OnedriveOffsite.Engine.Progress;
@@ -8,16 +9,18 @@ namespace OnedriveOffsite.Engine.Backup;
 /// <summary>
 /// Decides whether a backup continues an interrupted snapshot: only when the journal describes the very same source
 /// (path, size, modification time) with the same settings and key, and only the parts that the repository still
-/// holds at their recorded size count as done. Everything else is stored again, with fresh salts (so no nonce is
-/// ever reused). A source that changed starts a new snapshot; the interrupted one stays listed as incomplete.
+/// holds at their recorded size (and that have a recorded source checksum) are candidates for reuse: the backup then
+/// proves each against the source as it reads it now, since a file can change with the same size and time (cp -p,
+/// rsync -t, coarse FAT/SMB times). Everything else is stored again, with fresh salts (so no nonce is ever reused).
+/// A source that visibly changed starts a new snapshot; the interrupted one stays listed as incomplete.
 /// </summary>
 internal static class ResumePlanner
 {
-    public static async Task<(JournalState State, Dictionary<int, SnapshotManifest.PartEntry> Done)> PlanAsync(
+    public static async Task<(JournalState State, Dictionary<int, BackedUpPart> Done)> PlanAsync(
         ResumeJournal? journal, JournalState fresh, ISnapshotRepository repository, string set, bool requireResume,
         IOperationObserver observer, CancellationToken ct)
     {
-        var done = new Dictionary<int, SnapshotManifest.PartEntry>();
+        var done = new Dictionary<int, BackedUpPart>();
         var previous = journal?.Load();
         if (previous is not null && !previous.Matches(fresh))
         {
@@ -33,24 +36,27 @@ internal static class ResumePlanner
             {
                 var stored = folder.Files.ToDictionary(f => f.Name, f => f.Length);
                 foreach (var entry in previous.Parts)
-                    if (stored.TryGetValue(entry.File, out var length) && length == entry.StoredLength) done[entry.Index] = entry;
+                    if (stored.TryGetValue(entry.File, out var length) && length == entry.StoredLength
+                        && previous.SourceChecksums.TryGetValue(entry.Index, out var hex) && UInt128.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var checksum))
+                        done[entry.Index] = new BackedUpPart(entry, checksum);
                 // A part the interrupted run stored but did not record yet (killed between the two) cannot be trusted
                 // or reused without its recorded salt and hash: remove it so it is stored again (never overwritten).
                 foreach (var orphan in folder.Files.Where(f => f.Name.EndsWith(SnapshotFiles.PartExtension, StringComparison.Ordinal)
-                             && !done.Values.Any(e => e.File == f.Name)))
+                             && !done.Values.Any(e => e.Entry.File == f.Name)))
                 {
                     observer.Verbose($"{orphan.Name} was stored but not recorded before the interruption: it will be stored again.");
                     await repository.DeleteFileAsync(folder.Location, orphan.Name, ct).ConfigureAwait(false);
                 }
-                previous.Parts = done.Values.OrderBy(e => e.Index).ToList();
+                previous.Parts = done.Values.Select(p => p.Entry).OrderBy(e => e.Index).ToList();
+                previous.SourceChecksums = previous.SourceChecksums.Where(kv => done.ContainsKey(kv.Key)).ToDictionary();
                 journal!.Save(previous);
-                observer.Verbose($"Resuming snapshot {set}/{previous.SnapshotFolder}: {done.Count} part(s) already stored.");
+                observer.Verbose($"Resuming snapshot {set}/{previous.SnapshotFolder}: {done.Count} part(s) already stored (each is checked against the source as it is read now).");
                 return (previous, done);
             }
             journal!.Delete();
         }
         if (requireResume)
-            throw new OffsiteException("NothingToResume", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Backup.NothingToResume, OffsiteErrorCategory.ObjectNotFound,
                 $"There is no interrupted backup of '{fresh.SourcePath}' into set '{set}' to resume.", fresh.SourcePath);
         journal?.Save(fresh);
         return (fresh, done);

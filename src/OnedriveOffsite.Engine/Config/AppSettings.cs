@@ -30,6 +30,12 @@ public sealed record AppSettings
     /// </summary>
     public Uri? RedirectUri { get; init; }
 
+    /// <summary>Default upload bandwidth limit of every run (a rate or timetable, see <see cref="IO.BandwidthSchedule"/>); null: none.</summary>
+    public string? MaxUploadRate { get; init; }
+
+    /// <summary>Default download bandwidth limit of every run (restores and full verification); null: none.</summary>
+    public string? MaxDownloadRate { get; init; }
+
     public Uri EffectiveRedirectUri => RedirectUri ?? new Uri(AuthorityHost, "/common/oauth2/nativeclient");
 
     /// <summary>The OAuth authority MSAL talks to: the login host plus the tenant.</summary>
@@ -39,22 +45,24 @@ public sealed record AppSettings
     public AppSettings Validate()
     {
         if (!Guid.TryParse(ClientId, out _))
-            throw new OffsiteException("InvalidClientId", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidClientId, OffsiteErrorCategory.InvalidArgument,
                 $"The client id '{ClientId}' is not a GUID. Use the 'Application (client) ID' of the app registration.", ClientId);
         if (!IsValidTenant(TenantId))
-            throw new OffsiteException("InvalidTenant", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidTenant, OffsiteErrorCategory.InvalidArgument,
                 $"The tenant '{TenantId}' is not valid. Use 'common', 'consumers', 'organizations', a tenant id (GUID) or a verified domain name.", TenantId);
         // MSAL refuses authorities that are not https; Graph may be a plain-http loopback emulator.
         CheckHost(GraphEndpoint, "Graph endpoint", allowLoopbackHttp: true);
         CheckHost(AuthorityHost, "authority host", allowLoopbackHttp: false);
         if (RedirectUri is { } redirect && !(redirect.IsAbsoluteUri && (redirect.Scheme == Uri.UriSchemeHttps || redirect.Scheme == Uri.UriSchemeHttp)))
-            throw new OffsiteException("InvalidEndpoint", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidEndpoint, OffsiteErrorCategory.InvalidArgument,
                 $"The redirect URI '{redirect}' is not an absolute http(s) URL.", redirect);
         if (ScopeMode == ScopeMode.Drive && string.IsNullOrWhiteSpace(DriveFolder))
-            throw new OffsiteException("InvalidDriveFolder", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidDriveFolder, OffsiteErrorCategory.InvalidArgument,
                 "The Drive scope mode needs -DriveFolder: the folder of the drive that holds the backups (e.g. 'Backups/Offsite').", DriveFolder);
+        IO.BandwidthSchedule.Parse(MaxUploadRate); // throws InvalidBandwidthLimit
+        IO.BandwidthSchedule.Parse(MaxDownloadRate);
         if (DriveFolder is not null && !IsValidDrivePath(DriveFolder))
-            throw new OffsiteException("InvalidDriveFolder", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidDriveFolder, OffsiteErrorCategory.InvalidArgument,
                 $"The drive folder '{DriveFolder}' is not a valid OneDrive path (names joined by '/'; no \" * : < > ? \\ |; no name ending in a dot or space).", DriveFolder);
         return this;
     }
@@ -80,7 +88,7 @@ public sealed record AppSettings
             && (uri.Scheme == Uri.UriSchemeHttps || (allowLoopbackHttp && uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))
             && (uri.AbsolutePath == "/" || uri.AbsolutePath.Length == 0);
         if (!ok)
-            throw new OffsiteException("InvalidEndpoint", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.App.InvalidEndpoint, OffsiteErrorCategory.InvalidArgument,
                 $"The {what} '{uri}' is not valid: give an https URL of the host only, without path or query (e.g. https://graph.microsoft.com).", uri);
     }
 }

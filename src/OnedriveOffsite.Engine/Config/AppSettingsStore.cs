@@ -28,7 +28,7 @@ public sealed class AppSettingsStore
     public string ClientSecretFile => _home.Combine("app-client-secret.bin");
 
     /// <summary>The stored settings; throws <c>AppNotConfigured</c> when Set-OffsiteApp never ran.</summary>
-    public AppSettings Load() => TryLoad() ?? throw new OffsiteException("AppNotConfigured", OffsiteErrorCategory.ObjectNotFound,
+    public AppSettings Load() => TryLoad() ?? throw new OffsiteException(ErrorIds.App.AppNotConfigured, OffsiteErrorCategory.ObjectNotFound,
         $"No app registration is configured in '{_home.Path}'. Run Set-OffsiteApp -ClientId <application id> first (see docs/SIGN-IN.md).",
         _home.Path);
 
@@ -42,7 +42,7 @@ public sealed class AppSettingsStore
         try { stored = JsonSerializer.Deserialize<StoredSettings>(text, Json) ?? throw new JsonException("empty"); }
         catch (JsonException ex)
         {
-            throw new OffsiteException("AppSettingsCorrupt", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.App.AppSettingsCorrupt, OffsiteErrorCategory.InvalidData,
                 $"The app settings file '{_home.AppSettingsFile}' is not valid JSON ({ex.Message}). Run Set-OffsiteApp again.", _home.AppSettingsFile, ex);
         }
         return new AppSettings
@@ -54,6 +54,8 @@ public sealed class AppSettingsStore
             GraphEndpoint = stored.GraphEndpoint ?? AppSettings.DefaultGraphEndpoint,
             AuthorityHost = stored.AuthorityHost ?? AppSettings.DefaultAuthorityHost,
             RedirectUri = stored.RedirectUri,
+            MaxUploadRate = stored.MaxUploadRate,
+            MaxDownloadRate = stored.MaxDownloadRate,
             HasClientSecret = File.Exists(ClientSecretFile),
         };
     }
@@ -75,6 +77,8 @@ public sealed class AppSettingsStore
             GraphEndpoint = settings.GraphEndpoint,
             AuthorityHost = settings.AuthorityHost,
             RedirectUri = settings.RedirectUri,
+            MaxUploadRate = settings.MaxUploadRate,
+            MaxDownloadRate = settings.MaxDownloadRate,
         };
         // Secret first: a crash between the two writes then leaves old settings with the new secret, never the reverse.
         if (clientSecret is { Length: > 0 }) ProtectedSecretFile.Write(ClientSecretFile, Encoding.UTF8.GetBytes(clientSecret));
@@ -97,5 +101,7 @@ public sealed class AppSettingsStore
         public Uri? GraphEndpoint { get; set; }
         public Uri? AuthorityHost { get; set; }
         public Uri? RedirectUri { get; set; }
+        public string? MaxUploadRate { get; set; }
+        public string? MaxDownloadRate { get; set; }
     }
 }

@@ -23,4 +23,5 @@ public enum OffsiteErrorCategory
     WriteError,
     ReadError,
     LimitsExceeded,
+    InvalidResult,
 }

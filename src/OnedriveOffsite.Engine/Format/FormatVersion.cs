@@ -12,7 +12,7 @@ public static class FormatVersion
     internal static void Check(byte version, string what)
     {
         if (version != Current)
-            throw new OffsiteException("UnsupportedFormatVersion", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Snapshots.UnsupportedFormatVersion, OffsiteErrorCategory.InvalidData,
                 $"{what} uses backup format version {version}; this version of OnedriveOffsite reads version {Current} only. Use a newer OnedriveOffsite to restore it.", what);
     }
 }

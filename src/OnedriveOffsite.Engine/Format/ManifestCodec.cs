@@ -14,6 +14,20 @@ public static class ManifestCodec
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
+    /// <summary>
+    /// Largest manifest file read or written. Repositories check the stored size against it before reading a byte,
+    /// so a planted or damaged giant manifest costs nothing. A part entry takes about 350 bytes of JSON, so
+    /// <see cref="MaxParts"/> parts stay well below it.
+    /// </summary>
+    public const int MaxSize = 64 << 20;
+
+    /// <summary>Most parts a snapshot may have (backups with more are refused up front: use a larger part size).</summary>
+    public const int MaxParts = 100_000;
+
+    /// <summary>ManifestCorrupt for a stored manifest larger than <see cref="MaxSize"/>.</summary>
+    public static OffsiteException TooLarge(string what, long size) =>
+        Corrupt(what, $"it is {size:N0} bytes, more than the {MaxSize:N0} a manifest may have, so it was not read");
+
     public static byte[] Encode(SnapshotManifest manifest, MasterKey key, byte[] snapshotId) =>
         Encode(manifest, key, snapshotId, RandomNumberGenerator.GetBytes(32));
 
@@ -23,6 +37,9 @@ public static class ManifestCodec
         var header = new ManifestHeader(snapshotId, key.KeyIdBytes, salt);
         var headerBytes = header.ToBytes();
         var plain = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
+        if (plain.Length + ManifestHeader.Size + 4 + RecordCipher.TagSize > MaxSize)
+            throw new OffsiteException("InvalidPartSize", OffsiteErrorCategory.InvalidArgument,
+                $"The manifest of {manifest.Parts.Count} parts would exceed {MaxSize:N0} bytes; use a larger part size.", manifest.Parts.Count);
         var output = new byte[ManifestHeader.Size + 4 + plain.Length + RecordCipher.TagSize];
         headerBytes.CopyTo(output, 0);
         BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(ManifestHeader.Size), (uint)(plain.Length + RecordCipher.TagSize));
@@ -36,9 +53,10 @@ public static class ManifestCodec
     /// <summary>Decrypts and parses; a different key is reported with both key ids before anything else is read.</summary>
     public static SnapshotManifest Decode(ReadOnlySpan<byte> data, MasterKey key, string what)
     {
+        if (data.Length > MaxSize) throw TooLarge(what, data.Length);
         var header = ManifestHeader.Parse(data, what);
         if (header.KeyIdHex != key.KeyId)
-            throw new OffsiteException("KeyMismatch", OffsiteErrorCategory.SecurityError,
+            throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError,
                 $"{what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}. Load the key this backup was made with (New-OffsiteKey -FromText imports a saved copy).", what);
         var rest = data[ManifestHeader.Size..];
         if (rest.Length < 4) throw Corrupt(what, "it is truncated");
@@ -58,5 +76,5 @@ public static class ManifestCodec
     }
 
     private static OffsiteException Corrupt(string what, string why) =>
-        new("ManifestCorrupt", OffsiteErrorCategory.InvalidData, $"{what} is damaged: {why}.", what);
+        new(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData, $"{what} is damaged: {why}.", what);
 }

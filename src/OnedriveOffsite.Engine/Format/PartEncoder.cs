@@ -29,7 +29,11 @@ public sealed class PartEncoder : IDisposable
     /// <summary>The largest encoded record (length prefix included): the output buffer size callers need.</summary>
     public static int MaxEncodedLength(int segmentSize) => PartLayout.RecordLengthPrefix + PartLayout.MaxSealedLength(segmentSize);
 
-    /// <summary>Encodes record <paramref name="index"/> into <paramref name="output"/>; returns the bytes written.</summary>
+    /// <summary>
+    /// Encodes record <paramref name="index"/> into <paramref name="output"/>; returns the bytes written. The segment
+    /// is consumed before output is written, so <paramref name="output"/> may be the segment's own buffer (stream
+    /// backups encode in place).
+    /// </summary>
     public int Encode(long index, bool last, ReadOnlySpan<byte> segment, Span<byte> output)
     {
         var payloadLength = _compressor?.TryCompress(segment, _plain.AsSpan(1)) ?? -1;

@@ -58,5 +58,5 @@ public sealed record PartHeader(
     }
 
     internal static OffsiteException Corrupt(string partName, string why) =>
-        new("PartCorrupt", OffsiteErrorCategory.InvalidData, $"Stored {partName} is damaged: {why}.", partName);
+        new(ErrorIds.Snapshots.PartCorrupt, OffsiteErrorCategory.InvalidData, $"Stored {partName} is damaged: {why}.", partName);
 }

@@ -15,7 +15,7 @@ public static partial class SetName
     public static string Validate(string? name)
     {
         if (string.IsNullOrEmpty(name) || !Pattern().IsMatch(name) || name.EndsWith('.'))
-            throw new OffsiteException("InvalidSetName", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.Snapshots.InvalidSetName, OffsiteErrorCategory.InvalidArgument,
                 $"'{name}' is not a valid backup set name: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit and not ending with '.'.", name);
         return name;
     }

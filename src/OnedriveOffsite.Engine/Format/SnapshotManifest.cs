@@ -25,6 +25,10 @@ public sealed class SnapshotManifest
         [JsonPropertyName("length")] public long Length { get; set; }
         [JsonPropertyName("lastWriteTimeUtc")] public DateTime LastWriteTimeUtc { get; set; }
         [JsonPropertyName("sha256")] public string Sha256 { get; set; } = "";
+        /// <summary>Absent for files; "command" or "stream" for stream backups (docs/FORMAT.md §5).</summary>
+        [JsonPropertyName("kind"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Kind { get; set; }
+        /// <summary>For kind "command": the program's file name only (never its arguments, which may hold secrets).</summary>
+        [JsonPropertyName("program"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Program { get; set; }
     }
 
     public sealed class PartEntry
@@ -35,7 +39,9 @@ public sealed class SnapshotManifest
         [JsonPropertyName("length")] public long Length { get; set; }
         [JsonPropertyName("codec")] public PartCodec Codec { get; set; }
         [JsonPropertyName("salt")] public string Salt { get; set; } = "";
-        [JsonPropertyName("plainSha256")] public string PlainSha256 { get; set; } = "";
+        /// <summary>SHA-256 of the part's source bytes: present in older snapshots only (no longer written: the whole-file
+        /// SHA-256 covers every part, see docs/FORMAT.md §5); checked by Test-OffsiteBackup -Full when present.</summary>
+        [JsonPropertyName("plainSha256"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PlainSha256 { get; set; }
         [JsonPropertyName("storedLength")] public long StoredLength { get; set; }
         [JsonPropertyName("storedQuickXorHash")] public string? StoredQuickXorHash { get; set; }
     }

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -8,6 +9,9 @@ namespace OnedriveOffsite.Engine.Hashing;
 /// Part workers report how far they have read (backup) or written (restore); the hasher follows them through the
 /// same file handle, never ahead, so it reads bytes the OS has just had in hand (page cache) rather than the disk,
 /// and memory stays at one buffer. See docs/DECISIONS.md "Whole-file hash with parallel parts".
+/// <para>With <c>checksumParts</c> it also takes each part's <see cref="PartChecksum"/> over the bytes it hashed, so
+/// that a backup can prove that the bytes a part worker stored are the bytes this hash covers (docs/DECISIONS.md
+/// "One SHA-256 pass").</para>
 /// </summary>
 public sealed class TrailingHasher
 {
@@ -16,14 +20,16 @@ public sealed class TrailingHasher
     private readonly long[] _partStart;
     private readonly long[] _partLength;
     private readonly long[] _progress;
+    private readonly UInt128[]? _checksums;
     private readonly SemaphoreSlim _signal = new(0);
 
-    public TrailingHasher(SafeFileHandle file, IReadOnlyList<(long Offset, long Length)> parts)
+    public TrailingHasher(SafeFileHandle file, IReadOnlyList<(long Offset, long Length)> parts, bool checksumParts = false)
     {
         _file = file;
         _partStart = parts.Select(p => p.Offset).ToArray();
         _partLength = parts.Select(p => p.Length).ToArray();
         _progress = new long[parts.Count];
+        _checksums = checksumParts ? new UInt128[parts.Count] : null;
     }
 
     /// <summary>Part <paramref name="part"/> has its first <paramref name="bytes"/> bytes in the file.</summary>
@@ -32,6 +38,14 @@ public sealed class TrailingHasher
         Volatile.Write(ref _progress[part], bytes);
         if (_signal.CurrentCount == 0) _signal.Release();
     }
+
+    /// <summary>
+    /// The <see cref="PartChecksumHasher"/> value of the bytes this hasher read for <paramref name="part"/>; valid once
+    /// <see cref="RunAsync"/> has completed, and only with <c>checksumParts</c>.
+    /// </summary>
+    public UInt128 PartChecksum(int part) => _checksums is null
+        ? throw new InvalidOperationException("This hasher was created without part checksums.")
+        : _checksums[part];
 
     /// <summary>
     /// Runs on a dedicated thread (it blocks while it waits and reads, and must not hold a thread-pool thread that
@@ -43,6 +57,7 @@ public sealed class TrailingHasher
     private byte[] Run(CancellationToken ct)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var partChecksum = _checksums is null ? null : new XxHash128();
         var buffer = new byte[BufferSize];
         for (var part = 0; part < _partStart.Length; part++)
         {
@@ -59,7 +74,13 @@ public sealed class TrailingHasher
                 var read = RandomAccess.Read(_file, buffer.AsSpan(0, count), _partStart[part] + done);
                 if (read <= 0) throw new IOException("The file ended while it was being hashed.");
                 sha.AppendData(buffer, 0, read);
+                partChecksum?.Append(buffer.AsSpan(0, read));
                 done += read;
+            }
+            if (partChecksum is not null)
+            {
+                _checksums![part] = PartChecksumHasher.Value(partChecksum);
+                partChecksum.Reset();
             }
         }
         return sha.GetHashAndReset();

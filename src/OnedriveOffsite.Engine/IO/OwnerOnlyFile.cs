@@ -3,25 +3,39 @@ using System.Text;
 namespace OnedriveOffsite.Engine.IO;
 
 /// <summary>
-/// Writes files that hold secrets (keys, token caches, credentials): created with mode 0600 on Unix before any
-/// byte is written (no window where another user could open it), replaced atomically through a temp file.
+/// Writes files that hold secrets (keys, token caches, credentials): created owner-only before any byte is
+/// written (mode 0600 on Unix, a protected owner-only access list on Windows; see <see cref="IOwnerOnlyAccess"/>),
+/// replaced atomically through a temp file in the same directory.
 /// </summary>
 public static class OwnerOnlyFile
 {
+    internal static IOwnerOnlyAccess Platform { get; } =
+        OperatingSystem.IsWindows() ? new WindowsOwnerOnlyAccess() : new UnixOwnerOnlyAccess();
+
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, Encoding.UTF8.GetBytes(text));
 
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    /// <summary>Writes a secret file in the config home (the directory is created or made owner-only too).</summary>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes) => WriteAllBytes(Platform, path, bytes, restrictDirectory: true);
+
+    /// <summary>
+    /// Writes an owner-only file into a directory the user chose (an export to a USB stick): the directory must
+    /// exist and keeps its own permissions.
+    /// </summary>
+    public static void WriteAllBytesInto(string path, ReadOnlySpan<byte> bytes) => WriteAllBytes(Platform, path, bytes, restrictDirectory: false);
+
+    internal static void WriteAllBytes(IOwnerOnlyAccess access, string path, ReadOnlySpan<byte> bytes, bool restrictDirectory)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        EnsureOwnerOnlyDirectory(dir);
+        if (restrictDirectory) EnsureOwnerOnlyDirectory(access, dir);
         var temp = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
-            using (var fs = new FileStream(temp, CreateOptions()))
+            using (var fs = access.CreateNew(temp))
             {
                 fs.Write(bytes);
                 fs.Flush(flushToDisk: true);
             }
+            // A rename keeps the temp file's permissions (Unix mode, NTFS security descriptor alike).
             File.Move(temp, path, overwrite: true);
         }
         finally
@@ -30,28 +44,18 @@ public static class OwnerOnlyFile
         }
     }
 
-    /// <summary>Creates the directory if needed; a directory we create is owner-only (0700) on Unix.</summary>
-    public static void EnsureOwnerOnlyDirectory(string dir)
+    /// <summary>
+    /// Creates the directory owner-only if needed (0700 on Unix, protected owner-only list on Windows); an existing
+    /// one is made owner-only where the platform needs an explicit step (Windows; Unix leaves its mode alone).
+    /// </summary>
+    public static void EnsureOwnerOnlyDirectory(string dir) => EnsureOwnerOnlyDirectory(Platform, dir);
+
+    internal static void EnsureOwnerOnlyDirectory(IOwnerOnlyAccess access, string dir)
     {
-        if (Directory.Exists(dir)) return;
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
-        else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (Directory.Exists(dir)) access.Restrict(dir);
+        else access.CreateDirectory(dir);
     }
 
-    /// <summary>True when group and others have no access (always true on Windows, where ACLs apply).</summary>
-    public static bool IsOwnerOnly(string path)
-    {
-        if (OperatingSystem.IsWindows()) return true;
-        var mode = File.GetUnixFileMode(path);
-        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
-            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-        return (mode & others) == 0;
-    }
-
-    private static FileStreamOptions CreateOptions()
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return options;
-    }
+    /// <summary>True when nobody but the owner can open the file (Unix: no group/other bits; Windows: see <see cref="OwnerOnlyAcl"/>).</summary>
+    public static bool IsOwnerOnly(string path) => Platform.IsOwnerOnly(path);
 }

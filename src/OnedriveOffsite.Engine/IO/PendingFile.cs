@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using OnedriveOffsite.Engine.Errors;
 
 namespace OnedriveOffsite.Engine.IO;
@@ -27,13 +29,14 @@ public sealed class PendingFile : IDisposable
     {
         destination = Path.GetFullPath(destination);
         if (!overwrite && (File.Exists(destination) || Directory.Exists(destination)))
-            throw new OffsiteException("DestinationExists", OffsiteErrorCategory.ResourceExists,
+            throw new OffsiteException(ErrorIds.Snapshots.DestinationExists, OffsiteErrorCategory.ResourceExists,
                 $"The destination '{destination}' already exists. Use -Force to replace it.", destination);
         var dir = Path.GetDirectoryName(destination)!;
         if (!Directory.Exists(dir))
-            throw new OffsiteException("DestinationDirectoryNotFound", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.DestinationDirectoryNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"The destination directory '{dir}' does not exist.", dir);
-        var temp = Path.Combine(dir, "." + Path.GetFileName(destination) + ".oo-partial-" + Guid.NewGuid().ToString("N")[..8]);
+        RemoveLeftovers(dir, Path.GetFileName(destination));
+        var temp = Path.Combine(dir, TempPrefix(Path.GetFileName(destination)) + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read,
@@ -41,6 +44,36 @@ public sealed class PendingFile : IDisposable
         };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         return new PendingFile(destination, temp, new FileStream(temp, options));
+    }
+
+    private static string TempPrefix(string fileName) => "." + fileName + ".oo-partial-";
+
+    /// <summary>
+    /// Deletes temp files that earlier restores to the same name left behind when they were killed (unverified
+    /// plaintext): those named after a process that no longer runs, and those of the older name format without one.
+    /// A restore still running in another process keeps its file.
+    /// </summary>
+    private static void RemoveLeftovers(string dir, string fileName)
+    {
+        var prefix = TempPrefix(fileName);
+        foreach (var path in Directory.EnumerateFiles(dir, prefix + "*"))
+        {
+            var rest = Path.GetFileName(path)[prefix.Length..];
+            var dash = rest.IndexOf('-');
+            if (dash > 0 && int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && ProcessIsRunning(pid)) continue;
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool ProcessIsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     /// <summary>Flushes to disk, then moves the temp file to the destination name.</summary>

@@ -11,7 +11,8 @@ namespace OnedriveOffsite.Engine.Legacy;
 /// Streams the members of one archive (gzip over tar) without extracting anything to disk. Member names are
 /// untrusted: only regular files named '&lt;digits&gt;_backup.crypt' pass, and only their number is used.
 /// SharpZipLib (not System.Formats.Tar) because its TarInputStream reads forward-only streams with PAX headers
-/// and lets us read each member into our own buffer.
+/// and lets us read each member into our own buffer; <see cref="TarHeaderGuardStream"/> bounds what its
+/// extended headers may cost.
 /// </summary>
 internal sealed partial class LegacyArchiveReader : IDisposable
 {
@@ -23,7 +24,11 @@ internal sealed partial class LegacyArchiveReader : IDisposable
     {
         _archive = archive;
         _gzip = new GZipInputStream(raw) { IsStreamOwner = false };
-        _tar = new TarInputStream(_gzip, Encoding.UTF8) { IsStreamOwner = false };
+        // The guard sees every tar header before SharpZipLib, which would expand long-name/PAX data unbounded.
+        var guarded = new TarHeaderGuardStream(_gzip,
+            (type, size) => throw LegacyErrors.OversizedHeader(archive, type, size),
+            reason => throw LegacyErrors.ArchiveCorrupt(archive, reason));
+        _tar = new TarInputStream(guarded, Encoding.UTF8) { IsStreamOwner = false };
     }
 
     public sealed record Member(string Name, long Number, long Size);

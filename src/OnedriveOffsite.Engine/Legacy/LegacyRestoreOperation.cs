@@ -19,10 +19,10 @@ public sealed record LegacyRestoreResult(string Destination, long Length, string
 public sealed class LegacyRestoreOperation
 {
     /// <summary>
-    /// Production tokens are 40,000,100 characters; refuse anything much larger before allocating for it, since
-    /// the size comes from an untrusted tar header.
+    /// The old service's chunks are 30,000,000 bytes at most, so its tokens are 40,000,100 characters at most;
+    /// anything larger is refused before allocating for it, since the size comes from an untrusted tar header.
     /// </summary>
-    internal const int MaxTokenChars = 64 << 20;
+    internal const int MaxTokenChars = 40_000_100;
 
     private const string Activity = "Restoring legacy backup";
 

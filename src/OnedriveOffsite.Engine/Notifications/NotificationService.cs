@@ -128,7 +128,7 @@ public sealed class NotificationService
         return ex switch
         {
             OffsiteException o => (masker.Mask(o.Message), o.ErrorId),
-            OperationCanceledException => ("the operation was cancelled.", "OperationStopped"),
+            OperationCanceledException => ("the operation was cancelled.", ErrorIds.Cmdlet.OperationStopped),
             // Anything unforeseen: type and message only, masked; the mail must not be the thing that breaks a run.
             _ => (masker.Mask($"{ex.GetType().Name}: {ex.Message}"), NotificationErrors.NotificationFailed),
         };

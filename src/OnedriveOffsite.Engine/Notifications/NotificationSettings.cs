@@ -75,6 +75,16 @@ public sealed record SmtpSettings
     public string? UserName { get; init; }
     public string? CertificateThumbprint { get; init; }
 
+    /// <summary>
+    /// The user's explicit opt-out (-AllowUnencryptedCredential): send the login without TLS. Without it a configured
+    /// login travels only over TLS (implicit or STARTTLS); a server that offers neither gets no credentials.
+    /// </summary>
+    public bool AllowUnencryptedCredential { get; init; }
+
+    /// <summary>True when a login is configured and the connection settings would allow it to travel in plain text.</summary>
+    [JsonIgnore]
+    public bool MaySendCredentialUnencrypted => !string.IsNullOrEmpty(UserName) && Security is SmtpSecurity.None or SmtpSecurity.StartTlsWhenAvailable;
+
     /// <summary>The port used when none was given: 465 for implicit TLS, 25 for plain, else 587 (submission).</summary>
     [JsonIgnore]
     public int EffectivePort => Port > 0 ? Port : Security switch

@@ -21,6 +21,10 @@ public static class NotificationSettingsValidator
                     throw NotificationErrors.Invalid("SES needs a region (-Region), e.g. us-east-1.");
                 if (s.Ses.Endpoint is { } e && (!e.IsAbsoluteUri || (e.Scheme != Uri.UriSchemeHttps && e.Scheme != Uri.UriSchemeHttp)))
                     throw NotificationErrors.Invalid($"The SES endpoint '{e}' must be an absolute http(s) URL.", e);
+                // Plain http would carry the signed request (and the mail) readable on the network: only for a
+                // local test endpoint or proxy on this host.
+                if (s.Ses.Endpoint is { } plain && plain.Scheme == Uri.UriSchemeHttp && !plain.IsLoopback)
+                    throw NotificationErrors.Invalid($"The SES endpoint '{plain}' uses plain http; only https is accepted, except for a loopback host (localhost, 127.0.0.1, ::1).", plain);
                 break;
             case NotificationProvider.Smtp:
                 if (s.Smtp is null || string.IsNullOrWhiteSpace(s.Smtp.Server))
@@ -29,6 +33,9 @@ public static class NotificationSettingsValidator
                     throw NotificationErrors.Invalid($"The SMTP port {s.Smtp.Port} is out of range.", s.Smtp.Port);
                 if (s.Smtp.CertificateThumbprint is { } t && !IsThumbprint(t))
                     throw NotificationErrors.Invalid("The certificate thumbprint must be the SHA-256 (64 hex digits) or SHA-1 (40 hex digits) of the server certificate.", t);
+                if (s.Smtp.MaySendCredentialUnencrypted && !s.Smtp.AllowUnencryptedCredential)
+                    throw NotificationErrors.Invalid($"-Security {s.Smtp.Security} with a credential could send the SMTP password unencrypted. Use -Security Auto, StartTls or SslOnConnect, "
+                        + "or add -AllowUnencryptedCredential to accept that (only for a relay on this host or a trusted network).", s.Smtp.Security);
                 break;
         }
     }

@@ -59,7 +59,7 @@ public static class OperationReports
         StoredSize = result.StoredLength,
         Duration = duration,
         Verification = $"{depth} check failed with {result.Problems.Count} problem(s)",
-        ErrorId = "VerificationFailed",
+        ErrorId = ErrorIds.Backup.VerificationFailed,
         ErrorMessage = string.Join("; ", result.Problems),
     };
 

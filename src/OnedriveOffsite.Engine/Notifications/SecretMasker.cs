@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace OnedriveOffsite.Engine.Notifications;
 
 /// <summary>
@@ -12,7 +14,10 @@ public sealed class SecretMasker
 
     public SecretMasker(IEnumerable<string?> secrets) =>
         // Very short values would mask ordinary words and tell an observer the secret's length; real secrets are longer.
+        // Each secret is also masked in its HTML-encoded form (&amp; &lt; &quot; &#39; ...), which is how it appears in
+        // the HTML body of a mail: the masker runs on finished bodies, after the composer encoded them.
         _secrets = secrets.Where(s => !string.IsNullOrEmpty(s) && s!.Length >= 4).Select(s => s!)
+            .SelectMany(s => new[] { s, WebUtility.HtmlEncode(s) })
             .Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length).ToArray();
 
     public static readonly SecretMasker Empty = new(Array.Empty<string>());

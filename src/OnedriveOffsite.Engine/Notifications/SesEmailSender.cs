@@ -27,6 +27,9 @@ public sealed class SesEmailSender : IEmailSender
 
     public async Task<string?> SendAsync(NotificationMessage message, CancellationToken cancellationToken)
     {
+        // Checked again here for settings stored before the validator refused them (or edited by hand).
+        if (_ses.EffectiveEndpoint is { Scheme: "http", IsLoopback: false } plain)
+            throw NotificationErrors.Invalid($"The SES endpoint '{plain}' uses plain http; only https is accepted, except for a loopback host. Run Set-OffsiteNotification again.", plain);
         var credentials = await AwsCredentialSource.ResolveAsync(_ses.Profile, cancellationToken).ConfigureAwait(false);
         var resolved = await credentials.GetCredentialsAsync().ConfigureAwait(false);
         var masker = new SecretMasker([resolved.SecretKey, resolved.Token]);

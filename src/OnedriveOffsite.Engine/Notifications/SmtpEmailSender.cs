@@ -46,6 +46,10 @@ public sealed class SmtpEmailSender : IEmailSender
         try
         {
             await client.ConnectAsync(_smtp.Server, port, SocketOptions(port), cancellationToken).ConfigureAwait(false);
+            if (!string.IsNullOrEmpty(_smtp.UserName) && !client.IsSecure && !_smtp.AllowUnencryptedCredential)
+                throw NotificationErrors.Failed(
+                    $"The SMTP server {where} did not offer TLS (STARTTLS), so the credentials of '{_smtp.UserName}' were not sent and no mail went out. "
+                    + "Use a server or port with TLS, or Set-OffsiteNotification -AllowUnencryptedCredential to accept sending them unencrypted.", OffsiteErrorCategory.SecurityError, where);
             if (!string.IsNullOrEmpty(_smtp.UserName))
                 await client.AuthenticateAsync(new NetworkCredential(_smtp.UserName, _password ?? ""), cancellationToken).ConfigureAwait(false);
             var reply = await client.SendAsync(mime, cancellationToken).ConfigureAwait(false);

@@ -7,6 +7,8 @@ public static class SnapshotFiles
 {
     public const string ManifestName = "manifest.oom";
     public const string PartExtension = ".oop";
+    /// <summary>A lock's file name: it starts with a dot, so no set name (which starts with a letter or digit) can clash.</summary>
+    public const string LockName = ".lock";
     // Milliseconds keep snapshots made within one second in creation order when sorted by name.
     private const string TimeFormat = "yyyyMMdd'T'HHmmssfff'Z'";
 

@@ -32,29 +32,13 @@ public sealed class RestoreOperation
         _key = key;
     }
 
-    /// <summary>Reads and decrypts a snapshot's manifest and checks that its part list covers the source exactly.</summary>
-    public async Task<SnapshotManifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct)
-    {
-        var what = $"snapshot {location.Set}/{location.Snapshot}";
-        var bytes = await _repository.ReadManifestAsync(location, ct).ConfigureAwait(false)
-            ?? throw new OffsiteException("SnapshotIncomplete", OffsiteErrorCategory.InvalidOperation, $"{what} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
-        var manifest = ManifestCodec.Decode(bytes, _key, $"The manifest of {what}");
-        long expectedOffset = 0;
-        for (var i = 0; i < manifest.Parts.Count; i++)
-        {
-            var p = manifest.Parts[i];
-            if (p.Index != i || p.Offset != expectedOffset || p.Length < 0 || p.File != SnapshotFiles.PartName(i))
-                throw new OffsiteException("ManifestCorrupt", OffsiteErrorCategory.InvalidData, $"The manifest of {what} has an inconsistent part list.", location.Snapshot);
-            expectedOffset += p.Length;
-        }
-        if (manifest.Parts.Count == 0 || expectedOffset != manifest.Source.Length)
-            throw new OffsiteException("ManifestCorrupt", OffsiteErrorCategory.InvalidData, $"The manifest of {what} does not cover the whole source file.", location.Snapshot);
-        return manifest;
-    }
+    /// <summary>Reads and decrypts a snapshot's manifest and checks that it belongs where it was found (<see cref="SnapshotPlacement"/>) and that its part list covers the source exactly.</summary>
+    public Task<SnapshotManifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct) =>
+        new ManifestReader(_repository, _key).ReadAsync(location, ct);
 
     /// <summary>Where the file will go: into <paramref name="destination"/> when it is a directory, else that path.</summary>
     public static string ResolveDestination(string destination, SnapshotManifest manifest) =>
-        Directory.Exists(destination) ? Path.Combine(destination, SafeFileName(manifest.Source.Name)) : Path.GetFullPath(destination);
+        Directory.Exists(destination) ? Path.Combine(destination, RestoredFileName.For(manifest.Source.Name, OperatingSystem.IsWindows())) : Path.GetFullPath(destination);
 
     public async Task<RestoreResult> RunAsync(SnapshotLocation location, string destination, bool overwrite, int throttleLimit, IOperationObserver observer, CancellationToken ct)
     {
@@ -83,18 +67,12 @@ public sealed class RestoreOperation
         }
         var sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
         if (sha256 != manifest.Source.Sha256)
-            throw new OffsiteException("SourceHashMismatch", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
                 $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}; the file was not written.", location.Snapshot);
         pending.Commit(overwrite, manifest.Source.LastWriteTimeUtc);
         progress.Complete();
         observer.Verbose($"Restored '{target}': {manifest.Source.Length} bytes, SHA-256 {sha256} verified, every part authenticated.");
         return new RestoreResult(target, manifest.Source.Length, sha256,
             SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
-    }
-
-    private static string SafeFileName(string name)
-    {
-        var file = Path.GetFileName(name.Replace('\\', '/'));
-        return string.IsNullOrWhiteSpace(file) || file is "." or ".." ? "restored.bin" : file;
     }
 }

@@ -10,11 +10,25 @@ public sealed class SnapshotCatalog
 {
     private readonly ISnapshotRepository _repository;
     private readonly MasterKey? _key;
+    private readonly IReadOnlyDictionary<string, string>? _journals;
 
-    public SnapshotCatalog(ISnapshotRepository repository, MasterKey? key)
+    /// <param name="journals">Snapshot folder → resume journal (<see cref="ResumeJournals.BySnapshotFolder"/>): incomplete
+    /// snapshots found there are listed as Resumable.</param>
+    public SnapshotCatalog(ISnapshotRepository repository, MasterKey? key, IReadOnlyDictionary<string, string>? journals = null)
     {
         _repository = repository;
         _key = key;
+        _journals = journals;
+    }
+
+    /// <summary>Throws SetNotFound unless the repository has a set of that name.</summary>
+    public async Task EnsureSetExistsAsync(string set, CancellationToken ct)
+    {
+        SetName.Validate(set);
+        var sets = await _repository.ListSetsAsync(ct).ConfigureAwait(false);
+        if (!sets.Contains(set, StringComparer.OrdinalIgnoreCase))
+            throw new OffsiteException("SetNotFound", OffsiteErrorCategory.ObjectNotFound,
+                $"The repository {_repository.Description} has no set '{set}'. Get-OffsiteBackup lists the sets there.", set);
     }
 
     /// <summary>All snapshots of one set (or of every set), oldest first.</summary>
@@ -34,20 +48,20 @@ public sealed class SnapshotCatalog
         SetName.Validate(set);
         var folders = await _repository.ListSnapshotsAsync(set, ct).ConfigureAwait(false);
         if (folders.Count == 0)
-            throw new OffsiteException("SnapshotNotFound", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.SnapshotNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"The repository {_repository.Description} has no snapshots in set '{set}'.", set);
         if (snapshotId is null)
         {
             var latest = folders.Where(f => f.HasManifest).OrderBy(f => f.Location.Snapshot, StringComparer.Ordinal).LastOrDefault()
-                ?? throw new OffsiteException("SnapshotIncomplete", OffsiteErrorCategory.InvalidOperation,
+                ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation,
                     $"Set '{set}' has only incomplete snapshots; none can be restored.", set);
             return latest.Location;
         }
         var match = folders.FirstOrDefault(f => string.Equals(f.Location.Snapshot, snapshotId, StringComparison.OrdinalIgnoreCase))
-            ?? throw new OffsiteException("SnapshotNotFound", OffsiteErrorCategory.ObjectNotFound,
+            ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"Set '{set}' has no snapshot '{snapshotId}'. Get-OffsiteBackup -Name {set} lists them.", snapshotId);
         if (!match.HasManifest)
-            throw new OffsiteException("SnapshotIncomplete", OffsiteErrorCategory.InvalidOperation,
+            throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation,
                 $"Snapshot {set}/{snapshotId} is incomplete (its upload never finished) and cannot be restored.", snapshotId);
         return match.Location;
     }
@@ -66,9 +80,11 @@ public sealed class SnapshotCatalog
             StoredLength = stored,
             PartCount = folder.Files.Count(f => f.Name.EndsWith(SnapshotFiles.PartExtension, StringComparison.Ordinal)),
         };
-        if (!folder.HasManifest) return basic;
-        var bytes = await _repository.ReadManifestAsync(folder.Location, ct).ConfigureAwait(false);
-        if (bytes is null) return basic with { State = SnapshotState.Incomplete };
+        if (!folder.HasManifest) return Unfinished(basic);
+        byte[]? bytes;
+        try { bytes = await _repository.ReadManifestAsync(folder.Location, ct).ConfigureAwait(false); }
+        catch (OffsiteException ex) when (ex.ErrorId == ErrorIds.Snapshots.ManifestCorrupt) { return basic with { Note = ex.Message }; } // e.g. over the size cap
+        if (bytes is null) return Unfinished(basic with { State = SnapshotState.Incomplete });
         try
         {
             if (Dedup.V2ManifestCodec.IsV2(bytes)) return DescribeV2(folder.Location, bytes, basic);
@@ -76,6 +92,7 @@ public sealed class SnapshotCatalog
             if (_key is null) return basic with { KeyId = header.KeyIdHex, Note = "No key loaded: details are encrypted." };
             if (header.KeyIdHex != _key.KeyId) return basic with { KeyId = header.KeyIdHex, Note = $"Made with another key ({header.KeyIdHex})." };
             var manifest = ManifestCodec.Decode(bytes, _key, $"manifest of {folder.Location.Set}/{folder.Location.Snapshot}");
+            SnapshotPlacement.Check(folder.Location, manifest);
             return Describe(_repository, folder.Location, manifest, header.KeyIdHex) with { StoredLength = stored };
         }
         catch (OffsiteException ex)
@@ -90,8 +107,13 @@ public sealed class SnapshotCatalog
         var header = Dedup.V2ManifestCodec.ReadHeader(bytes, "the manifest");
         if (_key is null) return basic with { KeyId = header.KeyIdHex, Note = "No key loaded: details are encrypted." };
         if (header.KeyIdHex != _key.KeyId) return basic with { KeyId = header.KeyIdHex, Note = $"Made with another key ({header.KeyIdHex})." };
-        return Dedup.V2Catalog.Describe(_repository, location, Dedup.V2ManifestCodec.Decode(bytes, _key, location), header.KeyIdHex);
+        return Dedup.V2Catalog.Describe(_repository, location, Dedup.V2ManifestCodec.Decode(bytes, _key, location), header.KeyIdHex) with { Authenticated = true };
     }
+
+    private SnapshotInfo Unfinished(SnapshotInfo info) =>
+        _journals is not null && _journals.TryGetValue(info.SnapshotId, out var journal)
+            ? info with { State = SnapshotState.Resumable, JournalPath = journal, Note = "Running the same backup again continues it; removing it also deletes its resume journal." }
+            : info;
 
     internal static SnapshotInfo Describe(ISnapshotRepository repository, SnapshotLocation location, SnapshotManifest manifest, string keyId) => new()
     {
@@ -100,6 +122,7 @@ public sealed class SnapshotCatalog
         SnapshotId = location.Snapshot,
         CreatedUtc = manifest.CreatedUtc,
         State = SnapshotState.Complete,
+        Authenticated = true,
         KeyId = keyId,
         SourceName = manifest.Source.Name,
         SourceLength = manifest.Source.Length,

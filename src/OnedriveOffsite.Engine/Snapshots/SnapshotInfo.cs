@@ -3,7 +3,10 @@ namespace OnedriveOffsite.Engine.Snapshots;
 public enum SnapshotState
 {
     Complete,
+    /// <summary>Parts without a manifest: an interrupted or failed run left them (retention removes them).</summary>
     Incomplete,
+    /// <summary>Incomplete, and a resume journal in this config home will continue it when the same backup runs again.</summary>
+    Resumable,
 }
 
 /// <summary>
@@ -30,6 +33,11 @@ public sealed record SnapshotInfo
     public int Format { get; init; } = 1;
     /// <summary>Format 2: bytes of new packs this snapshot added to the repository (v1: every part is its own).</summary>
     public long? AddedLength { get; init; }
+
+    /// <summary>True when the manifest authenticated with the loaded key (only such snapshots count as good copies).</summary>
+    public bool Authenticated { get; init; }
+    /// <summary>The resume journal that continues this incomplete snapshot, when there is one.</summary>
+    public string? JournalPath { get; init; }
     /// <summary>Why manifest details are missing (no key, wrong key, damaged manifest), when they are.</summary>
     public string? Note { get; init; }
 }

@@ -8,11 +8,14 @@ using OnedriveOffsite.Engine.Restore;
 namespace OnedriveOffsite.Engine.Snapshots;
 
 /// <summary>
-/// Start-OffsiteBackup -RemoveSource: deletes the source only after its snapshot is complete and verified, and only
-/// if the file is still exactly what was backed up. Parts whose stored bytes were already checked against the
-/// repository's own hash during upload (OneDrive's quickXorHash) are verified by a listing; otherwise (a local
-/// repository) every part is read back, authenticated and hashed. The old service deleted sources even after failed
-/// backups; this never does.
+/// Start-OffsiteBackup -RemoveSource: deletes the source only after its snapshot is complete and verified as strongly
+/// as Test-OffsiteBackup -Full would, and only if the file is still exactly what was backed up. The backup itself
+/// proved that every part holds the bytes its whole-file SHA-256 covers (BackupOperation); what is left to prove is
+/// that the repository holds what was sent. A part whose upload OneDrive confirmed with a quickXorHash equal to the
+/// one computed while sending, and whose listing still shows that hash, is proven by the listing; if any part lacks
+/// that (a local repository, or OneDrive reported no hash), every part is read back, authenticated and the
+/// reassembled SHA-256 compared — never size alone. The old service deleted sources even after failed backups; this
+/// never does.
 /// </summary>
 public static class SourceRemoval
 {
@@ -21,17 +24,26 @@ public static class SourceRemoval
     {
         var manifest = backup.Manifest;
         var location = new SnapshotLocation(backup.Snapshot.Set, backup.Snapshot.SnapshotId);
-        var depth = manifest.Parts.All(p => p.StoredQuickXorHash is not null) ? VerificationDepth.Quick : VerificationDepth.Full;
+        var depth = await ConfirmedByListingAsync(repository, location, manifest, ct).ConfigureAwait(false) ? VerificationDepth.Quick : VerificationDepth.Full;
         observer.Verbose($"Verifying {location.Set}/{location.Snapshot} ({depth}) before removing '{manifest.Source.Path}'.");
         var result = await new SnapshotVerifier(repository, key).VerifyAsync(location, depth, throttleLimit, observer, ct).ConfigureAwait(false);
         if (!result.Passed)
-            throw new OffsiteException("VerificationFailed", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Backup.VerificationFailed, OffsiteErrorCategory.InvalidData,
                 $"The source was NOT removed: snapshot {location.Set}/{location.Snapshot} failed verification: {string.Join(" ", result.Problems)}", location.Snapshot);
         var source = new FileInfo(manifest.Source.Path);
         if (!source.Exists || source.Length != manifest.Source.Length || source.LastWriteTimeUtc != manifest.Source.LastWriteTimeUtc)
-            throw new OffsiteException("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+            throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
                 $"The source was NOT removed: '{source.FullName}' changed after it was backed up.", source.FullName);
         source.Delete();
         observer.Verbose($"Removed '{source.FullName}': snapshot {location.Set}/{location.Snapshot} is complete and verified.");
+    }
+
+    private static async Task<bool> ConfirmedByListingAsync(ISnapshotRepository repository, SnapshotLocation location, Format.SnapshotManifest manifest, CancellationToken ct)
+    {
+        var folder = (await repository.ListSnapshotsAsync(location.Set, ct).ConfigureAwait(false)).FirstOrDefault(f => f.Location == location);
+        if (folder is null) return false;
+        var listed = folder.Files.ToDictionary(f => f.Name);
+        return manifest.Parts.All(p => p.StoredQuickXorHash is not null && listed.TryGetValue(p.File, out var file)
+            && file.Length == p.StoredLength && string.Equals(file.Checksum?.ManifestQuickXorHash, p.StoredQuickXorHash, StringComparison.Ordinal));
     }
 }

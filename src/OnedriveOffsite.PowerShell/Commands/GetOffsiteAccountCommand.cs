@@ -19,7 +19,7 @@ public sealed class GetOffsiteAccountCommand : OffsiteCmdlet
         var home = Home;
         try
         {
-            var account = new SignInService(home).GetAccount() ?? throw new OffsiteException("NotConnected", OffsiteErrorCategory.AuthenticationError,
+            var account = new SignInService(home).GetAccount() ?? throw new OffsiteException(ErrorIds.Auth.NotConnected, OffsiteErrorCategory.AuthenticationError,
                 $"No account is connected for the config home '{home.Path}'. Run Connect-OffsiteAccount first.", home.Path);
             var now = DateTimeOffset.UtcNow;
             if (account.RefreshTokenAgeWarning(now) && account.RefreshTokenUpdatedOn is { } refreshed)

@@ -44,7 +44,7 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
             var repository = OpenRepository(Repository);
             var store = new KeyStore(Home);
             var key = store.Exists ? store.Load() : null;
-            var snapshots = RunEngine((observer, ct) => new SnapshotCatalog(repository, key).ListAsync(Name, ct));
+            var snapshots = RunEngine((observer, ct) => new SnapshotCatalog(repository, key, ResumeJournals.BySnapshotFolder(Home)).ListAsync(Name, ct));
             IEnumerable<SnapshotInfo> shown = snapshots;
             if (Latest)
                 shown = snapshots.Where(s => s.State == SnapshotState.Complete).GroupBy(s => s.Set).Select(g => g.OrderBy(s => s.SnapshotId, StringComparer.Ordinal).Last());
@@ -59,9 +59,8 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
     private IEnumerable<OffsiteLegacyBackup> ListLegacy()
     {
         var root = RepositoryParameter.Resolve(this, Repository);
-        var found = Engine.Repositories.RepositoryLocator.IsOneDrive(root)
-            ? RunEngine((_, ct) => ((Engine.Repositories.OneDrive.OneDriveRepository)OpenRepository(root)).ListLegacyBackupsAsync(ct))
-            : Engine.Legacy.LegacyBackupLister.ListLocal(root);
+        var archives = OpenLegacyArchives(root);
+        var found = RunEngine((_, ct) => archives.ListLegacyBackupsAsync(ct));
         return found
             .Where(b => Name is null || string.Equals(b.Name, Name, StringComparison.OrdinalIgnoreCase))
             .Select(b => new OffsiteLegacyBackup { Name = b.Name, Archives = b.ArchiveCount, StoredSize = b.StoredSize, LastModified = b.LastModified?.UtcDateTime, Repository = root });

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Locking;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
@@ -9,9 +11,9 @@ using OnedriveOffsite.Output;
 namespace OnedriveOffsite.Commands;
 
 /// <summary>
-/// <para type="synopsis">Deletes snapshots: given ones, or by a retention rule (-KeepLast, -OlderThan).</para>
+/// <para type="synopsis">Deletes snapshots: given ones, or by a retention rule (-KeepLast, -KeepDaily, ..., -OlderThan).</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "OffsiteBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet)]
+[Cmdlet(VerbsCommon.Remove, "OffsiteBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(OffsiteSnapshot))]
 public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
 {
@@ -32,21 +34,48 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ByObjectSet, ValueFromPipeline = true)]
     public OffsiteSnapshot? InputObject { get; set; }
 
-    /// <summary>Keep this many of the newest complete snapshots of the set; delete older ones.</summary>
+    /// <summary>Keep the newest N good snapshots of the set.</summary>
     [Parameter(ParameterSetName = RetentionSet)]
-    [ValidateRange(0, int.MaxValue)]
     public int? KeepLast { get; set; }
 
-    /// <summary>Delete snapshots created before this time.</summary>
+    /// <summary>Keep the newest snapshot of each of the last N hours that have one.</summary>
     [Parameter(ParameterSetName = RetentionSet)]
-    public DateTime? OlderThan { get; set; }
+    public int? KeepHourly { get; set; }
+
+    /// <summary>Keep the newest snapshot of each of the last N days that have one.</summary>
+    [Parameter(ParameterSetName = RetentionSet)]
+    public int? KeepDaily { get; set; }
+
+    /// <summary>Keep the newest snapshot of each of the last N ISO weeks that have one.</summary>
+    [Parameter(ParameterSetName = RetentionSet)]
+    public int? KeepWeekly { get; set; }
+
+    /// <summary>Keep the newest snapshot of each of the last N months that have one.</summary>
+    [Parameter(ParameterSetName = RetentionSet)]
+    public int? KeepMonthly { get; set; }
+
+    /// <summary>Keep the newest snapshot of each of the last N years that have one.</summary>
+    [Parameter(ParameterSetName = RetentionSet)]
+    public int? KeepYearly { get; set; }
+
+    /// <summary>Keep every snapshot created within this span before the newest good snapshot.</summary>
+    [Parameter(ParameterSetName = RetentionSet)]
+    public TimeSpan? KeepWithin { get; set; }
+
+    /// <summary>Only delete snapshots created before this: a date, a TimeSpan (age) or a number of days.</summary>
+    [Parameter(ParameterSetName = RetentionSet)]
+    public object? OlderThan { get; set; }
 
     /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
     [Parameter(ParameterSetName = ByNameSet)]
     [Parameter(ParameterSetName = RetentionSet)]
     public string? Repository { get; set; }
 
-    /// <summary>Delete without asking for confirmation.</summary>
+    /// <summary>When a backup holds the set's lock, wait for it to finish instead of failing with SetLocked.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    /// <summary>Delete without asking for confirmation (same as -Confirm:$false).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -56,30 +85,28 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == RetentionSet && KeepLast is null && OlderThan is null)
-            ThrowError("RetentionRuleMissing", ErrorCategory.InvalidArgument, "Give -KeepLast, -OlderThan or both.", Name);
         var spec = InputObject?.Repository ?? Repository;
+        var set = InputObject?.Name ?? Name;
         try
         {
+            var policy = ParameterSetName == RetentionSet ? Policy() : null;
             var repository = OpenRepository(spec);
-            var store = new KeyStore(Home);
-            var key = store.Exists ? store.Load() : null;
-            var set = InputObject?.Name ?? Name;
-            var snapshots = RunEngine((_, ct) => new SnapshotCatalog(repository, key).ListAsync(set, ct));
-            IEnumerable<SnapshotInfo> doomed = ParameterSetName == RetentionSet
-                ? SnapshotRetention.SelectForRemoval(snapshots, KeepLast, OlderThan?.ToUniversalTime())
-                : snapshots.Where(s => string.Equals(s.SnapshotId, InputObject?.SnapshotId ?? SnapshotId, StringComparison.OrdinalIgnoreCase)).ToList() is { Count: > 0 } found ? found
-                : throw new Engine.Errors.OffsiteException("SnapshotNotFound", Engine.Errors.OffsiteErrorCategory.ObjectNotFound,
-                    $"Set '{set}' has no snapshot '{InputObject?.SnapshotId ?? SnapshotId}'.", InputObject?.SnapshotId ?? SnapshotId);
-            foreach (var s in doomed)
+            var home = Home;
+            var store = new KeyStore(home);
+            // A rule decides by authenticated manifests: without the key nothing could be trusted as a good copy.
+            var key = policy is not null ? store.Load() : store.Exists ? store.Load() : null;
+            var catalog = new SnapshotCatalog(repository, key, ResumeJournals.BySnapshotFolder(home));
+            RunEngine((_, ct) => catalog.EnsureSetExistsAsync(set, ct));
+            var setLock = RunEngine((o, ct) => RepositoryLock.AcquireAsync(repository, set, "remove", new LockOptions { Wait = Wait }, Observer, ct));
+            try
             {
-                var what = $"{s.Set}/{s.SnapshotId} ({s.State}{(s.SourceName is null ? "" : ", " + s.SourceName)})";
-                if (!ShouldProcess(what, "Delete snapshot")) continue;
-                // Deleting a backup cannot be undone: ask unless -Force (scripts and scheduled tasks pass -Force).
-                if (!Force && !ShouldContinue($"Delete snapshot {what}? It cannot be restored afterwards.", "Delete offsite snapshot")) continue;
-                RunEngine((_, ct) => repository.DeleteSnapshotAsync(new SnapshotLocation(s.Set, s.SnapshotId), ct));
-                WriteVerbose($"Deleted snapshot {what} from {repository.Description}.");
-                if (PassThru) WriteObject(SnapshotMapper.ToOutput(s, RepositoryParameter.Resolve(this, spec)));
+                var snapshots = RunEngine((_, ct) => catalog.ListAsync(set, ct));
+                var decisions = policy is not null ? SnapshotRetention.Decide(snapshots, policy) : ByIdentity(snapshots, set);
+                foreach (var d in decisions) Apply(d, repository, home, spec, setLock);
+            }
+            finally
+            {
+                RunEngine((_, _) => setLock.DisposeAsync().AsTask());
             }
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
@@ -87,4 +114,48 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
             WriteOffsiteError(ex, InputObject?.ToString() ?? Name);
         }
     }
+
+    private RetentionPolicy Policy() => new RetentionPolicy
+    {
+        KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly, KeepMonthly = KeepMonthly,
+        KeepYearly = KeepYearly, KeepWithin = KeepWithin,
+        OlderThanUtc = OlderThan is null ? null : RetentionPolicy.OlderThanFrom(OlderThan is PSObject p ? p.BaseObject : OlderThan, TimeProvider.System),
+    }.Validate();
+
+    private IReadOnlyList<RetentionDecision> ByIdentity(IReadOnlyList<SnapshotInfo> snapshots, string set)
+    {
+        var id = InputObject?.SnapshotId ?? SnapshotId;
+        var found = snapshots.Where(s => string.Equals(s.SnapshotId, id, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (found.Count == 0)
+            throw new Engine.Errors.OffsiteException("SnapshotNotFound", Engine.Errors.OffsiteErrorCategory.ObjectNotFound,
+                $"Set '{set}' has no snapshot '{id}'.", id);
+        return found.Select(s => new RetentionDecision(s, true, "named by id")).ToList();
+    }
+
+    private void Apply(RetentionDecision d, ISnapshotRepository repository, Engine.Config.ConfigHome home, string? spec, RepositoryLock setLock)
+    {
+        var s = d.Snapshot;
+        var what = $"{s.Set}/{s.SnapshotId} ({s.State}{(s.SourceName is null ? "" : ", " + s.SourceName)}, {s.StoredLength} bytes)";
+        if (!d.Remove)
+        {
+            if (!s.Authenticated && s.State == SnapshotState.Complete) WriteWarning($"{what}: {d.Reason}.");
+            var line = $"Keeping {what}: {d.Reason}.";
+            if (WhatIfRequested) Host.UI.WriteLine("What if: " + line); else WriteVerbose(line);
+            return;
+        }
+        // -Force and -Confirm:$false skip the prompt; -WhatIf still only reports.
+        if (!(Force && !WhatIfRequested) && !ShouldProcess($"{what}: {d.Reason}", "Delete snapshot")) return;
+        RunEngine(async (_, ct) =>
+        {
+            await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
+            await repository.DeleteSnapshotAsync(new SnapshotLocation(s.Set, s.SnapshotId), ct).ConfigureAwait(false);
+        });
+        var journals = ResumeJournals.DeleteFor(home, s.SnapshotId);
+        WriteVerbose($"Deleted snapshot {what} from {repository.Description} ({d.Reason}){(journals > 0 ? " and its resume journal" : "")}.");
+        if (PassThru) WriteObject(SnapshotMapper.ToOutput(s, RepositoryParameter.Resolve(this, spec)));
+    }
+
+    private bool WhatIfRequested => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
+        ? w is SwitchParameter { IsPresent: true }
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

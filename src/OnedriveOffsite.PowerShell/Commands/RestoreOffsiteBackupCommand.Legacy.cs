@@ -1,8 +1,6 @@
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Legacy;
-using OnedriveOffsite.Engine.Repositories.Local;
-using OnedriveOffsite.Engine.Repositories.OneDrive;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Infrastructure;
 
@@ -35,9 +33,9 @@ public sealed partial class RestoreOffsiteBackupCommand
         try
         {
             if (ExpectedSha256 is not null && Sha256File is not null)
-                ThrowError("ExpectedHashConflict", ErrorCategory.InvalidArgument, "Give -ExpectedSha256 or -Sha256File, not both.", Sha256File);
+                ThrowError(ErrorIds.Legacy.ExpectedHashConflict, ErrorCategory.InvalidArgument, "Give -ExpectedSha256 or -Sha256File, not both.", Sha256File);
             if (Name.Contains('/') || Name.Contains('\\') || Name is "." or "..")
-                ThrowError("InvalidLegacyName", ErrorCategory.InvalidArgument, $"'{Name}' is not a folder name of the old service's backups.", Name);
+                ThrowError(ErrorIds.Legacy.InvalidLegacyName, ErrorCategory.InvalidArgument, $"'{Name}' is not a folder name of the old service's backups.", Name);
             var key = LegacyKey.Load(GetUnresolvedProviderPathFromPSPath(LegacyKeyPath));
             var expected = ExpectedSha256 ?? (Sha256File is null ? null : LegacyHashFile.Read(GetUnresolvedProviderPathFromPSPath(Sha256File)));
             var source = OpenLegacySource();
@@ -55,10 +53,6 @@ public sealed partial class RestoreOffsiteBackupCommand
 
     private ILegacyArchiveSource OpenLegacySource()
     {
-        var root = RepositoryParameter.Resolve(this, Repository);
-        if (RepositoryLocator.IsOneDrive(root)) return ((Engine.Repositories.OneDrive.OneDriveRepository)OpenRepository(root)).OpenLegacyArchiveSource(Name);
-        if (!Directory.Exists(root))
-            throw new OffsiteException("RepositoryNotFound", OffsiteErrorCategory.ObjectNotFound, $"The repository directory '{root}' does not exist.", root);
-        return new LocalLegacyArchiveSource(Path.Combine(root, Name));
+        return OpenLegacyArchives(Repository, BandwidthLimits(null, MaxDownloadRate)).OpenLegacyArchiveSource(Name);
     }
 }

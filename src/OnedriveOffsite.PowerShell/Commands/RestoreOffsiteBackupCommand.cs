@@ -14,7 +14,8 @@ namespace OnedriveOffsite.Commands;
 /// <para type="synopsis">Restores a snapshot to a file, verified part by part and as a whole before it gets its name.</para>
 /// </summary>
 [Cmdlet(VerbsData.Restore, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
-[OutputType(typeof(FileInfo))]
+[OutputType(typeof(FileInfo), ParameterSetName = new[] { ByNameSet, ByObjectSet, LegacySet })]
+[OutputType(typeof(OffsiteSnapshot), ParameterSetName = new[] { ByNameToCommandSet, ByObjectToCommandSet, ByNameToStreamSet, ByObjectToStreamSet })]
 public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
 {
     private const string ByNameSet = "ByName";
@@ -23,23 +24,33 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
     /// <summary>The backup set to restore from (its newest complete snapshot unless -SnapshotId is given).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = LegacySet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
     public string Name { get; set; } = "";
 
     /// <summary>Which snapshot of the set (as Get-OffsiteBackup shows it).</summary>
     [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
     public string? SnapshotId { get; set; }
 
     /// <summary>A snapshot from Get-OffsiteBackup.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ByObjectSet, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ByObjectToCommandSet, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ByObjectToStreamSet, ValueFromPipeline = true)]
     public OffsiteSnapshot? InputObject { get; set; }
 
     /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
     [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = LegacySet)]
+    [Parameter(ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
     public string? Repository { get; set; }
 
     /// <summary>A directory (the file keeps its original name) or a file path.</summary>
-    [Parameter(Mandatory = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ByNameSet)]
+    [Parameter(Mandatory = true, ParameterSetName = ByObjectSet)]
+    [Parameter(Mandatory = true, ParameterSetName = LegacySet)]
     public string Destination { get; set; } = "";
 
     /// <summary>Replace an existing destination file.</summary>
@@ -52,6 +63,13 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
+    /// <summary>
+    /// Download bandwidth limit for all parallel transfers together: bytes per second (10MB, 1048576), 'off', or a
+    /// timetable like '08:00,1M 19:00,off' (local time). Default: the one stored by Set-OffsiteApp, else none.
+    /// </summary>
+    [Parameter]
+    public string? MaxDownloadRate { get; set; }
+
     /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
     [Parameter]
     public SwitchParameter NoNotification { get; set; }
@@ -63,6 +81,11 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
             RestoreLegacy();
             return;
         }
+        if (ParameterSetName is ByNameToCommandSet or ByObjectToCommandSet or ByNameToStreamSet or ByObjectToStreamSet)
+        {
+            RestoreToStream();
+            return;
+        }
         var set = InputObject?.Name ?? Name;
         var snapshotId = InputObject?.SnapshotId ?? SnapshotId;
         var repositorySpec = InputObject?.Repository ?? Repository;
@@ -70,7 +93,7 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
         var home = Home;
         try
         {
-            var repository = OpenRepository(repositorySpec);
+            var repository = OpenRepository(repositorySpec, limits: BandwidthLimits(null, MaxDownloadRate));
             var key = new KeyStore(home).Load();
             var location = RunEngine((_, ct) => new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct));
             if (!ShouldProcess(destination, $"Restore {location.Set}/{location.Snapshot}")) return;

@@ -61,6 +61,17 @@ public sealed class SetOffsiteAppCommand : OffsiteCmdlet
     [Parameter]
     public Uri? RedirectUri { get; set; }
 
+    /// <summary>
+    /// Default upload bandwidth limit of every backup (all parallel transfers together): bytes per second (10MB),
+    /// 'off', or a timetable like '08:00,1M 19:00,off'. A run's own -MaxUploadRate overrides it.
+    /// </summary>
+    [Parameter]
+    public string? MaxUploadRate { get; set; }
+
+    /// <summary>Default download bandwidth limit of every restore and Test-OffsiteBackup -Full; same forms as -MaxUploadRate.</summary>
+    [Parameter]
+    public string? MaxDownloadRate { get; set; }
+
     /// <summary>Returns the stored settings.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -80,6 +91,8 @@ public sealed class SetOffsiteAppCommand : OffsiteCmdlet
                 GraphEndpoint = GraphEndpoint ?? AppSettings.DefaultGraphEndpoint,
                 AuthorityHost = AuthorityHost ?? AppSettings.DefaultAuthorityHost,
                 RedirectUri = RedirectUri,
+                MaxUploadRate = Engine.IO.BandwidthSchedule.Parse(MaxUploadRate)?.Text,
+                MaxDownloadRate = Engine.IO.BandwidthSchedule.Parse(MaxDownloadRate)?.Text,
             }.Validate();
             var secret = SecretToStore(store);
             if (!ShouldProcess(home.AppSettingsFile, $"Store app registration {settings.ClientId} ({settings.TenantId}, {settings.ScopeMode})")) return;
@@ -100,7 +113,7 @@ public sealed class SetOffsiteAppCommand : OffsiteCmdlet
         if (ClientSecret is not null)
         {
             var plain = new NetworkCredential(string.Empty, ClientSecret).Password;
-            if (string.IsNullOrEmpty(plain)) ThrowError("InvalidClientSecret", ErrorCategory.InvalidArgument, "The client secret is empty.", null);
+            if (string.IsNullOrEmpty(plain)) ThrowError(ErrorIds.App.InvalidClientSecret, ErrorCategory.InvalidArgument, "The client secret is empty.", null);
             return plain;
         }
         if (RemoveClientSecret) return "";

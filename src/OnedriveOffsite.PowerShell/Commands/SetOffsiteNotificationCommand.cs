@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
@@ -82,6 +83,13 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
     public string? CertificateThumbprint { get; set; }
 
     /// <summary>
+    /// Accept sending the SMTP login unencrypted (-Security None or StartTlsWhenAvailable with a server without TLS).
+    /// Without it a credential only ever travels over TLS.
+    /// </summary>
+    [Parameter(ParameterSetName = SmtpSet)]
+    public SwitchParameter AllowUnencryptedCredential { get; set; }
+
+    /// <summary>
     /// A dead man's switch (healthchecks.io-style ping URL) told when each backup or restore starts (/start),
     /// succeeds (the URL itself) or fails (/fail), with or without mail (-Provider None keeps only the ping).
     /// </summary>
@@ -97,8 +105,8 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
         var store = new NotificationStore(Home);
         var settings = BuildSettings();
         var password = Credential?.GetNetworkCredential().Password;
-        if (Provider == OffsiteNotificationProvider.Smtp && Credential is not null && Security == OffsiteSmtpSecurity.None)
-            WriteWarning("-Security None sends the SMTP password unencrypted; use it only with a relay on this host.");
+        if (settings.Smtp is { MaySendCredentialUnencrypted: true, AllowUnencryptedCredential: true })
+            WriteWarning($"-Security {Security} with -AllowUnencryptedCredential may send the SMTP password unencrypted; use it only with a relay on this host.");
 
         var action = Provider == OffsiteNotificationProvider.None
             ? (HealthCheckUrl is null ? "Remove the notification settings" : $"Send no mail; ping the health check at {HealthCheckUrl.Host}")
@@ -128,7 +136,8 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
             HealthCheckUrl = HealthCheckUrl,
             Ses = Provider == OffsiteNotificationProvider.Ses ? new SesSettings { Region = Region, Profile = Profile, Endpoint = SesEndpoint } : null,
             Smtp = Provider == OffsiteNotificationProvider.Smtp
-                ? new SmtpSettings { Server = SmtpServer, Port = Port, Security = Security.ToEngine(), UserName = Credential?.UserName, CertificateThumbprint = CertificateThumbprint }
+                ? new SmtpSettings { Server = SmtpServer, Port = Port, Security = Security.ToEngine(), UserName = Credential?.UserName, CertificateThumbprint = CertificateThumbprint,
+                    AllowUnencryptedCredential = AllowUnencryptedCredential }
                 : null,
         },
     };
@@ -143,6 +152,6 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
             OffsiteNotificationProvider.Smtp => "-Provider Smtp needs -To, -From and -SmtpServer (and no SES options).",
             _ => "-Provider None takes no other notification options.",
         };
-        ThrowError("NotificationProviderMismatch", ErrorCategory.InvalidArgument, needs, Provider);
+        ThrowError(ErrorIds.Notifications.NotificationProviderMismatch, ErrorCategory.InvalidArgument, needs, Provider);
     }
 }

@@ -3,6 +3,7 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Compression;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Locking;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Snapshots;
@@ -20,6 +21,8 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
+    private const string FromCommandSet = "FromCommand";
+    private const string InputStreamSet = "InputStream";
     private MasterKey? _key;
     private ISnapshotRepository? _repository;
 
@@ -32,6 +35,23 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     [Alias("PSPath", "LP")]
     public string[]? LiteralPath { get; set; }
 
+    /// <summary>A command whose standard output is backed up: the program, then its arguments, as an array (no shell).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = FromCommandSet)]
+    public string[]? FromCommand { get; set; }
+
+    /// <summary>The directory the -FromCommand command runs in (default: the current file system location).</summary>
+    [Parameter(ParameterSetName = FromCommandSet)]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>A readable stream to back up to its end (not closed).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = InputStreamSet)]
+    public Stream? InputStream { get; set; }
+
+    /// <summary>The name the stream's data gets when restored into a directory (e.g. main.dump).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = FromCommandSet)]
+    [Parameter(Mandatory = true, ParameterSetName = InputStreamSet)]
+    public string SourceName { get; set; } = "";
+
     /// <summary>The backup set (one folder per source, e.g. pve-101).</summary>
     [Parameter(Mandatory = true)]
     public string Name { get; set; } = "";
@@ -40,7 +60,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public string? Repository { get; set; }
 
-    /// <summary>Bytes of source per part (default 256 MiB); parts are stored, uploaded and restored independently.</summary>
+    /// <summary>Bytes of source per part (default 256 MiB for files, 32 MiB for streams); parts are stored, uploaded and restored independently.</summary>
     [Parameter]
     public long PartSize { get; set; } = BackupRequest.DefaultPartSize;
 
@@ -60,14 +80,16 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     /// <summary>
     /// Delete the source file once its snapshot is complete and verified (never after any failure, nor with -WhatIf).
     /// </summary>
-    [Parameter]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
     public SwitchParameter RemoveSource { get; set; }
 
     /// <summary>
     /// Only continue an interrupted backup of this file (fail with NothingToResume if there is none). Without it,
     /// an interrupted backup of the unchanged file is continued anyway, and a changed file starts a new snapshot.
     /// </summary>
-    [Parameter]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
     public SwitchParameter Resume { get; set; }
 
     /// <summary>
@@ -78,6 +100,26 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     [ValidateSet("1", "2")]
     public int Format { get; set; } = 1;
 
+    /// <summary>
+    /// Upload bandwidth limit for all parallel transfers together: bytes per second (10MB, 1048576), 'off', or a
+    /// timetable like '08:00,1M 19:00,off' (local time). Default: the one stored by Set-OffsiteApp, else none.
+    /// </summary>
+    [Parameter]
+    public string? MaxUploadRate { get; set; }
+
+    /// <summary>
+    /// Back up even when the set's newest snapshot was made with another key (after a deliberate key change).
+    /// Without it such a run fails with KeyMismatch before anything is stored.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter AllowKeyChange { get; set; }
+
+    /// <summary>
+    /// When another run holds the set's lock (one run per set at a time), wait for it instead of failing with SetLocked.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
     /// <summary>Send no notification mail for this run, even when Set-OffsiteNotification configured one.</summary>
     [Parameter]
     public SwitchParameter NoNotification { get; set; }
@@ -87,6 +129,11 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     protected override void ProcessRecord()
     {
         _receivedSource = true;
+        if (ParameterSetName is FromCommandSet or InputStreamSet)
+        {
+            BackUpStream();
+            return;
+        }
         var literal = ParameterSetName == LiteralPathSet;
         foreach (var file in FileParameters.Resolve(this, literal ? LiteralPath : Path, literal, WriteError))
         {
@@ -101,7 +148,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     protected override void EndProcessing()
     {
         if (_receivedSource) return;
-        var error = new OffsiteException("NoSourceFile", OffsiteErrorCategory.ObjectNotFound,
+        var error = new OffsiteException(ErrorIds.Backup.NoSourceFile, OffsiteErrorCategory.ObjectNotFound,
             $"No file reached Start-OffsiteBackup for set '{Name}' (the pipeline was empty): nothing was backed up.", Name);
         if (!NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
             RunEngine((observer, _) => new NotificationService(Home).TrySendAsync(
@@ -111,13 +158,13 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
 
     private void BackUp(string file)
     {
-        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume);
+        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume, AllowKeyChange: AllowKeyChange) { Lock = new LockOptions { Wait = Wait } };
         var home = Home;
         var started = false;
         try
         {
             BackupOperation.Validate(request);
-            var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null);
+            var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null, BandwidthLimits(MaxUploadRate, null));
             if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
             if (Format == 2)

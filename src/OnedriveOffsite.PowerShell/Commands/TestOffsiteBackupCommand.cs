@@ -49,6 +49,13 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
     [ValidateRange(0.01, 100.0)]
     public double ReadDataPercent { get; set; }
 
+    /// <summary>
+    /// Download bandwidth limit (with -Full) for all parallel transfers together: bytes per second (10MB, 1048576), 'off', or a
+    /// timetable like '08:00,1M 19:00,off' (local time). Default: the one stored by Set-OffsiteApp, else none.
+    /// </summary>
+    [Parameter]
+    public string? MaxDownloadRate { get; set; }
+
     /// <summary>How many parts are checked at once (default 4).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
@@ -67,7 +74,7 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
         var depth = Full ? VerificationDepth.Full : ReadDataPercent > 0 ? VerificationDepth.Sampled : VerificationDepth.Quick;
         try
         {
-            var repository = OpenRepository(InputObject?.Repository ?? Repository);
+            var repository = OpenRepository(InputObject?.Repository ?? Repository, limits: Full ? BandwidthLimits(null, MaxDownloadRate) : null);
             var key = new KeyStore(home).Load();
             var result = RunEngine(async (observer, ct) =>
             {
@@ -85,9 +92,9 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
             // A damaged snapshot is a result AND an error: scripts under $ErrorActionPreference = 'Stop' and
             // `pwsh -File` exit codes must see it, not only code that inspects Passed.
             Notify(home, OperationReports.VerificationFailed(result, depth.ToString(), clock.Elapsed));
-            WriteError(new ErrorRecord(new OffsiteException("VerificationFailed", OffsiteErrorCategory.InvalidData,
+            WriteError(new ErrorRecord(new OffsiteException(ErrorIds.Backup.VerificationFailed, OffsiteErrorCategory.InvalidData,
                     $"Snapshot {result.Location.Set}/{result.Location.Snapshot} failed its {depth} check: {string.Join(" ", result.Problems)}", result.Location.Snapshot),
-                "VerificationFailed", ErrorCategory.InvalidData, result.Location.Snapshot));
+                ErrorIds.Backup.VerificationFailed, ErrorCategory.InvalidData, result.Location.Snapshot));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException && !(ex is OperationCanceledException && CancellationToken.IsCancellationRequested))
         {

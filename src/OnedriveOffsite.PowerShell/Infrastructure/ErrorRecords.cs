@@ -12,10 +12,10 @@ internal static class ErrorRecords
         return ex switch
         {
             OffsiteException o => new ErrorRecord(o, o.ErrorId, MapCategory(o.Category), target ?? o.Target),
-            OperationCanceledException => new ErrorRecord(ex, "OperationStopped", ErrorCategory.OperationStopped, target),
-            UnauthorizedAccessException => new ErrorRecord(ex, "AccessDenied", ErrorCategory.PermissionDenied, target),
-            IOException => new ErrorRecord(ex, "IOError", ErrorCategory.WriteError, target),
-            _ => new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target),
+            OperationCanceledException => new ErrorRecord(ex, ErrorIds.Cmdlet.OperationStopped, ErrorCategory.OperationStopped, target),
+            UnauthorizedAccessException => new ErrorRecord(ex, ErrorIds.Cmdlet.AccessDenied, ErrorCategory.PermissionDenied, target),
+            IOException => new ErrorRecord(ex, ErrorIds.Cmdlet.IOError, ErrorCategory.WriteError, target),
+            _ => new ErrorRecord(ex, ErrorIds.Cmdlet.UnexpectedError, ErrorCategory.NotSpecified, target),
         };
     }
 

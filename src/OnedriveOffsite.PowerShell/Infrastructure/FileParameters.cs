@@ -29,7 +29,7 @@ internal static class FileParameters
             }
             catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
             {
-                writeError(ErrorRecords.From(new OffsiteException("SourceNotFound", OffsiteErrorCategory.ObjectNotFound,
+                writeError(ErrorRecords.From(new OffsiteException(ErrorIds.Backup.SourceNotFound, OffsiteErrorCategory.ObjectNotFound,
                     $"The source file '{path}' does not exist.", path), path));
                 continue;
             }

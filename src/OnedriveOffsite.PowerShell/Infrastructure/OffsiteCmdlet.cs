@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Legacy;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 
@@ -35,8 +36,31 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
     protected override void StopProcessing() => _cancellation.Cancel();
 
     /// <summary>Opens the repository a -Repository value names (see <see cref="RepositoryParameter"/>); closed when the command ends.</summary>
-    protected ISnapshotRepository OpenRepository(string? value, int? fragmentSize = null) =>
-        Own(RepositoryLocator.Open(Home, RepositoryParameter.Resolve(this, value), Observer, fragmentSize));
+    protected ISnapshotRepository OpenRepository(string? value, int? fragmentSize = null, Engine.IO.TransferLimits? limits = null) =>
+        Own(RepositoryRegistry.Open(new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer, fragmentSize, limits)));
+
+    /// <summary>The old service's archives kept where a -Repository value points (a repository capability); closed when the command ends.</summary>
+    protected ILegacyArchiveStore OpenLegacyArchives(string? value, Engine.IO.TransferLimits? limits = null) =>
+        Own(RepositoryRegistry.OpenLegacyArchives(new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer, Limits: limits)));
+
+    /// <summary>
+    /// The run's bandwidth limits: each given parameter (a rate, 'off' or a timetable), else the default stored by
+    /// Set-OffsiteApp. Throws InvalidBandwidthLimit.
+    /// </summary>
+    protected Engine.IO.TransferLimits BandwidthLimits(string? maxUploadRate, string? maxDownloadRate)
+    {
+        Engine.Config.AppSettings? stored = null;
+        if (maxUploadRate is null || maxDownloadRate is null)
+        {
+            try { stored = new Engine.Config.AppSettingsStore(Home).TryLoad(); }
+            catch (Engine.Errors.OffsiteException) { stored = null; } // a corrupt file is reported by whatever needs the sign-in settings
+        }
+        var upload = Engine.IO.BandwidthSchedule.Parse(maxUploadRate ?? stored?.MaxUploadRate);
+        var download = Engine.IO.BandwidthSchedule.Parse(maxDownloadRate ?? stored?.MaxDownloadRate);
+        if (upload is not null) WriteVerbose($"Upload bandwidth limit: {upload.Text} (bytes per second, all transfers together).");
+        if (download is not null) WriteVerbose($"Download bandwidth limit: {download.Text} (bytes per second, all transfers together).");
+        return Engine.IO.TransferLimits.From(upload, download);
+    }
 
     /// <summary>Disposes <paramref name="item"/> when the command ends.</summary>
     protected T Own<T>(T item) where T : class

@@ -10,5 +10,5 @@ namespace OnedriveOffsite.Infrastructure;
 internal static class RepositoryParameter
 {
     public static string Resolve(PSCmdlet cmdlet, string? value) =>
-        RepositoryLocator.IsOneDrive(value) ? value ?? RepositoryLocator.OneDrivePrefix : cmdlet.GetUnresolvedProviderPathFromPSPath(value);
+        RepositoryRegistry.IsPath(value) ? cmdlet.GetUnresolvedProviderPathFromPSPath(value) : value ?? RepositoryRegistry.DefaultRepository;
 }

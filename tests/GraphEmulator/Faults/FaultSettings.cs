@@ -8,7 +8,7 @@ namespace OnedriveOffsite.GraphEmulator.Faults;
 public sealed class FaultSettings
 {
     private readonly object _gate = new();
-    private readonly Queue<FaultKind> _scripted = new();
+    private readonly Queue<(FaultKind Kind, FaultTarget? Target)> _scripted = new();
     private HashSet<FaultKind> _kinds = [];
     private double _rate;
     private int _seed;
@@ -64,13 +64,19 @@ public sealed class FaultSettings
     /// <summary>Queues a fault for the next request it can apply to (ahead of random injection).</summary>
     public void Enqueue(params FaultKind[] kinds)
     {
-        lock (_gate) foreach (var k in kinds) _scripted.Enqueue(k);
+        lock (_gate) foreach (var k in kinds) _scripted.Enqueue((k, null));
+    }
+
+    /// <summary>Queues faults that only requests of <paramref name="target"/> can take (e.g. a 429 on an upload).</summary>
+    public void Enqueue(FaultTarget target, params FaultKind[] kinds)
+    {
+        lock (_gate) foreach (var k in kinds) _scripted.Enqueue((k, target));
     }
 
     /// <summary>Scripted faults not yet delivered.</summary>
     public IReadOnlyList<FaultKind> Pending
     {
-        get { lock (_gate) return _scripted.ToArray(); }
+        get { lock (_gate) return _scripted.Select(s => s.Kind).ToArray(); }
     }
 
     /// <summary>Stops all injection: rate 0, no kinds, no scripted faults.</summary>
@@ -86,10 +92,10 @@ public sealed class FaultSettings
             if (_scripted.Count > 0)
             {
                 var queued = _scripted.ToList();
-                int index = queued.FindIndex(k => AppliesTo(k, request, hasRange));
+                int index = queued.FindIndex(s => AppliesTo(s.Kind, request, hasRange) && (s.Target is null || s.Target == FaultTargets.Of(request)));
                 if (index >= 0)
                 {
-                    var chosen = queued[index];
+                    var chosen = queued[index].Kind;
                     queued.RemoveAt(index);
                     _scripted.Clear();
                     foreach (var k in queued) _scripted.Enqueue(k);

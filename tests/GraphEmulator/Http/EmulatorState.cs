@@ -15,4 +15,6 @@ internal sealed class EmulatorState
     public required FaultSettings Faults { get; init; }
     public required StatsRecorder Stats { get; init; }
     public required string StorageDirectory { get; init; }
+    public HostileBehaviors Hostile { get; } = new();
+    public AtRestDamage AtRestDamage { get; } = new();
 }

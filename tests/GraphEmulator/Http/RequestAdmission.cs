@@ -49,7 +49,7 @@ internal static class RequestAdmission
 
         var fault = emu.Faults.Decide(request, ctx.Request.Headers.ContainsKey(HeaderNames.Range));
         if (fault is null) return new(false, null);
-        emu.Stats.Fault(fault.Value);
+        emu.Stats.Fault(fault.Value, FaultTargets.Of(request));
 
         switch (fault.Value)
         {

@@ -41,6 +41,7 @@ internal static class AdminEndpoints
                     GraphResponses.JsonOptions, statusCode: 404);
             }
         });
+        admin.MapPost("/damage-next-stored-file", (string? name) => { server.DamageNextStoredFile(name ?? ""); return Results.NoContent(); });
         admin.MapPost("/expire-tokens", () => { server.ExpireAccessTokens(); return Results.NoContent(); });
         admin.MapPost("/issue-token", () => Results.Json(new { accessToken = server.IssueToken() }, GraphResponses.JsonOptions));
         admin.MapGet("/token", () => Results.Json(new { accessToken = server.AccessToken }, GraphResponses.JsonOptions));
@@ -72,7 +73,11 @@ internal static class AdminEndpoints
                 ? FaultKindNames.Parse(array.Select(k => k!.GetValue<string>()))
                 : FaultKindNames.Parse(kinds.GetValue<string>());
         if (body["enqueue"] is JsonArray queue)
-            faults.Enqueue(queue.Select(k => FaultKindNames.ParseOne(k!.GetValue<string>())).ToArray());
+            foreach (var (kind, target) in queue.Select(k => FaultTargets.ParseScripted(k!.GetValue<string>())))
+            {
+                if (target is { } t) faults.Enqueue(t, kind);
+                else faults.Enqueue(kind);
+            }
     }
 
     private static object Describe(FaultSettings f) => new

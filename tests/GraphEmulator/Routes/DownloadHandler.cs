@@ -27,7 +27,7 @@ internal sealed partial class DownloadHandler(EmulatorState emu)
             return;
         }
         if (admission.Fault == FaultKind.DownloadUrlExpired) emu.Downloads.Expire(token);
-        if (admission.Fault == FaultKind.DownloadUrlExpired || grant.Expires <= DateTimeOffset.UtcNow)
+        if (admission.Fault == FaultKind.DownloadUrlExpired || emu.Downloads.IsExpired(grant))
         {
             await GraphResponses.Error(ctx, 401, "unauthenticated", "The download URL has expired.");
             return;
@@ -83,7 +83,8 @@ internal sealed partial class DownloadHandler(EmulatorState emu)
             ctx.Response.ContentLength = count;
 
             bool truncate = admission.Fault == FaultKind.TruncatedDownload;
-            long toSend = truncate ? count / 2 : count;
+            bool stall = !truncate && emu.Hostile.TakeStalledDownload();
+            long toSend = truncate ? count / 2 : stall ? Math.Min(count, emu.Hostile.StallAfterBytes) : count;
             content.Position = from;
             var buffer = new byte[256 * 1024];
             long sent = 0;
@@ -95,6 +96,11 @@ internal sealed partial class DownloadHandler(EmulatorState emu)
                     if (read == 0) break;
                     await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, read), ctx.RequestAborted);
                     sent += read;
+                }
+                if (stall)
+                {
+                    await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                    await HostileBehaviors.StallAsync(ctx);
                 }
                 if (truncate)
                 {

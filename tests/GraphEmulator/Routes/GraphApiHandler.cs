@@ -143,7 +143,8 @@ internal sealed class GraphApiHandler(EmulatorState emu)
         {
             var token = MakeSkipToken(folder.Id, offset + pageSize);
             var top = topText.Length > 0 ? $"$top={Uri.EscapeDataString(topText)}&" : "";
-            body["@odata.nextLink"] = $"{origin}{rawPath}?{top}$skiptoken={token}";
+            var linkOrigin = emu.Hostile.ForeignNextLinkHost is { } foreign ? $"{ctx.Request.Scheme}://{foreign}" : origin;
+            body["@odata.nextLink"] = $"{linkOrigin}{rawPath}?{top}$skiptoken={token}";
         }
         await GraphResponses.Json(ctx, 200, body);
     }

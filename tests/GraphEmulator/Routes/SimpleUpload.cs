@@ -73,8 +73,9 @@ internal static class SimpleUpload
                 await LostAcknowledgement.DeliverAsync(ctx, emu);
                 return;
             }
-            await GraphResponses.Json(ctx, created ? 201 : 200,
-                ItemJson.Item(emu, node, ctx));
+            var item = ItemJson.Item(emu, node, ctx);
+            emu.AtRestDamage.AfterCommit(store, node);
+            await GraphResponses.Json(ctx, created ? 201 : 200, item);
         }
         finally
         {

@@ -8,7 +8,7 @@ namespace OnedriveOffsite.GraphEmulator.Routes;
 
 /// <summary>
 /// The pre-authenticated <c>uploadUrl</c> (<c>/_upload/{id}</c>): PUT fragments, GET status, DELETE cancel,
-/// enforcing OneDrive's fragment rules (graph.md) strictly.
+/// enforcing OneDrive's fragment rules (docs/ONEDRIVE.md) strictly.
 /// </summary>
 internal sealed partial class UploadSessionHandler(EmulatorState emu)
 {
@@ -61,6 +61,11 @@ internal sealed partial class UploadSessionHandler(EmulatorState emu)
             }
             switch (method)
             {
+                case "PUT" when emu.Hostile.TakeStalledUpload(): await StallUploadAsync(ctx); break;
+                case "PUT" when emu.Hostile.TakeUnprogressingAccept():
+                    await ctx.Request.Body.CopyToAsync(Stream.Null, ctx.RequestAborted);
+                    await GraphResponses.Json(ctx, 202, Status(session));
+                    break;
                 case "PUT": await PutFragment(ctx, session, admission.Fault); break;
                 case "GET": await GraphResponses.Json(ctx, 200, Status(session)); break;
                 case "DELETE":
@@ -77,6 +82,21 @@ internal sealed partial class UploadSessionHandler(EmulatorState emu)
         {
             session.Gate.Release();
         }
+    }
+
+    /// <summary>Reads the first StallAfterBytes of the body, then neither reads nor answers until the client gives up.</summary>
+    private async Task StallUploadAsync(HttpContext ctx)
+    {
+        var buffer = new byte[64 * 1024];
+        for (long left = emu.Hostile.StallAfterBytes; left > 0;)
+        {
+            int read;
+            try { read = await ctx.Request.Body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), ctx.RequestAborted); }
+            catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException) { return; }
+            if (read == 0) break;
+            left -= read;
+        }
+        await HostileBehaviors.StallAsync(ctx);
     }
 
     private static Task SessionNotFound(HttpContext ctx) =>
@@ -226,8 +246,9 @@ internal sealed partial class UploadSessionHandler(EmulatorState emu)
             return;
         }
         emu.Stats.SessionCompleted();
+        var item = ItemJson.Item(emu, node, ctx);
+        emu.AtRestDamage.AfterCommit(store, node);
         if (answer)
-            await GraphResponses.Json(ctx, created ? 201 : 200,
-                ItemJson.Item(emu, node, ctx));
+            await GraphResponses.Json(ctx, created ? 201 : 200, item);
     }
 }

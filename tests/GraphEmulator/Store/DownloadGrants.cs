@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace OnedriveOffsite.GraphEmulator.Store;
 
 /// <summary>Pre-authenticated, short-lived download URLs (<c>/_download/{token}</c>), one per item answer.</summary>
-internal sealed class DownloadGrants(TimeSpan lifetime)
+internal sealed class DownloadGrants(TimeSpan lifetime, TimeProvider clock)
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, Grant> _grants = new(StringComparer.Ordinal);
@@ -13,17 +13,20 @@ internal sealed class DownloadGrants(TimeSpan lifetime)
     public string Issue(DriveItemNode file)
     {
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(20)).ToLowerInvariant();
-        var grant = new Grant(file, file.BlobPath!, file.FileSize, DateTimeOffset.UtcNow + lifetime);
+        var grant = new Grant(file, file.BlobPath!, file.FileSize, clock.GetUtcNow() + lifetime);
         lock (_gate)
         {
             // Drop expired grants so a long run does not accumulate them.
             if (_grants.Count > 1000)
-                foreach (var key in _grants.Where(g => g.Value.Expires < DateTimeOffset.UtcNow).Select(g => g.Key).ToList())
+                foreach (var key in _grants.Where(g => g.Value.Expires < clock.GetUtcNow()).Select(g => g.Key).ToList())
                     _grants.Remove(key);
             _grants[token] = grant;
         }
         return token;
     }
+
+    /// <summary>Whether the grant's lifetime is over (by the emulator's clock).</summary>
+    public bool IsExpired(Grant grant) => grant.Expires <= clock.GetUtcNow();
 
     public Grant? Find(string token)
     {

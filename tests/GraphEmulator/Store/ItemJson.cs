@@ -34,7 +34,7 @@ internal static class ItemJson
                 json["file"] = new JsonObject
                 {
                     ["mimeType"] = "application/octet-stream",
-                    ["hashes"] = new JsonObject { ["quickXorHash"] = node.QuickXorHash },
+                    ["hashes"] = emu.Options.OmitQuickXorHash ? new JsonObject() : new JsonObject { ["quickXorHash"] = node.QuickXorHash },
                 };
                 json["@microsoft.graph.downloadUrl"] = $"{downloadOrigin}/_download/{emu.Downloads.Issue(node)}";
             }

@@ -1,6 +1,6 @@
 namespace OnedriveOffsite.GraphEmulator.Store;
 
-/// <summary>OneDrive's item name rules (graph.md): no <c>" * : &lt; &gt; ? / \ |</c>, no trailing dot or space, not empty.</summary>
+/// <summary>OneDrive's item name rules (docs/ONEDRIVE.md): no <c>" * : &lt; &gt; ? / \ |</c>, no trailing dot or space, not empty.</summary>
 internal static class NameRules
 {
     private static readonly char[] Forbidden = ['"', '*', ':', '<', '>', '?', '/', '\\', '|'];

@@ -32,7 +32,7 @@ internal sealed class UploadSession
 }
 
 /// <summary>Open upload sessions by id; expired ones disappear (404) like OneDrive's.</summary>
-internal sealed class UploadSessions(string directory, TimeSpan idleLifetime, TimeSpan maxLifetime)
+internal sealed class UploadSessions(string directory, TimeSpan idleLifetime, TimeSpan maxLifetime, TimeProvider clock)
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
@@ -43,7 +43,7 @@ internal sealed class UploadSessions(string directory, TimeSpan idleLifetime, Ti
     {
         Directory.CreateDirectory(directory);
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         var session = new UploadSession
         {
             Id = id, Parent = parent, Name = name, Behavior = behavior,
@@ -62,7 +62,7 @@ internal sealed class UploadSessions(string directory, TimeSpan idleLifetime, Ti
         lock (_gate)
         {
             if (!_sessions.TryGetValue(id, out var s)) return null;
-            if (s.Expiry > DateTimeOffset.UtcNow) return s;
+            if (s.Expiry > clock.GetUtcNow()) return s;
         }
         Remove(id);
         return null;
@@ -70,7 +70,7 @@ internal sealed class UploadSessions(string directory, TimeSpan idleLifetime, Ti
 
     public void Touch(UploadSession session)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         session.Expiry = Min(now + idleLifetime, session.HardExpiry);
     }
 

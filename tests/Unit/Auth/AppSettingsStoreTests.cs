@@ -23,6 +23,14 @@ public sealed class AppSettingsStoreTests : IDisposable
         Assert.Contains("Set-OffsiteApp", ex.Message);
     }
 
+    [UnixFact]
+    public void TheClientSecretFileHasMode0600()
+    {
+        var store = new AppSettingsStore(_home);
+        store.Save(new AppSettings { ClientId = ClientId }, "s3cr3t-value-never-in-json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.ClientSecretFile));
+    }
+
     [Fact]
     public void RoundTrip_WithDefaults_AndSecretKeptOutOfTheJson()
     {
@@ -42,8 +50,6 @@ public sealed class AppSettingsStoreTests : IDisposable
         Assert.DoesNotContain(secret, File.ReadAllText(_home.AppSettingsFile));
         Assert.DoesNotContain(secret, loaded.ToString());
         Assert.True(OwnerOnlyFile.IsOwnerOnly(store.ClientSecretFile));
-        if (!OperatingSystem.IsWindows())
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.ClientSecretFile));
 
         // null keeps the secret, empty removes it.
         Assert.True(store.Save(loaded, null).HasClientSecret);

@@ -31,8 +31,6 @@ public sealed class DeviceCodeSignInTests
         var store = new ConnectionStore(f.Home);
         Assert.True(File.Exists(store.TokenCache.Path));
         Assert.True(OwnerOnlyFile.IsOwnerOnly(store.TokenCache.Path));
-        if (!OperatingSystem.IsWindows())
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.TokenCache.Path));
         Assert.NotNull(account.RefreshTokenUpdatedOn);
         // Get-OffsiteAccount later shows the same, from files only.
         var later = f.SignIn().GetAccount()!;
@@ -42,6 +40,15 @@ public sealed class DeviceCodeSignInTests
 
         foreach (var message in observer.Messages) f.AssertNoSecretIn(message);
         f.AssertNoSecretIn(account.ToString());
+    }
+
+    [UnixFact]
+    public async Task DeviceCode_StoresTheTokenCacheWithMode0600()
+    {
+        using var f = new AuthFixture();
+        await f.SignInWithDeviceCodeAsync();
+        var cache = new ConnectionStore(f.Home).TokenCache.Path;
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(cache));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Xunit;
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Time.Testing;
 using OnedriveOffsite.GraphEmulator;
 using static OnedriveOffsite.Tests.GraphEmulator.EmulatorTestClient;
 
@@ -85,11 +86,12 @@ public class DownloadTests
     [Fact]
     public async Task DownloadUrlsExpireAndAFreshOneWorks()
     {
-        var (t, data) = await WithFile(new EmulatorOptions { DownloadUrlLifetime = TimeSpan.FromSeconds(1) });
+        var clock = new FakeTimeProvider(); // the emulator's clock: advanced by the test, never slept on
+        var (t, data) = await WithFile(new EmulatorOptions { DownloadUrlLifetime = TimeSpan.FromSeconds(1), Clock = clock });
         await using var _ = t;
         using var item = await t.Get("me/drive/special/approot:/d.bin:");
         var fromItem = new Uri((await Json(item)).GetProperty("@microsoft.graph.downloadUrl").GetString()!);
-        await Task.Delay(1100);
+        clock.Advance(TimeSpan.FromMilliseconds(1100));
         using (var expired = await Fetch(t, fromItem, 0, 9))
             Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
         using (var fresh = await Fetch(t, await DownloadUrl(t), 0, 9))

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using OnedriveOffsite.GraphEmulator;
 using OnedriveOffsite.GraphEmulator.Faults;
 using OnedriveOffsite.GraphEmulator.Hashing;
+using Microsoft.Extensions.Time.Testing;
 using static OnedriveOffsite.Tests.GraphEmulator.EmulatorTestClient;
 
 namespace OnedriveOffsite.Tests.GraphEmulator;
@@ -31,7 +32,8 @@ public class FaultInjectionTests
     [Fact]
     public async Task Throttle429SetsAGlobalRetryAfterAndEarlyRequestsAreCountedAndThrottled()
     {
-        await using var t = await StartAsync();
+        var clock = new FakeTimeProvider(); // the emulator's clock: advanced by the test, never slept on
+        await using var t = await StartAsync(new EmulatorOptions { Clock = clock });
         t.Emu.Faults.Enqueue(FaultKind.Throttle429);
         using (var throttled = await t.Get("me/drive"))
         {
@@ -44,12 +46,12 @@ public class FaultInjectionTests
             Assert.Equal(HttpStatusCode.TooManyRequests, racing.StatusCode);
         Assert.Equal(0, t.Emu.Stats.RequestsBeforeRetryAfter);
         Assert.Equal(1, t.Emu.Stats.RequestsInFlightDuringThrottle);
-        await Task.Delay(300);
+        clock.Advance(TimeSpan.FromMilliseconds(300)); // past the in-flight grace (250 ms)
         using (var early = await t.Get("me/drive/root")) // a different request: the gate is global
             Assert.Equal(HttpStatusCode.TooManyRequests, early.StatusCode);
         Assert.Equal(1, t.Emu.Stats.RequestsBeforeRetryAfter);
 
-        await Task.Delay(1100);
+        clock.Advance(TimeSpan.FromMilliseconds(1100));
         using (var ok = await t.Get("me/drive")) Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         var stats = t.Emu.Stats;
         Assert.Equal(1, stats.RequestsBeforeRetryAfter);

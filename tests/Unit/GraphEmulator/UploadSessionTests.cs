@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using OnedriveOffsite.GraphEmulator;
 using OnedriveOffsite.GraphEmulator.Hashing;
+using Microsoft.Extensions.Time.Testing;
 using static OnedriveOffsite.Tests.GraphEmulator.EmulatorTestClient;
 
 namespace OnedriveOffsite.Tests.GraphEmulator;
@@ -130,7 +131,8 @@ public class UploadSessionTests
     [Fact]
     public async Task CancelledAndExpiredSessionsAre404AndFragmentsExtendTheExpiry()
     {
-        await using var t = await StartAsync(new EmulatorOptions { UploadSessionIdleLifetime = TimeSpan.FromSeconds(1) });
+        var clock = new FakeTimeProvider(); // the emulator's clock: advanced by the test, never slept on
+        await using var t = await StartAsync(new EmulatorOptions { UploadSessionIdleLifetime = TimeSpan.FromSeconds(1), Clock = clock });
         var data = RandomBytes(3 * Unit);
         var cancelled = await t.CreateSession("a.bin");
         using (var delete = await t.Http.DeleteAsync(cancelled)) Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
@@ -143,11 +145,11 @@ public class UploadSessionTests
 
         var idle = await t.CreateSession("b.bin");
         using (var ok = await t.PutFragment(idle, data, 0, Unit)) Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
-        await Task.Delay(600);
+        clock.Advance(TimeSpan.FromMilliseconds(600));
         using (var ok = await t.PutFragment(idle, data, Unit, Unit)) Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
-        await Task.Delay(600); // past the first expiry, within the extended one
+        clock.Advance(TimeSpan.FromMilliseconds(600)); // past the first expiry, within the extended one
         using (var alive = await t.Http.GetAsync(idle)) Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
-        await Task.Delay(1100);
+        clock.Advance(TimeSpan.FromMilliseconds(1100));
         using var expired = await t.PutFragment(idle, data, 2 * Unit, Unit);
         Assert.Equal(HttpStatusCode.NotFound, expired.StatusCode);
     }

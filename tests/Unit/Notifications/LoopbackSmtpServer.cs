@@ -44,7 +44,8 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
     /// <summary>Every AUTH attempt as (user, password) exactly as the server decoded it.</summary>
     public ConcurrentQueue<(string User, string Password)> Logins { get; }
 
-    public static async Task<LoopbackSmtpServer> StartAsync(string user, string password)
+    /// <param name="offerTls">False: a server without STARTTLS that accepts AUTH in plain text (a misconfigured relay).</param>
+    public static async Task<LoopbackSmtpServer> StartAsync(string user, string password, bool offerTls = true)
     {
         var started = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listeners = new EndpointListenerFactory();
@@ -53,10 +54,12 @@ public sealed class LoopbackSmtpServer : IAsyncDisposable
         var store = new Store();
         var options = new SmtpServerOptionsBuilder()
             .ServerName("localhost")
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, 0))
-                .Certificate(TestCertificates.Server)
-                .AllowUnsecureAuthentication(false)
-                .AuthenticationRequired(true))
+            .Endpoint(b =>
+            {
+                b.Endpoint(new IPEndPoint(IPAddress.Loopback, 0)).AuthenticationRequired(true);
+                if (offerTls) b.Certificate(TestCertificates.Server).AllowUnsecureAuthentication(false);
+                else b.AllowUnsecureAuthentication(true);
+            })
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listeners);

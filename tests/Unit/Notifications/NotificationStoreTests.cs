@@ -26,6 +26,14 @@ public sealed class NotificationStoreTests : IDisposable
         Smtp = new SmtpSettings { Server = "mail.example.com", Port = 587, Security = SmtpSecurity.StartTls, UserName = user, CertificateThumbprint = new string('a', 64) },
     };
 
+    [WindowsFact]
+    public void On_Windows_the_secret_file_is_DPAPI_protected_not_plain_text()
+    {
+        _store.Save(Smtp(), Password);
+        Assert.DoesNotContain(Password, Encoding.UTF8.GetString(File.ReadAllBytes(_store.SecretPath)));
+        Assert.Equal(Password, _store.LoadSmtpPassword());
+    }
+
     [Fact]
     public void The_settings_file_is_owner_only_and_the_password_lives_only_in_the_owner_only_secret_file()
     {
@@ -36,7 +44,6 @@ public sealed class NotificationStoreTests : IDisposable
         var json = File.ReadAllText(_store.SettingsPath);
         Assert.DoesNotContain(Password, json);
         Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(Password)), json);
-        if (OperatingSystem.IsWindows()) Assert.DoesNotContain(Password, Encoding.UTF8.GetString(File.ReadAllBytes(_store.SecretPath)));
         Assert.Equal(Password, _store.LoadSmtpPassword());
 
         var loaded = _store.Load()!;

@@ -36,7 +36,7 @@ public sealed class QuickXorHashTests
     }
 
     [Fact]
-    public void IsFast()
+    public void Hashes256MiBWellUnderHalfAMinute()
     {
         var data = new byte[64 << 20];
         new Random(1).NextBytes(data);
@@ -44,7 +44,8 @@ public sealed class QuickXorHashTests
         h.Append(data); // warm-up
         var sw = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 4; i++) h.Append(data);
-        // 256 MiB: well over 1 GB/s on any machine this runs on, even a loaded one.
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"256 MiB took {sw.Elapsed}");
+        // About 0.2 s alone (over 1 GB/s); the bound is a wide margin for a loaded machine and catches only a
+        // pathologically slow implementation. Throughput is a benchmark matter (bench/), not asserted here.
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"256 MiB took {sw.Elapsed}");
     }
 }

@@ -67,6 +67,7 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal("SourceChanged", ex.ErrorId);
         var snapshots = await _f.Repository.ListSnapshotsAsync("s", default);
         Assert.All(snapshots, s => Assert.False(s.HasManifest));
+        Assert.Empty(snapshots); // no incomplete snapshot is left behind either (issue 13 item 6)
     }
 
     [Fact]
@@ -101,6 +102,10 @@ public sealed class BadInputTests : IDisposable
         public Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct) => inner.WriteManifestAsync(snapshot, manifest, ct);
         public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.ReadManifestAsync(snapshot, ct);
         public Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshot, ct);
+        public Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct) => inner.TryCreateLockAsync(scope, content, ct);
+        public Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) => inner.ReadLockAsync(scope, ct);
+        public Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct) => inner.ReplaceLockAsync(scope, expected, content, ct);
+        public Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct) => inner.DeleteLockAsync(scope, expected, ct);
         public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => inner.DeleteFileAsync(snapshot, name, ct);
     }
 }

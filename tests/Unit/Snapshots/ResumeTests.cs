@@ -82,6 +82,43 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stored_part_whose_source_bytes_changed_with_the_same_size_and_time_is_stored_again_with_a_fresh_salt()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        await Assert.ThrowsAsync<IOException>(() => Run(new CountingRepository(_f.Repository, failAtPart: 4), source));
+        var firstSalts = ReadSalts();
+        var mtime = File.GetLastWriteTimeUtc(source);
+        var changed = _content.ToArray();
+        changed[(int)F.Part + 10] ^= 0xFF;   // inside part 1, stored and recorded before the interruption
+        await File.WriteAllBytesAsync(source, changed);
+        File.SetLastWriteTimeUtc(source, mtime);   // cp -p, rsync -t, coarse FAT/SMB times
+
+        var counting = new CountingRepository(_f.Repository, failAtPart: -1);
+        var result = await Run(counting, source);
+
+        Assert.Equal(new[] { 1, 4, 5, 6, 7, 8 }, counting.PartsWritten.Order().ToArray());
+        Assert.Equal(new[] { "part-00001.oop" }, counting.Deleted);
+        Assert.NotEqual(firstSalts["part-00001.oop"], ReadSalts()["part-00001.oop"]);
+        Assert.Equal(changed, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
+
+    [Fact]
+    public async Task A_journal_without_source_checksums_reuses_nothing()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        await Assert.ThrowsAsync<IOException>(() => Run(new CountingRepository(_f.Repository, failAtPart: 4), source));
+        var journal = Journal(source);
+        var state = journal.Load()!;
+        state.SourceChecksums.Clear();   // as an older version wrote it: nothing to prove the stored parts with
+        journal.Save(state);
+
+        var counting = new CountingRepository(_f.Repository, failAtPart: -1);
+        var result = await Run(counting, source);
+        Assert.Equal(9, counting.PartsWritten.Count);
+        Assert.Equal(_content, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
+
+    [Fact]
     public async Task Resume_without_an_interrupted_backup_is_refused()
     {
         var source = _f.WriteSource("vm.bin", _content);
@@ -118,6 +155,10 @@ public sealed class ResumeTests : IDisposable
         public Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct) => inner.WriteManifestAsync(snapshot, manifest, ct);
         public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.ReadManifestAsync(snapshot, ct);
         public Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshot, ct);
+        public Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct) => inner.TryCreateLockAsync(scope, content, ct);
+        public Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) => inner.ReadLockAsync(scope, ct);
+        public Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct) => inner.ReplaceLockAsync(scope, expected, content, ct);
+        public Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct) => inner.DeleteLockAsync(scope, expected, ct);
         public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
         {
             Deleted.Add(name);

@@ -7,7 +7,7 @@ using F = OnedriveOffsite.Tests.Snapshots.EngineFixture;
 
 namespace OnedriveOffsite.Tests.Snapshots;
 
-/// <summary>format.md §1: every kind of tampering is caught on restore, names the part, and leaves no file behind.</summary>
+/// <summary>docs/FORMAT.md: every kind of tampering is caught on restore, names the part, and leaves no file behind.</summary>
 public sealed class TamperTests : IDisposable
 {
     private readonly F _f = new();

@@ -14,7 +14,8 @@ namespace OnedriveOffsite.Tests.Snapshots;
 /// <summary>
 /// The committed test vectors of docs/FORMAT.md (tests/data/vectors/v1): rebuilt here from their fixed key, ids and
 /// salts and compared byte for byte (any format drift fails), and restored through the ordinary restore path.
-/// Set ONEDRIVE_OFFSITE_WRITE_VECTORS=1 to (re)write them after a deliberate format change.
+/// Set ONEDRIVE_OFFSITE_WRITE_VECTORS=1 to (re)write them after a deliberate format change: that run writes them and
+/// FAILS (a run that rewrote its own expectations proved nothing); commit them and run again without the variable.
 /// </summary>
 public sealed class TestVectorTests
 {
@@ -95,6 +96,7 @@ public sealed class TestVectorTests
             File.WriteAllLines(Path.Combine(Dir, "SHA256SUMS"), built.OrderBy(kv => kv.Key)
                 .Select(kv => $"{Hex(SHA256.HashData(kv.Value))}  repo/{Set}/{Snapshot}/{kv.Key}")
                 .Append($"{Hex(SHA256.HashData(Source))}  source.txt"));
+            Assert.Fail($"ONEDRIVE_OFFSITE_WRITE_VECTORS=1: the vectors were rewritten in {Dir}, so nothing was compared. Review and commit them, then run again without the variable.");
         }
         Assert.Equal(3, built.Count);
         foreach (var (name, bytes) in built)

@@ -1,6 +1,11 @@
+using OnedriveOffsite.Engine.Errors;
+
 namespace OnedriveOffsite.Engine.Repositories.Local;
 
-/// <summary>Writes one stored file of a local repository under a temporary name; renamed on completion.</summary>
+/// <summary>
+/// Writes one stored file of a local repository under a unique temporary name, created exclusively; on completion
+/// it takes its final name only if that name is free (a stored file is never replaced).
+/// </summary>
 internal sealed class LocalFileSink : IPartSink
 {
     private readonly string _final;
@@ -8,11 +13,11 @@ internal sealed class LocalFileSink : IPartSink
     private readonly FileStream _stream;
     private bool _completed;
 
-    public LocalFileSink(string finalPath, string partialSuffix)
+    public LocalFileSink(string finalPath)
     {
         _final = finalPath;
-        _temp = finalPath + partialSuffix;
-        _stream = new FileStream(_temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        _temp = ExclusiveFile.TempNameFor(finalPath);
+        _stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
     }
 
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => _stream.WriteAsync(data, ct);
@@ -23,7 +28,9 @@ internal sealed class LocalFileSink : IPartSink
         _stream.Flush(flushToDisk: true);
         var length = _stream.Length;
         await _stream.DisposeAsync().ConfigureAwait(false);
-        File.Move(_temp, _final, overwrite: true);
+        if (!ExclusiveFile.TryMoveInto(_temp, _final))
+            throw new OffsiteException("StoredFileExists", OffsiteErrorCategory.ResourceExists,
+                $"'{_final}' already exists; a snapshot never replaces a stored file.", _final);
         _completed = true;
         return new StoredPartResult(length, null);
     }

@@ -4,17 +4,22 @@ namespace OnedriveOffsite.Engine.Repositories.Local;
 
 /// <summary>
 /// A repository in a local directory (NAS mount, USB disk): &lt;root&gt;/&lt;set&gt;/&lt;snapshot&gt;/files. Files are
-/// written under a ".partial" name and renamed when complete; the manifest is renamed into place last.
+/// written under a unique ".partial" name and published under their final name only if that name is free (never
+/// replacing a file); the manifest is published last.
 /// </summary>
 public sealed class LocalRepository : ISnapshotRepository
 {
-    private const string PartialSuffix = ".partial";
+    private const string PartialSuffix = ExclusiveFile.PartialSuffix;
 
-    public LocalRepository(string root)
+    private readonly IO.TransferLimits _limits;
+
+    /// <param name="limits">Bandwidth limits for writing (upload) and reading (download) stored files; null: none.</param>
+    public LocalRepository(string root, IO.TransferLimits? limits = null)
     {
+        _limits = limits ?? IO.TransferLimits.None;
         Root = Path.GetFullPath(root);
         if (!Directory.Exists(Root))
-            throw new OffsiteException("RepositoryNotFound", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.RepositoryNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"The repository directory '{Root}' does not exist. Create it first (repositories are never created implicitly, so a typo or an unmounted disk is noticed).", Root);
     }
 
@@ -56,32 +61,37 @@ public sealed class LocalRepository : ISnapshotRepository
     {
         var dir = SnapshotDirectory(snapshot);
         Directory.CreateDirectory(dir);
-        return Task.FromResult<IPartSink>(new LocalFileSink(Path.Combine(dir, name), PartialSuffix));
+        IPartSink sink = new LocalFileSink(Path.Combine(dir, name));
+        return Task.FromResult(_limits.Upload is { } limit ? new IO.RateLimitedPartSink(sink, limit) : sink);
     }
 
     public Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
     {
         var path = Path.Combine(SnapshotDirectory(snapshot), name);
         if (!File.Exists(path))
-            throw new OffsiteException("PartMissing", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.PartMissing, OffsiteErrorCategory.ObjectNotFound,
                 $"Stored {name} of snapshot {snapshot.Set}/{snapshot.Snapshot} is missing from the repository.", name);
-        return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous));
+        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        return Task.FromResult(_limits.Download is { } limit ? new IO.RateLimitedReadStream(stream, limit) : stream);
     }
 
     public async Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct)
     {
         var dir = SnapshotDirectory(snapshot);
         var final = Path.Combine(dir, SnapshotFiles.ManifestName);
-        var temp = final + PartialSuffix;
-        await File.WriteAllBytesAsync(temp, manifest, ct).ConfigureAwait(false);
-        using (var fs = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite)) fs.Flush(flushToDisk: true);
-        File.Move(temp, final, overwrite: false);
+        if (!ExclusiveFile.TryPublish(final, manifest))
+            throw new OffsiteException("StoredFileExists", OffsiteErrorCategory.ResourceExists,
+                $"Snapshot {snapshot.Set}/{snapshot.Snapshot} already has a manifest; a snapshot never replaces anything.", final);
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     public async Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct)
     {
         var path = Path.Combine(SnapshotDirectory(snapshot), SnapshotFiles.ManifestName);
-        return File.Exists(path) ? await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false) : null;
+        var info = new FileInfo(path);
+        if (!info.Exists) return null;
+        if (info.Length > Format.ManifestCodec.MaxSize) throw Format.ManifestCodec.TooLarge($"The manifest of snapshot {snapshot.Set}/{snapshot.Snapshot}", info.Length);
+        return await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
     }
 
     public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
@@ -96,6 +106,49 @@ public sealed class LocalRepository : ISnapshotRepository
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         return Task.CompletedTask;
     }
+
+    public Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct)
+    {
+        var final = LockPath(scope);
+        for (var attempt = 1; ; attempt++)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            try { return Task.FromResult(ExclusiveFile.TryPublish(final, content)); }
+            catch (DirectoryNotFoundException) when (attempt < 5) { } // the empty set folder was removed by a release in between
+        }
+    }
+
+    public async Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct)
+    {
+        try { return await File.ReadAllBytesAsync(LockPath(scope), ct).ConfigureAwait(false); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+
+    public async Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct)
+    {
+        var final = LockPath(scope);
+        if (await ReadLockAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.AsSpan().SequenceEqual(expected)) return false;
+        var temp = ExclusiveFile.WriteTemp(final, content);
+        File.Move(temp, final, overwrite: true); // rename: readers see the old or the new content, never a mix
+        return true;
+    }
+
+    public async Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct)
+    {
+        if (await ReadLockAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.AsSpan().SequenceEqual(expected)) return false;
+        File.Delete(LockPath(scope));
+        // A run that stored nothing (refused, failed early) leaves no empty set folder behind.
+        if (scope is not null)
+        {
+            try { Directory.Delete(Path.Combine(Root, scope)); }
+            catch (IOException) { } // not empty: it holds snapshots (or another run's new lock)
+        }
+        return true;
+    }
+
+    private string LockPath(string? scope) =>
+        scope is null ? Path.Combine(Root, SnapshotFiles.LockName) : Path.Combine(Root, scope, SnapshotFiles.LockName);
 
     private string SnapshotDirectory(SnapshotLocation s) => Path.Combine(Root, s.Set, s.Snapshot);
 }

@@ -20,12 +20,14 @@ internal sealed class GraphDrive
     private readonly GraphServiceClient _client;
     private readonly ScopeMode _scope;
     private readonly string _rootPath; // below the anchor (app folder or drive root), no leading/trailing '/'
+    private readonly Uri _graphEndpoint;
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _folders = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _anchorLock = new(1, 1);
     private (string DriveId, string AnchorId)? _anchor;
 
-    public GraphDrive(GraphServiceClient client, ScopeMode scope, string rootPath)
+    public GraphDrive(GraphServiceClient client, ScopeMode scope, string rootPath, Uri graphEndpoint)
     {
+        _graphEndpoint = graphEndpoint;
         _client = client;
         _scope = scope;
         _rootPath = rootPath;
@@ -80,7 +82,10 @@ internal sealed class GraphDrive
             {
                 result.AddRange((page.Value ?? []).Select(DriveItemInfo.From));
                 if (string.IsNullOrEmpty(page.OdataNextLink)) break;
-                // The next link is absolute and opaque: follow it as given, to the end.
+                // The next link is absolute and opaque: follow it as given, to the end, but only to the configured
+                // Graph host (the bearer token goes with it).
+                if (!GraphRequestHandler.IsGraphHost(_graphEndpoint, page.OdataNextLink))
+                    throw GraphErrors.RequestFailed(what, 200, "@odata.nextLink leads to another host than the configured Graph endpoint; not followed");
                 page = await _client.Drives[driveId].Items[anchorId].Children.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: ct).ConfigureAwait(false);
             }
         }
@@ -162,6 +167,50 @@ internal sealed class GraphDrive
             return new Uri(session?.UploadUrl ?? throw GraphErrors.RequestFailed(what, 200, "no uploadUrl"));
         }
         catch (ODataError e) { throw Map(e, what); }
+    }
+
+    /// <summary>
+    /// Stores a small NEW file in one request (simple upload, conflictBehavior fail): true when it was created, false
+    /// when an item of that name already exists (409). Used for locks, which must never replace anything.
+    /// </summary>
+    public async Task<bool> TryCreateSmallFileAsync(string folderId, string name, byte[] content, string what, CancellationToken ct)
+    {
+        var (driveId, _) = await AnchorAsync(ct).ConfigureAwait(false);
+        var builder = _client.Drives[driveId].Items[folderId].ItemWithPath(name).Content;
+        using var body = new MemoryStream(content, writable: false);
+        var url = builder.ToPutRequestInformation(body).URI + "?@microsoft.graph.conflictBehavior=fail";
+        DriveItem? created;
+        try
+        {
+            created = await builder.WithUrl(url).PutAsync(body, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == 409) { return false; }
+        catch (ODataError e) { throw Map(e, what); }
+        // OneDrive stored other bytes than were sent: write them again into the same item (still ours).
+        if (!Matches(created, content) && !await ReplaceSmallFileAsync(created?.Id ?? "", content, what, ct).ConfigureAwait(false))
+            throw GraphErrors.RequestFailed(what, 200, "the new item disappeared");
+        return true;
+    }
+
+    private static bool Matches(DriveItem? item, byte[] content) =>
+        item?.File?.Hashes?.QuickXorHash is { } hash && hash == Hashing.QuickXorHash.Compute(content);
+
+    /// <summary>Replaces the content of the existing file <paramref name="itemId"/>; false when that item is gone (404).</summary>
+    public async Task<bool> ReplaceSmallFileAsync(string itemId, byte[] content, string what, CancellationToken ct)
+    {
+        var (driveId, _) = await AnchorAsync(ct).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var body = new MemoryStream(content, writable: false);
+            try
+            {
+                var item = await _client.Drives[driveId].Items[itemId].Content.PutAsync(body, cancellationToken: ct).ConfigureAwait(false);
+                if (Matches(item, content)) return true;
+                if (attempt == 3) throw GraphErrors.RequestFailed(what, 200, "the stored quickXorHash differs from the bytes sent");
+            }
+            catch (ODataError e) when (e.ResponseStatusCode == 404) { return false; }
+            catch (ODataError e) { throw Map(e, what); }
+        }
     }
 
     /// <summary>The item a folder id and name designate, or null (used after a lost acknowledgement of a last fragment).</summary>

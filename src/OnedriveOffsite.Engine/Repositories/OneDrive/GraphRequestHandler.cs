@@ -15,9 +15,11 @@ internal sealed class GraphRequestHandler : DelegatingHandler
 {
     private readonly IAccessTokenSource _tokens;
     private readonly GraphRetry _retry;
+    private readonly Uri _graphEndpoint;
 
-    public GraphRequestHandler(IAccessTokenSource tokens, GraphRetry retry, HttpMessageHandler inner) : base(inner)
+    public GraphRequestHandler(IAccessTokenSource tokens, GraphRetry retry, HttpMessageHandler inner, Uri graphEndpoint) : base(inner)
     {
+        _graphEndpoint = graphEndpoint;
         _tokens = tokens;
         _retry = retry;
     }
@@ -27,6 +29,9 @@ internal sealed class GraphRequestHandler : DelegatingHandler
         // Graph API bodies are small JSON: buffer once so every attempt can send them again.
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         var what = $"{request.Method} {request.RequestUri?.AbsolutePath}";
+        // Backstop for any link the SDK is handed: the bearer token only ever goes to the configured Graph host.
+        if (!IsGraphHost(_graphEndpoint, request.RequestUri?.AbsoluteUri))
+            throw GraphErrors.RequestFailed(what, 0, "the request leads to another host than the configured Graph endpoint; not sent");
         var refreshed = false;
         for (var attempt = 1; ; attempt++)
         {
@@ -54,7 +59,7 @@ internal sealed class GraphRequestHandler : DelegatingHandler
                 attempt--; // the refresh is not a failed attempt
                 continue;
             }
-            if (GraphRetry.IsTransient(response.StatusCode) && attempt < _retry.MaxAttempts)
+            if (_retry.ShouldRetry(response.StatusCode, attempt))
             {
                 var retryAfter = GraphRetry.RetryAfter(response);
                 var reason = GraphRetry.Describe(response);
@@ -65,6 +70,13 @@ internal sealed class GraphRequestHandler : DelegatingHandler
             return response; // success, or an error the caller (the SDK) turns into an ODataError
         }
     }
+
+    /// <summary>Same scheme, host and port as the configured Graph endpoint.</summary>
+    internal static bool IsGraphHost(Uri graphEndpoint, string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && string.Equals(uri.Scheme, graphEndpoint.Scheme, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(uri.IdnHost, graphEndpoint.IdnHost, StringComparison.OrdinalIgnoreCase)
+        && uri.Port == graphEndpoint.Port;
 
     private static HttpRequestMessage Copy(HttpRequestMessage request, byte[]? body)
     {

@@ -5,8 +5,9 @@ using OnedriveOffsite.Engine.Progress;
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
 /// <summary>
-/// The retry rules every OneDrive request follows: the shared Retry-After gate, bounded exponential backoff with
-/// jitter, and which answers are worth another attempt. Verbose lines name the operation, never a URL.
+/// The HTTP retry layer's one policy (docs/ARCHITECTURE.md, "Retries"): every OneDrive request follows it: which
+/// answers and failures are worth another attempt, the shared Retry-After gate, bounded exponential backoff with
+/// jitter, and when attempts are used up. Verbose lines name the operation, never a URL.
 /// </summary>
 internal sealed class GraphRetry
 {
@@ -21,9 +22,13 @@ internal sealed class GraphRetry
     public ThrottlingGate Gate { get; } = new();
     public IOperationObserver Observer { get; }
     public int MaxAttempts => _options.MaxAttempts;
+    public TimeSpan StallTimeout => _options.StallTimeout;
 
     /// <summary>429, 503 (throttling) and 500/502/504 (transient server trouble).</summary>
     public static bool IsTransient(HttpStatusCode status) => (int)status is 429 or 500 or 502 or 503 or 504;
+
+    /// <summary>Whether an answer with <paramref name="status"/> after attempt number <paramref name="attempt"/> is retried.</summary>
+    public bool ShouldRetry(HttpStatusCode status, int attempt) => IsTransient(status) && attempt < MaxAttempts;
 
     /// <summary>True for failures of the connection itself (reset, refused, timeout), not of the caller's cancellation.</summary>
     public static bool IsConnectionFailure(Exception e, CancellationToken ct) =>
@@ -44,6 +49,8 @@ internal sealed class GraphRetry
     public async Task PauseAsync(int attempt, string what, string reason, TimeSpan? retryAfter, CancellationToken ct, Exception? inner = null)
     {
         if (attempt >= _options.MaxAttempts) throw GraphErrors.Unavailable(what, reason, inner);
+        if (retryAfter > _options.MaxRetryAfter)
+            throw GraphErrors.Unavailable(what, $"{reason} asking to wait {retryAfter.Value.TotalSeconds:0} s (Retry-After), longer than the {_options.MaxRetryAfter.TotalSeconds:0} s this tool waits", inner);
         if (retryAfter is { } ra)
         {
             Gate.Defer(ra);
@@ -61,6 +68,9 @@ internal sealed class GraphRetry
         var nominal = Math.Min(_options.MaxBackoff.TotalMilliseconds, _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));
         return TimeSpan.FromMilliseconds(nominal / 2 + Random.Shared.NextDouble() * nominal / 2);
     }
+
+    /// <summary>Reason text for a transfer aborted by its <see cref="StallWatchdog"/>.</summary>
+    public string DescribeStall() => $"no bytes moved for {_options.StallTimeout.TotalSeconds:0.###} s";
 
     /// <summary>Reason text for a status, for messages ("429", "503", "connection reset").</summary>
     public static string Describe(HttpResponseMessage response) => ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -23,7 +23,7 @@ internal sealed class OneDriveContext
     {
         var folderId = await Drive.EnsureFolderAsync(target.FolderPath, ct).ConfigureAwait(false);
         var url = await Drive.CreateUploadSessionAsync(folderId, target.Name, what, ct).ConfigureAwait(false);
-        return new UploadSessionClient(PreAuthenticated, Retry, url, total, what, token => Drive.GetChildAsync(folderId, target.Name, token));
+        return new UploadSessionClient(PreAuthenticated, Retry, url, total, what, token => Drive.GetChildAsync(folderId, target.Name, token), Options.Limits.Upload);
     }
 
     /// <summary>A forward-only stream over a stored file, or null when it does not exist.</summary>
@@ -31,6 +31,7 @@ internal sealed class OneDriveContext
     {
         var first = await Drive.GetForDownloadAsync(path, ct).ConfigureAwait(false);
         if (first is null) return null;
-        return new OneDriveDownloadStream(this, path, first.Value.Item.Size, first.Value.DownloadUrl);
+        var stream = new OneDriveDownloadStream(this, path, first.Value.Item.Size, first.Value.DownloadUrl);
+        return Options.Limits.Download is { } limit ? new IO.RateLimitedReadStream(stream, limit) : stream;
     }
 }

@@ -21,6 +21,7 @@ internal sealed class OneDriveDownloadStream : Stream
     private Stream? _body;
     private long _bodyEnd;
     private int _failures;
+    private StallWatchdog? _watchdog;
 
     public OneDriveDownloadStream(OneDriveContext ctx, string path, long length, Uri downloadUrl)
     {
@@ -45,14 +46,17 @@ internal sealed class OneDriveDownloadStream : Stream
         {
             if (_body is null) await OpenAsync(ct).ConfigureAwait(false);
             int n;
+            var watchdog = _watchdog!;
             try
             {
-                n = await _body!.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _bodyEnd - _position)], ct).ConfigureAwait(false);
+                watchdog.Progress(); // the time the caller spent between reads is not a stall
+                n = await _body!.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _bodyEnd - _position)], watchdog.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (GraphRetry.IsConnectionFailure(e, ct))
+            catch (Exception e) when (GraphRetry.IsConnectionFailure(e, ct) || (e is OperationCanceledException && watchdog.Stalled))
             {
+                var reason = watchdog.Stalled ? _ctx.Retry.DescribeStall() : GraphRetry.Describe(e);
                 CloseBody();
-                await _ctx.Retry.PauseAsync(++_failures, What, "download " + GraphRetry.Describe(e), null, ct, e).ConfigureAwait(false);
+                await _ctx.Retry.PauseAsync(++_failures, What, "download " + reason, null, ct, e).ConfigureAwait(false);
                 continue;
             }
             if (n == 0)
@@ -79,14 +83,19 @@ internal sealed class OneDriveDownloadStream : Stream
             request.Headers.Range = new RangeHeaderValue(_position, last);
             GraphRetry.SetUserAgent(request.Headers);
             HttpResponseMessage response;
+            // One watchdog per response: waiting for its headers, then every read of its body (CloseBody disposes it).
+            _watchdog?.Dispose();
+            var watchdog = _watchdog = new StallWatchdog(_ctx.Retry.StallTimeout, ct);
             try
             {
-                response = await _ctx.PreAuthenticated.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+                response = await _ctx.PreAuthenticated.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watchdog.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (GraphRetry.IsConnectionFailure(e, ct))
+            catch (Exception e) when (GraphRetry.IsConnectionFailure(e, ct) || (e is OperationCanceledException && watchdog.Stalled))
             {
                 request.Dispose();
-                await _ctx.Retry.PauseAsync(++_failures, What, GraphRetry.Describe(e), null, ct, e).ConfigureAwait(false);
+                var stalled = watchdog.Stalled;
+                CloseBody();
+                await _ctx.Retry.PauseAsync(++_failures, What, stalled ? _ctx.Retry.DescribeStall() : GraphRetry.Describe(e), null, ct, e).ConfigureAwait(false);
                 continue;
             }
             switch (response.StatusCode)
@@ -158,8 +167,10 @@ internal sealed class OneDriveDownloadStream : Stream
     {
         _body?.Dispose();
         _response?.Dispose();
+        _watchdog?.Dispose();
         _body = null;
         _response = null;
+        _watchdog = null;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();

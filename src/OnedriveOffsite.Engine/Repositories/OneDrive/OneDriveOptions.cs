@@ -1,4 +1,5 @@
 using OnedriveOffsite.Engine.Auth;
+using OnedriveOffsite.Engine.Errors;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
@@ -23,6 +24,18 @@ public sealed record OneDriveOptions
     /// <summary>First backoff pause (doubled per attempt, with jitter).</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Longest Retry-After honoured: OneDrive asking for a longer pause fails the run with OneDriveUnavailable.</summary>
+    public static readonly TimeSpan DefaultMaxRetryAfter = TimeSpan.FromHours(1);
+
+    /// <summary>Longest Retry-After honoured (see <see cref="DefaultMaxRetryAfter"/>).</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = DefaultMaxRetryAfter;
+
+    /// <summary>An upload fragment or download whose bytes stop moving for this long is aborted and retried (resuming).</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Shared bandwidth limits of the run (upload fragments are paced, downloads read at the limit).</summary>
+    public IO.TransferLimits Limits { get; init; } = IO.TransferLimits.None;
+
     /// <summary>Bytes per ranged download request.</summary>
     public long DownloadChunkSize { get; init; } = 32L << 20;
 
@@ -39,10 +52,12 @@ public sealed record OneDriveOptions
     public OneDriveOptions Validate()
     {
         if (FragmentSize <= 0 || FragmentSize % FragmentUnit != 0 || FragmentSize > MaxFragmentSize)
-            throw new Errors.OffsiteException("InvalidFragmentSize", Errors.OffsiteErrorCategory.InvalidArgument,
+            throw new Errors.OffsiteException(ErrorIds.OneDrive.InvalidFragmentSize, Errors.OffsiteErrorCategory.InvalidArgument,
                 $"The upload fragment size {FragmentSize} must be a positive multiple of {FragmentUnit} bytes (320 KiB) and at most {MaxFragmentSize} bytes (OneDrive refuses 60 MiB fragments).", FragmentSize);
         if (MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(MaxAttempts));
         if (DownloadChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(DownloadChunkSize));
+        if (StallTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(StallTimeout));
+        if (MaxRetryAfter < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxRetryAfter));
         return this;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 using OnedriveOffsite.Engine.Auth;
 using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Legacy;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
@@ -15,7 +16,7 @@ namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 /// ranged downloads through a plain HttpClient loop (see <see cref="UploadSessionClient"/>, <see cref="OneDriveDownloadStream"/>).
 /// Every stored file is uploaded with conflictBehavior fail: a snapshot never replaces anything.
 /// </summary>
-public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
+public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStore, IDisposable
 {
     private readonly OneDriveContext _ctx;
     private readonly HttpClient _graphHttp;
@@ -54,23 +55,23 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(30),
         };
         // Long fragment PUTs and downloads on slow links: no overall timeout; stalls surface as IO errors and are retried.
-        var graphHttp = new HttpClient(new GraphRequestHandler(tokens, retry, handler), disposeHandler: false) { Timeout = TimeSpan.FromMinutes(5) };
+        var graphHttp = new HttpClient(new GraphRequestHandler(tokens, retry, handler, settings.GraphEndpoint), disposeHandler: false) { Timeout = TimeSpan.FromMinutes(5) };
         var plainHttp = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         // Tokens are added by GraphRequestHandler (with the 401 refresh), so the SDK itself sends none.
         var client = new GraphServiceClient(graphHttp, new AnonymousAuthenticationProvider(), settings.GraphEndpoint.ToString().TrimEnd('/') + "/v1.0");
-        var drive = new GraphDrive(client, settings.ScopeMode, rootPath);
+        var drive = new GraphDrive(client, settings.ScopeMode, rootPath, settings.GraphEndpoint);
         var where = settings.ScopeMode == ScopeMode.Drive ? $"drive folder /{rootPath}" : "app folder";
-        var description = $"{RepositoryLocator.OneDrivePrefix}/{sub} ({(settings.ScopeMode == ScopeMode.Drive ? where : "app folder")})";
+        var description = $"{OneDriveBackend.Prefix}/{sub} ({(settings.ScopeMode == ScopeMode.Drive ? where : "app folder")})";
         return new OneDriveRepository(new OneDriveContext(drive, plainHttp, retry, options), graphHttp, handler, description);
     }
 
     /// <summary>The sub path of a spec, without leading/trailing '/'; "" for the root.</summary>
     internal static string ParseSpec(string? spec)
     {
-        spec ??= RepositoryLocator.OneDrivePrefix;
-        if (!spec.StartsWith(RepositoryLocator.OneDrivePrefix, StringComparison.OrdinalIgnoreCase))
+        spec ??= OneDriveBackend.Prefix;
+        if (!spec.StartsWith(OneDriveBackend.Prefix, StringComparison.OrdinalIgnoreCase))
             throw GraphErrors.InvalidPath(spec, "it does not start with 'onedrive:'");
-        var sub = AppSettings.NormalizeDriveFolder(spec[RepositoryLocator.OneDrivePrefix.Length..]) ?? "";
+        var sub = AppSettings.NormalizeDriveFolder(spec[OneDriveBackend.Prefix.Length..]) ?? "";
         if (sub.Length > 0 && !AppSettings.IsValidDrivePath(sub))
             throw GraphErrors.InvalidPath(spec, "names joined by '/', without \" * : < > ? \\ |, none ending in a dot or space");
         return sub;
@@ -89,7 +90,7 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
         foreach (var folder in (folders ?? []).Where(f => f.IsFolder && SnapshotFiles.TryParseSnapshotFolder(f.Name, out _)).OrderBy(f => f.Name, StringComparer.Ordinal))
         {
             var files = (await _ctx.Drive.ListChildrenAsync(GraphDrive.Join(set, folder.Name), ct).ConfigureAwait(false) ?? [])
-                .Where(f => !f.IsFolder).Select(f => new StoredFile(f.Name, f.Size, f.QuickXorHash)).ToList();
+                .Where(f => !f.IsFolder).Select(f => new StoredFile(f.Name, f.Size, f.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, f.QuickXorHash))).ToList();
             result.Add(new StoredSnapshotFolder(new SnapshotLocation(set, folder.Name), files.Any(f => f.Name == SnapshotFiles.ManifestName), files));
         }
         return result;
@@ -104,7 +105,7 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
 
     public async Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct) =>
         await _ctx.OpenDownloadAsync(GraphDrive.Join(Folder(snapshot), name), ct).ConfigureAwait(false)
-            ?? throw new Errors.OffsiteException("PartMissing", Errors.OffsiteErrorCategory.ObjectNotFound,
+            ?? throw new Errors.OffsiteException(ErrorIds.Snapshots.PartMissing, Errors.OffsiteErrorCategory.ObjectNotFound,
                 $"Stored {name} of snapshot {snapshot.Set}/{snapshot.Snapshot} is missing from {Description}.", name);
 
     public async Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct)
@@ -122,7 +123,7 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
                 await sink.CompleteAsync(ct).ConfigureAwait(false);
                 return;
             }
-            catch (RetryablePartException e) when (attempt < 3)
+            catch (RetryablePartException e) when (StoredFileRetry.Manifest.ShouldRetry(e, attempt))
             {
                 _ctx.Retry.Observer.Verbose($"{e.ErrorId}: {e.Message} Storing the manifest again.");
             }
@@ -133,7 +134,9 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
     {
         await using var stream = await _ctx.OpenDownloadAsync(GraphDrive.Join(Folder(snapshot), SnapshotFiles.ManifestName), ct).ConfigureAwait(false);
         if (stream is null) return null;
-        using var copy = new MemoryStream();
+        // The stream reads exactly the size OneDrive listed, so checking that size bounds what is downloaded.
+        if (stream.Length > Format.ManifestCodec.MaxSize) throw Format.ManifestCodec.TooLarge($"The manifest of snapshot {snapshot.Set}/{snapshot.Snapshot}", stream.Length);
+        using var copy = new MemoryStream((int)stream.Length);
         await stream.CopyToAsync(copy, ct).ConfigureAwait(false);
         return copy.ToArray();
     }
@@ -149,6 +152,42 @@ public sealed class OneDriveRepository : ISnapshotRepository, IDisposable
         var folder = await _ctx.Drive.GetAsync(Folder(snapshot), ct).ConfigureAwait(false);
         if (folder is not null) await _ctx.Drive.DeleteAsync(folder.Id, $"removing snapshot {snapshot.Set}/{snapshot.Snapshot}", ct).ConfigureAwait(false);
     }
+
+    public async Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct)
+    {
+        var folderId = await _ctx.Drive.EnsureFolderAsync(scope ?? "", ct).ConfigureAwait(false);
+        return await _ctx.Drive.TryCreateSmallFileAsync(folderId, SnapshotFiles.LockName, content, $"creating the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
+    }
+
+    public async Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) => (await ReadLockItemAsync(scope, ct).ConfigureAwait(false))?.Content;
+
+    public async Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct)
+    {
+        // Replaced by item id: a lock deleted and created again by someone else is another item, so this fails (404).
+        if (await ReadLockItemAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.Content.AsSpan().SequenceEqual(expected)) return false;
+        return await _ctx.Drive.ReplaceSmallFileAsync(current.Id, content, $"refreshing the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct)
+    {
+        if (await ReadLockItemAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.Content.AsSpan().SequenceEqual(expected)) return false;
+        await _ctx.Drive.DeleteAsync(current.Id, $"removing the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<(string Id, byte[] Content)?> ReadLockItemAsync(string? scope, CancellationToken ct)
+    {
+        var path = GraphDrive.Join(scope, SnapshotFiles.LockName);
+        var item = await _ctx.Drive.GetAsync(path, ct).ConfigureAwait(false);
+        if (item is null) return null;
+        await using var stream = await _ctx.OpenDownloadAsync(path, ct).ConfigureAwait(false);
+        if (stream is null) return null;
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, ct).ConfigureAwait(false);
+        return (item.Id, copy.ToArray());
+    }
+
+    private static string LockWhat(string? scope) => scope is null ? "the repository" : $"set {scope}";
 
     /// <summary>Backups of the old service: direct subfolders of the repository root holding '&lt;counter&gt;_&lt;base&gt;' archives.</summary>
     public async Task<IReadOnlyList<LegacyBackupInfo>> ListLegacyBackupsAsync(CancellationToken ct)

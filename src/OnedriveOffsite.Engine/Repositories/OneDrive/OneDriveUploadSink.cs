@@ -14,7 +14,8 @@ internal sealed record UploadDestination(string FolderPath, string Name)
 /// and comparing it with the one OneDrive reports at the end.
 /// <para>Known size (parts stored without compression, manifests): fragments stream straight from one in-memory
 /// fragment buffer; zero temp disk. Unknown size (zstd parts): an upload session needs the total size with the
-/// first fragment, so the file is spooled to ONE owner-only temp file (deleted on dispose) and uploaded once
+/// first fragment, so the file is spooled to ONE owner-only temp file (ciphertext only; unlinked at once on Unix, so
+/// nothing outlives the process even after kill -9; deleted on close on Windows) and uploaded once
 /// complete; temp disk is then at most ThrottleLimit × part size.</para>
 /// </summary>
 internal sealed class OneDriveUploadSink : IPartSink
@@ -38,7 +39,8 @@ internal sealed class OneDriveUploadSink : IPartSink
         _knownLength = knownLength;
         if (knownLength is null)
         {
-            _spool = new FileStream(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"onedrive-offsite-{Guid.NewGuid():N}.spool"), new FileStreamOptions
+            var spoolPath = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"onedrive-offsite-{Guid.NewGuid():N}.spool");
+            _spool = new FileStream(spoolPath, new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.ReadWrite,
@@ -47,6 +49,10 @@ internal sealed class OneDriveUploadSink : IPartSink
                 UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
                 BufferSize = 1 << 16,
             });
+            // A killed run must leave no spool behind: on Unix the name goes at once (the open handle keeps the data,
+            // and the kernel frees it when the process ends, however it ends); on Windows the kernel honours
+            // DeleteOnClose when a killed process's handles close.
+            if (!OperatingSystem.IsWindows()) File.Delete(spoolPath);
         }
     }
 
@@ -105,7 +111,8 @@ internal sealed class OneDriveUploadSink : IPartSink
             throw GraphErrors.HashMismatch(_target.Path, local, done.QuickXorHash);
         }
         _completed = true;
-        return new StoredPartResult(_written, local);
+        // Only what OneDrive reported: a null hash means "not confirmed", and -RemoveSource then reads the part back.
+        return new StoredPartResult(_written, done.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, done.QuickXorHash));
     }
 
     /// <summary>Sends the buffer; bytes the session could not take yet (under 320 KiB) move to its front.</summary>

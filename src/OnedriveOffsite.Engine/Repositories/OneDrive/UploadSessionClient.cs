@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using OnedriveOffsite.Engine.IO;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
@@ -11,7 +12,7 @@ internal sealed record CompletedUpload(string Id, long Size, string? QuickXorHas
 /// One OneDrive upload session: fragments PUT in order to the pre-authenticated uploadUrl (never with an
 /// Authorization header; the URL itself is a secret and is never logged). Hand-written rather than the SDK's
 /// LargeFileUploadTask, which wants a seekable stream of the whole file (a temp copy) and has no 416 recovery.
-/// Recovery rules (docs graph.md): a fragment whose answer was lost may have been stored in full or in part, so
+/// Recovery rules (docs/ONEDRIVE.md): a fragment whose answer was lost may have been stored in full or in part, so
 /// after 5xx, a broken connection or 416 the session's status (GET uploadUrl → nextExpectedRanges) decides where
 /// to resume, possibly mid-fragment; 404 means the session is gone.
 /// </summary>
@@ -22,11 +23,13 @@ internal sealed class UploadSessionClient
     private readonly Uri _url;
     private readonly string _what;
     private readonly Func<CancellationToken, Task<DriveItemInfo?>> _findCommitted;
+    private readonly BandwidthLimiter? _limiter;
     private bool _finalByteSent;
 
     public UploadSessionClient(HttpClient http, GraphRetry retry, Uri uploadUrl, long total, string what,
-        Func<CancellationToken, Task<DriveItemInfo?>> findCommitted)
+        Func<CancellationToken, Task<DriveItemInfo?>> findCommitted, BandwidthLimiter? limiter = null)
     {
+        _limiter = limiter;
         _http = http;
         _retry = retry;
         _url = uploadUrl;
@@ -51,8 +54,9 @@ internal sealed class UploadSessionClient
         var attempt = 0;
         while (Completed is null && NextExpected < end)
         {
-            if (NextExpected < start)
-                throw new InvalidOperationException("The upload session asks for bytes before the current fragment."); // cannot happen: fragments are sent in order
+            // Bytes before this buffer were acknowledged and are gone from memory: a session asking for them again
+            // cannot be continued, so the part is stored again (fresh salt).
+            if (NextExpected < start) throw GraphErrors.SessionLost(_what);
             var offset = NextExpected;
             var available = end - offset;
             var length = end == Total ? available : available - available % OneDriveOptions.FragmentUnit;
@@ -60,19 +64,21 @@ internal sealed class UploadSessionClient
             var slice = data.Slice((int)(offset - start), (int)length);
             var sliceEnd = offset + length;
             await _retry.Gate.WaitAsync(ct).ConfigureAwait(false);
-            using var request = new HttpRequestMessage(HttpMethod.Put, _url) { Content = new ReadOnlyMemoryContent(slice) };
-            request.Content.Headers.ContentLength = slice.Length;
+            // The watchdog covers the whole exchange: sending the body and waiting for the answer.
+            using var watchdog = new StallWatchdog(_retry.StallTimeout, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Put, _url) { Content = new PacedContent(slice, watchdog, _limiter) };
             request.Content.Headers.ContentRange = new ContentRangeHeaderValue(offset, sliceEnd - 1, Total);
             GraphRetry.SetUserAgent(request.Headers);
             if (sliceEnd == Total) _finalByteSent = true;
             HttpResponseMessage response;
             try
             {
-                response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, watchdog.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (GraphRetry.IsConnectionFailure(e, ct))
+            catch (Exception e) when (GraphRetry.IsConnectionFailure(e, ct) || (e is OperationCanceledException && watchdog.Stalled))
             {
-                await _retry.PauseAsync(++attempt, _what, GraphRetry.Describe(e), null, ct, e).ConfigureAwait(false);
+                var reason = watchdog.Stalled ? _retry.DescribeStall() : GraphRetry.Describe(e);
+                await _retry.PauseAsync(++attempt, _what, reason, null, ct, e).ConfigureAwait(false);
                 await RefreshStatusAsync(ct).ConfigureAwait(false);
                 continue;
             }
@@ -82,8 +88,17 @@ internal sealed class UploadSessionClient
                 if (status == 202)
                 {
                     var before = NextExpected;
-                    NextExpected = ParseNextExpected(await ReadJsonAsync(response, ct).ConfigureAwait(false)) ?? sliceEnd;
-                    if (NextExpected > before) attempt = 0; // progress: the attempt budget is per stall, not per file
+                    var next = ParseNextExpected(await ReadJsonAsync(response, ct).ConfigureAwait(false)) ?? sliceEnd;
+                    if (next > sliceEnd || next > Total)
+                        throw GraphErrors.RequestFailed(_what, 202, "the session claims bytes that were never sent");
+                    NextExpected = next;
+                    if (NextExpected > before)
+                    {
+                        attempt = 0; // progress: the attempt budget is per stall, not per file
+                        continue;
+                    }
+                    // Accepted without taking anything: bounded retries with backoff, like any other failure.
+                    await _retry.PauseAsync(++attempt, _what, "202 without progress", null, ct).ConfigureAwait(false);
                     continue;
                 }
                 if (status is 200 or 201)

@@ -1,0 +1,52 @@
+using System.Management.Automation;
+using OnedriveOffsite.Engine.Backup;
+using OnedriveOffsite.Engine.Compression;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Notifications;
+using OnedriveOffsite.Engine.Streams;
+using OnedriveOffsite.Infrastructure;
+using OnedriveOffsite.Output;
+
+namespace OnedriveOffsite.Commands;
+
+public sealed partial class StartOffsiteBackupCommand
+{
+    /// <summary>-FromCommand / -InputStream: the stream is read once, held in memory part by part, never spooled to disk.</summary>
+    private void BackUpStream()
+    {
+        var fromCommand = ParameterSetName == FromCommandSet;
+        var partSize = MyInvocation.BoundParameters.ContainsKey(nameof(PartSize)) ? PartSize : StreamBackupRequest.DefaultPartSize;
+        var request = new StreamBackupRequest(Name, SourceName, partSize, (CompressionMode)Compression, ThrottleLimit) { Lock = new Engine.Locking.LockOptions { Wait = Wait } };
+        var workingDirectory = WorkingDirectory is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
+        var label = fromCommand ? $"command '{System.IO.Path.GetFileName(FromCommand![0])}'" : "the input stream";
+        var home = Home;
+        var started = false;
+        try
+        {
+            StreamBackupOperation.Validate(request);
+            if (fromCommand) CommandSource.Validate(FromCommand, workingDirectory);
+            var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null);
+            if (!ShouldProcess(label, $"Run it and back up its output as '{SourceName}' to set '{Name}' in {repository.Description}")) return;
+            started = true;
+            var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
+                (o, c) =>
+                {
+                    var key = _key ??= new KeyStore(home).Load();
+                    Func<IByteSource> open = fromCommand
+                        ? () => CommandSource.Start(FromCommand!, workingDirectory, o)
+                        : () => new StreamSource(InputStream!);
+                    return new StreamBackupOperation(repository, key).RunAsync(request, open, fromCommand ? "command" : "stream", o, c);
+                },
+                (r, tail) => OperationReports.BackupSucceeded(new BackupRequest(label, Name), r, tail),
+                (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, label, ex, duration, tail), ct));
+            WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            if (!started && !NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+                RunEngine((observer, ct) => new NotificationService(home).TrySendAsync(
+                    OperationReports.Failed(OperationKind.Backup, Name, label, ex, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
+            WriteOffsiteError(ex, label);
+        }
+    }
+}
