@@ -37,6 +37,8 @@ public sealed class DedupBackupOperation
     public async Task<DedupBackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var source = BackupOperation.Validate(request);
+        // One run per set at a time, as for v1: packs, index files and the manifest are written under the set's lock.
+        await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct).ConfigureAwait(false);
         ThreadPoolSizing.EnsureFor(request.ThrottleLimit + 2);
         using var handle = File.OpenHandle(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
@@ -156,6 +158,7 @@ public sealed class DedupBackupOperation
                 Tool = ToolInfo.UserAgentProduct,
                 Host = Environment.MachineName,
             };
+            await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
             await _repository.WriteManifestAsync(location, V2ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
             progress.Complete();
             observer.Verbose($"Snapshot {set}/{location.Snapshot} is complete (format 2): SHA-256 {sha256}; {chunkCount} chunk(s), {newEntries.Count} new ({addedPlain} bytes) stored in {newPacks.Count} pack(s) of {manifest.Added.StoredBytes} bytes, in {progress.Elapsed.TotalSeconds:0.0} s.");
