@@ -46,7 +46,7 @@ BeforeAll {
 
     function Set-TestMailServer([int] $Port) {
         Set-OffsiteNotification -Provider Smtp -To admin@example.com -From backup@example.com -SmtpServer 127.0.0.1 -Port $Port `
-            -Security None -Credential $script:Credential -WarningAction SilentlyContinue
+            -Security None -Credential $script:Credential -AllowUnencryptedCredential -WarningAction SilentlyContinue
     }
 }
 

@@ -93,7 +93,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         $process = Start-HeldBackup -Command $command -HoldAfterParts 6
         Stop-Process -Id $process.Id -Force   # SIGKILL on Linux: no cleanup code runs
         $process.WaitForExit()
-        (Get-OffsiteBackup -Name crash -Repository onedrive:/pester).State | Should -Be 'Incomplete'
+        (Get-OffsiteBackup -Name crash -Repository onedrive:/pester).State | Should -Be 'Resumable'
         $partsBefore = @((Get-TestEmulatorStats $script:Emulator).storedFiles | Where-Object path -Match '/crash/[^/]+/part-[0-9]+\.oop$').Count
         $partsBefore | Should -Be 6
 
@@ -145,7 +145,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         $f = New-RandomFile 'upload-fails.bin' 1 -Seed 9
         $faults = "$($script:Emulator.Uri)/_emulator/faults"
         # Every attempt at the one part is damaged on the way in (8 attempts per part), so the part cannot be stored.
-        $null = Invoke-RestMethod -Method Post $faults -ContentType 'application/json' -Body (@{ enqueue = @('CorruptOnUpload') * 8 } | ConvertTo-Json)
+        $null = Invoke-RestMethod -Method Post $faults -ContentType 'application/json' -Body (@{ enqueue = @('CorruptOnUpload@upload') * 8 } | ConvertTo-Json)
         try {
             $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name upload-fails -Repository onedrive:/pester -PartSize 1MB -ThrottleLimit 1 -RemoveSource -NoNotification -Verbose -ErrorVariable failure -ErrorAction SilentlyContinue 4>&1
             (Invoke-RestMethod $faults).pending | Should -BeNullOrEmpty

@@ -194,7 +194,7 @@ public sealed class BackupOperation
     }
 
     private static OffsiteException ChangedWhileReading(string part) =>
-        new("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+        new(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
             $"The source changed while it was being backed up (the bytes stored in {part} differ from the bytes hashed); no snapshot was made. Back it up again once nothing writes to it.", part);
 
     private static bool IsUnchanged(FileInfo source, long length, DateTime lastWrite)

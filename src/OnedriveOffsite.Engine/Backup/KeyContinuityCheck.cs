@@ -39,7 +39,7 @@ public static class KeyContinuityCheck
                 observer.Verbose($"Key change allowed: the newest snapshot of '{set}' ({folder.Location.Snapshot}) was made with key {previousKeyId}, this one uses key {key.KeyId}.");
                 return;
             }
-            throw new OffsiteException("KeyMismatch", OffsiteErrorCategory.SecurityError,
+            throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError,
                 $"The newest snapshot of set '{set}' ({folder.Location.Snapshot}) was made with key {previousKeyId}, but the loaded key is {key.KeyId}. " +
                 "Nothing was stored. Load the set's key (New-OffsiteKey -FromText imports a saved copy), or pass -AllowKeyChange if the key was changed on purpose " +
                 "(keep the old key: older snapshots still need it).", set);

@@ -37,10 +37,10 @@ public sealed class StreamBackupOperation
     {
         SetName.Validate(request.SetName);
         if (request.PartSize < BackupRequest.MinPartSize || request.PartSize > BackupRequest.MaxPartSize)
-            throw new OffsiteException("InvalidPartSize", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
                 $"The part size must be between {BackupRequest.MinPartSize} bytes and {BackupRequest.MaxPartSize} bytes.", request.PartSize);
         if (request.ThrottleLimit is < 1 or > 64)
-            throw new OffsiteException("InvalidThrottleLimit", OffsiteErrorCategory.InvalidArgument, "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
+            throw new OffsiteException(ErrorIds.Backup.InvalidThrottleLimit, OffsiteErrorCategory.InvalidArgument, "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
         var name = request.SourceName;
         if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.IndexOfAny(new[] { '/', '\\', '\0' }) >= 0 || name.Length > 255)
             throw new OffsiteException("InvalidSourceName", OffsiteErrorCategory.InvalidArgument,

@@ -71,7 +71,7 @@ internal static class StreamPartStore
             await sink.WriteAsync(part.Buffers[i].AsMemory(0, part.Lengths[i]), ct).ConfigureAwait(false);
         var stored = await sink.CompleteAsync(ct).ConfigureAwait(false);
         if (stored.Length != storedLength)
-            throw new OffsiteException("StoredSizeMismatch", OffsiteErrorCategory.WriteError,
+            throw new OffsiteException(ErrorIds.Backup.StoredSizeMismatch, OffsiteErrorCategory.WriteError,
                 $"The repository stored {stored.Length} bytes for {name}, expected {storedLength}.", name);
         return stored;
     }

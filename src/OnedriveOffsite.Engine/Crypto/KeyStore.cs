@@ -41,10 +41,10 @@ public sealed class KeyStore
         var full = System.IO.Path.GetFullPath(path);
         var key = Load();
         if (Directory.Exists(full) || (File.Exists(full) && !overwrite))
-            throw new OffsiteException("DestinationExists", OffsiteErrorCategory.ResourceExists,
+            throw new OffsiteException(ErrorIds.Snapshots.DestinationExists, OffsiteErrorCategory.ResourceExists,
                 $"'{full}' already exists; the key was not written. Choose a new file name (or -Force to replace a file).", full);
         if (!Directory.Exists(System.IO.Path.GetDirectoryName(full)))
-            throw new OffsiteException("DestinationDirectoryNotFound", OffsiteErrorCategory.ObjectNotFound,
+            throw new OffsiteException(ErrorIds.Snapshots.DestinationDirectoryNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"The directory of '{full}' does not exist; the key was not written.", full);
         OwnerOnlyFile.WriteAllBytesInto(full, System.Text.Encoding.UTF8.GetBytes(key.ToText() + "\n"));
         return key.KeyId;

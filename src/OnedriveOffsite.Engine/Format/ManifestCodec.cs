@@ -38,7 +38,7 @@ public static class ManifestCodec
         var headerBytes = header.ToBytes();
         var plain = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
         if (plain.Length + ManifestHeader.Size + 4 + RecordCipher.TagSize > MaxSize)
-            throw new OffsiteException("InvalidPartSize", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
                 $"The manifest of {manifest.Parts.Count} parts would exceed {MaxSize:N0} bytes; use a larger part size.", manifest.Parts.Count);
         var output = new byte[ManifestHeader.Size + 4 + plain.Length + RecordCipher.TagSize];
         headerBytes.CopyTo(output, 0);

@@ -35,7 +35,7 @@ internal static class LegacyErrors
             "are accepted (nothing from the archive is ever written under its own name).", archive);
 
     public static OffsiteException OversizedHeader(string archive, char type, long size) =>
-        new("LegacyUnsafeMemberName", OffsiteErrorCategory.SecurityError,
+        new(ErrorIds.Legacy.LegacyUnsafeMemberName, OffsiteErrorCategory.SecurityError,
             $"The archive '{archive}' holds a tar extended header (type '{type}') of {size:N0} bytes; the old service never wrote one " +
             $"larger than {TarHeaderGuardStream.MaxExtendedHeaderBytes:N0} bytes, so it is refused before it is read.", archive);
 

@@ -52,7 +52,7 @@ public sealed class StreamRestoreOperation
             }
             actual = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
             if (actual != manifest.Source.Sha256)
-                throw new OffsiteException("SourceHashMismatch", OffsiteErrorCategory.InvalidData,
+                throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
                     $"The restored data's SHA-256 {actual} differs from the original's {manifest.Source.Sha256}. {sink.Description} received bytes that were each authenticated, " +
                     "but not the original whole: its input was ended abnormally (the command was stopped). Do not use what it produced.", location.Snapshot);
         }

@@ -26,7 +26,7 @@ public sealed record RetentionPolicy
     public RetentionPolicy Validate()
     {
         if (!HasKeepRule && OlderThanUtc is null)
-            throw new OffsiteException("RetentionRuleMissing", OffsiteErrorCategory.InvalidArgument,
+            throw new OffsiteException(ErrorIds.Snapshots.RetentionRuleMissing, OffsiteErrorCategory.InvalidArgument,
                 "Give a retention rule: -KeepLast, -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly, -KeepWithin and/or -OlderThan.");
         foreach (var (name, value) in new[] { ("KeepLast", KeepLast), ("KeepHourly", KeepHourly), ("KeepDaily", KeepDaily),
                      ("KeepWeekly", KeepWeekly), ("KeepMonthly", KeepMonthly), ("KeepYearly", KeepYearly) })

@@ -127,7 +127,7 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
         var id = InputObject?.SnapshotId ?? SnapshotId;
         var found = snapshots.Where(s => string.Equals(s.SnapshotId, id, StringComparison.OrdinalIgnoreCase)).ToList();
         if (found.Count == 0)
-            throw new Engine.Errors.OffsiteException("SnapshotNotFound", Engine.Errors.OffsiteErrorCategory.ObjectNotFound,
+            throw new Engine.Errors.OffsiteException(ErrorIds.Snapshots.SnapshotNotFound, Engine.Errors.OffsiteErrorCategory.ObjectNotFound,
                 $"Set '{set}' has no snapshot '{id}'.", id);
         return found.Select(s => new RetentionDecision(s, true, "named by id")).ToList();
     }

@@ -29,7 +29,7 @@ internal sealed class LocalFileSink : IPartSink
         var length = _stream.Length;
         await _stream.DisposeAsync().ConfigureAwait(false);
         if (!ExclusiveFile.TryMoveInto(_temp, _final))
-            throw new OffsiteException("StoredFileExists", OffsiteErrorCategory.ResourceExists,
+            throw new OffsiteException(ErrorIds.OneDrive.StoredFileExists, OffsiteErrorCategory.ResourceExists,
                 $"'{_final}' already exists; a snapshot never replaces a stored file.", _final);
         _completed = true;
         return new StoredPartResult(length, null);

@@ -80,7 +80,7 @@ public sealed class LocalRepository : ISnapshotRepository
         var dir = SnapshotDirectory(snapshot);
         var final = Path.Combine(dir, SnapshotFiles.ManifestName);
         if (!ExclusiveFile.TryPublish(final, manifest))
-            throw new OffsiteException("StoredFileExists", OffsiteErrorCategory.ResourceExists,
+            throw new OffsiteException(ErrorIds.OneDrive.StoredFileExists, OffsiteErrorCategory.ResourceExists,
                 $"Snapshot {snapshot.Set}/{snapshot.Snapshot} already has a manifest; a snapshot never replaces anything.", final);
         await Task.CompletedTask.ConfigureAwait(false);
     }

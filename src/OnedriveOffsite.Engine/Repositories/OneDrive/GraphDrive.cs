@@ -192,8 +192,10 @@ internal sealed class GraphDrive
         return true;
     }
 
+    // A small file (a lock) whose hash OneDrive did not report cannot be checked here; its reader parses and
+    // compares the whole content anyway (RepositoryLock), so only a reported, different hash means damage.
     private static bool Matches(DriveItem? item, byte[] content) =>
-        item?.File?.Hashes?.QuickXorHash is { } hash && hash == Hashing.QuickXorHash.Compute(content);
+        item?.File?.Hashes?.QuickXorHash is not { } hash || hash == Hashing.QuickXorHash.Compute(content);
 
     /// <summary>Replaces the content of the existing file <paramref name="itemId"/>; false when that item is gone (404).</summary>
     public async Task<bool> ReplaceSmallFileAsync(string itemId, byte[] content, string what, CancellationToken ct)
