@@ -23,7 +23,7 @@ internal static class ChunkReader
         Exception Corrupt(string why) => new OffsiteException("PackCorrupt", OffsiteErrorCategory.InvalidData, $"The {what} is damaged: {why}.", pack.Name);
         Stream stream;
         try { stream = await repository.OpenReadAsync(V2Layout.Packs(set), pack.Name, ct).ConfigureAwait(false); }
-        catch (OffsiteException e) when (e.ErrorId == "PartMissing")
+        catch (OffsiteException e) when (e.ErrorId == ErrorIds.Snapshots.PartMissing)
         {
             throw new OffsiteException("PackMissing", OffsiteErrorCategory.ObjectNotFound, $"The {what} is missing from the repository; the snapshot needs it.", pack.Name, e);
         }

@@ -199,7 +199,7 @@ public sealed class DedupBackupOperation
     {
         source.Refresh();
         if (!source.Exists || source.Length != length || source.LastWriteTimeUtc != lastWrite)
-            throw new OffsiteException("SourceChanged", OffsiteErrorCategory.InvalidOperation,
+            throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
                 $"'{source.FullName}' changed while it was being backed up; no snapshot was made. Back it up again once nothing writes to it.", source.FullName);
     }
 }

@@ -30,7 +30,7 @@ public sealed class DedupRestoreOperation
     public async Task<V2Manifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct)
     {
         var bytes = await _repository.ReadManifestAsync(location, ct).ConfigureAwait(false)
-            ?? throw new OffsiteException("SnapshotIncomplete", OffsiteErrorCategory.InvalidOperation, $"snapshot {location.Set}/{location.Snapshot} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
+            ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation, $"snapshot {location.Set}/{location.Snapshot} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
         return V2ManifestCodec.Decode(bytes, _key, location);
     }
 
@@ -44,7 +44,7 @@ public sealed class DedupRestoreOperation
         var stream = pending.Stream;
         var sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress, (window, length) => stream.Write(window.AsSpan(0, length)), ct).ConfigureAwait(false);
         if (sha256 != manifest.Source.Sha256)
-            throw new OffsiteException("SourceHashMismatch", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
                 $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}; the file was not written.", location.Snapshot);
         pending.Commit(overwrite, manifest.Source.LastWriteTimeUtc);
         progress.Complete();

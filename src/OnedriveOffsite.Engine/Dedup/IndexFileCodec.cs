@@ -90,7 +90,7 @@ public static class IndexFileCodec
         if (await SealedRecordReader.ReadFullyAsync(stream, headerBytes, ct).ConfigureAwait(false) != V2Header.Size) throw Fail("it is truncated");
         var header = V2Header.Parse(V2FileKind.Index, headerBytes, "IndexCorrupt", what);
         if (header.KeyIdHex != key.KeyId)
-            throw new OffsiteException("KeyMismatch", OffsiteErrorCategory.SecurityError, $"The {what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}.", name);
+            throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError, $"The {what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}.", name);
         if (V2Layout.IndexName(header.FileId) != name) throw Fail("its header names another index file (it was renamed or copied)");
         using var reader = new SealedRecordReader(stream, V2Keys.FileKey(key, V2FileKind.Index, header.Salt, header.FileId), headerBytes);
         var first = await reader.NextAsync(Fail, ct).ConfigureAwait(false) ?? throw Fail("it has no records");

@@ -58,7 +58,7 @@ public sealed record V2Header(V2FileKind Kind, byte[] FileId, byte[] KeyId, byte
         if (b.Length < Size || !b[..4].SequenceEqual(Magic(kind)))
             throw new OffsiteException(errorId, OffsiteErrorCategory.InvalidData, $"{what} is not a format v2 {kind.ToString().ToLowerInvariant()} file (wrong magic or truncated).", what);
         if (b[4] != Version)
-            throw new OffsiteException("UnsupportedFormatVersion", OffsiteErrorCategory.InvalidData,
+            throw new OffsiteException(ErrorIds.Snapshots.UnsupportedFormatVersion, OffsiteErrorCategory.InvalidData,
                 $"{what} uses backup format version {b[4]} where version 2 was expected. Use a newer OnedriveOffsite to read it.", what);
         if (b[5] != 0 || b[6] != 0 || b[7] != 0)
             throw new OffsiteException(errorId, OffsiteErrorCategory.InvalidData, $"{what} has unknown header flags.", what);

@@ -26,7 +26,7 @@ public static class V2ManifestCodec
         return [.. header, .. record];
     }
 
-    public static V2Header ReadHeader(ReadOnlySpan<byte> data, string what) => V2Header.Parse(V2FileKind.Manifest, data, "ManifestCorrupt", what);
+    public static V2Header ReadHeader(ReadOnlySpan<byte> data, string what) => V2Header.Parse(V2FileKind.Manifest, data, ErrorIds.Snapshots.ManifestCorrupt, what);
 
     /// <summary>
     /// docs/FORMAT.md §9.10 steps 1–2: key id first (KeyMismatch), then authentication (ManifestCorrupt), then that
@@ -37,9 +37,9 @@ public static class V2ManifestCodec
         var what = $"The manifest of snapshot {location.Set}/{location.Snapshot}";
         var header = ReadHeader(data, what);
         if (header.KeyIdHex != key.KeyId)
-            throw new OffsiteException("KeyMismatch", OffsiteErrorCategory.SecurityError,
+            throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError,
                 $"{what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}. Load the key this backup was made with (New-OffsiteKey -FromText imports a saved copy).", what);
-        Exception Fail(string why) => new OffsiteException("ManifestCorrupt", OffsiteErrorCategory.InvalidData, $"{what} is damaged: {why}.", location.Snapshot);
+        Exception Fail(string why) => new OffsiteException(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData, $"{what} is damaged: {why}.", location.Snapshot);
         using var stream = new MemoryStream(data, V2Header.Size, data.Length - V2Header.Size);
         using var reader = new SealedRecordReader(stream, V2Keys.FileKey(key, V2FileKind.Manifest, header.Salt, header.FileId), data[..V2Header.Size]);
         var plain = reader.NextAsync(Fail, CancellationToken.None).GetAwaiter().GetResult() ?? throw Fail("it has no record");

@@ -40,7 +40,7 @@ public static class V2Store
                 await writeAll(sink, ct).ConfigureAwait(false);
                 var result = await sink.CompleteAsync(ct).ConfigureAwait(false);
                 if (result.Length != length)
-                    throw new RetryablePartException("StoredSizeMismatch", OffsiteErrorCategory.WriteError,
+                    throw new RetryablePartException(ErrorIds.Backup.StoredSizeMismatch, OffsiteErrorCategory.WriteError,
                         $"{folder.Set}/{folder.Snapshot}/{name} was stored with {result.Length} bytes instead of {length}.", name);
                 return result;
             }
