@@ -7,6 +7,14 @@ namespace OnedriveOffsite.Engine.Notifications;
 /// <summary>Builds the notification reports of backup and restore runs from their outcome.</summary>
 public static class OperationReports
 {
+    /// <summary>A format 2 backup: what it added, and what was verified.</summary>
+    public static OperationReport DedupBackupSucceeded(BackupRequest request, Dedup.DedupBackupResult result, IReadOnlyList<string> tail) =>
+        BackupSucceeded(request, new BackupResult(result.Snapshot, result.Duration, null!), tail) with
+        {
+            Verification = $"SHA-256 {result.Snapshot.Sha256} computed while reading; {result.Manifest.Added.Packs} new pack(s) ({result.Manifest.Added.StoredBytes} bytes) stored" +
+                (result.Snapshot.Repository.StartsWith("onedrive:", StringComparison.OrdinalIgnoreCase) ? " and their OneDrive quickXorHash verified" : " and flushed to disk"),
+        };
+
     public static OperationReport BackupSucceeded(BackupRequest request, BackupResult result, IReadOnlyList<string> tail) => new()
     {
         Kind = OperationKind.Backup,

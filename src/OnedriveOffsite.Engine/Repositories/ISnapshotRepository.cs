@@ -41,6 +41,13 @@ public interface ISnapshotRepository
 
     Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct);
 
+    /// <summary>
+    /// The finished files directly in one folder of a set (format v2's <c>packs</c> and <c>index</c> folders, or a
+    /// snapshot folder); empty when the folder does not exist. OneDrive pages through large folders.
+    /// </summary>
+    Task<IReadOnlyList<StoredFile>> ListFilesAsync(SnapshotLocation folder, CancellationToken ct) =>
+        throw new NotSupportedException($"{GetType().Name} cannot list folders (needed by format v2).");
+
     /// <summary>Starts a new stored file; <paramref name="knownLength"/> is its exact size when known up front.</summary>
     Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct);
 

@@ -18,6 +18,8 @@ public enum VerificationDepth
     /// manifest's whole-file hash (parts' own hashes too, where an older manifest has them); nothing is written.
     /// </summary>
     Full,
+    /// <summary>Format 2: as Quick, plus a random sample of the packs read whole and checked against their recorded hash.</summary>
+    Sampled,
 }
 
 public sealed record VerificationResult(SnapshotLocation Location, VerificationDepth Depth, int PartCount, long StoredLength, IReadOnlyList<string> Problems)

@@ -87,6 +87,7 @@ public sealed class SnapshotCatalog
         if (bytes is null) return Unfinished(basic with { State = SnapshotState.Incomplete });
         try
         {
+            if (Dedup.V2ManifestCodec.IsV2(bytes)) return DescribeV2(folder.Location, bytes, basic);
             var header = ManifestCodec.ReadHeader(bytes, "the manifest");
             if (_key is null) return basic with { KeyId = header.KeyIdHex, Note = "No key loaded: details are encrypted." };
             if (header.KeyIdHex != _key.KeyId) return basic with { KeyId = header.KeyIdHex, Note = $"Made with another key ({header.KeyIdHex})." };
@@ -98,6 +99,15 @@ public sealed class SnapshotCatalog
         {
             return basic with { Note = ex.Message };
         }
+    }
+
+    private SnapshotInfo DescribeV2(SnapshotLocation location, byte[] bytes, SnapshotInfo basic)
+    {
+        basic = basic with { Format = 2 };
+        var header = Dedup.V2ManifestCodec.ReadHeader(bytes, "the manifest");
+        if (_key is null) return basic with { KeyId = header.KeyIdHex, Note = "No key loaded: details are encrypted." };
+        if (header.KeyIdHex != _key.KeyId) return basic with { KeyId = header.KeyIdHex, Note = $"Made with another key ({header.KeyIdHex})." };
+        return Dedup.V2Catalog.Describe(_repository, location, Dedup.V2ManifestCodec.Decode(bytes, _key, location), header.KeyIdHex) with { Authenticated = true };
     }
 
     private SnapshotInfo Unfinished(SnapshotInfo info) =>

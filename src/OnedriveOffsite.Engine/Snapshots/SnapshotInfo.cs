@@ -29,6 +29,11 @@ public sealed record SnapshotInfo
     public int PartCount { get; init; }
     public string? Compression { get; init; }
     public string? Host { get; init; }
+    /// <summary>Backup format of the snapshot (1: full copy in parts; 2: deduplicated chunks in shared packs).</summary>
+    public int Format { get; init; } = 1;
+    /// <summary>Format 2: bytes of new packs this snapshot added to the repository (v1: every part is its own).</summary>
+    public long? AddedLength { get; init; }
+
     /// <summary>True when the manifest authenticated with the loaded key (only such snapshots count as good copies).</summary>
     public bool Authenticated { get; init; }
     /// <summary>The resume journal that continues this incomplete snapshot, when there is one.</summary>

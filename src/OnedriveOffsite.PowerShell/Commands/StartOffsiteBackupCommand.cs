@@ -93,6 +93,14 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     public SwitchParameter Resume { get; set; }
 
     /// <summary>
+    /// Backup format: 1 (default: a full copy in parts) or 2 (deduplicated: only chunks the set does not hold yet are
+    /// stored; opt-in until it meets its targets, see docs/FORMAT.md §9).
+    /// </summary>
+    [Parameter]
+    [ValidateSet("1", "2")]
+    public int Format { get; set; } = 1;
+
+    /// <summary>
     /// Upload bandwidth limit for all parallel transfers together: bytes per second (10MB, 1048576), 'off', or a
     /// timetable like '08:00,1M 19:00,off' (local time). Default: the one stored by Set-OffsiteApp, else none.
     /// </summary>
@@ -159,6 +167,11 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
             var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null, BandwidthLimits(MaxUploadRate, null));
             if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
+            if (Format == 2)
+            {
+                BackUpV2(home, repository, request, file);
+                return;
+            }
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
                 async (o, c) =>
                 {
@@ -180,6 +193,21 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
                     OperationReports.Failed(OperationKind.Backup, Name, file, ex, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
             WriteOffsiteError(ex, file);
         }
+    }
+}
+
+public sealed partial class StartOffsiteBackupCommand
+{
+    private void BackUpV2(Engine.Config.ConfigHome home, ISnapshotRepository repository, BackupRequest request, string file)
+    {
+        if (RemoveSource)
+            throw new Engine.Errors.OffsiteException("RemoveSourceNotSupported", Engine.Errors.OffsiteErrorCategory.NotImplemented,
+                "-RemoveSource is not available with -Format 2 yet; nothing was backed up. Back up with format 1 to remove the source afterwards.", file);
+        var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
+            (o, c) => new Engine.Dedup.DedupBackupOperation(repository, _key ??= new KeyStore(home).Load()).RunAsync(request, o, c),
+            (r, tail) => OperationReports.DedupBackupSucceeded(request, r, tail),
+            (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, file, ex, duration, tail), ct));
+        WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
     }
 }
 

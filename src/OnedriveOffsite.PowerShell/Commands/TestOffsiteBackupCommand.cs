@@ -42,6 +42,14 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
     public SwitchParameter Full { get; set; }
 
     /// <summary>
+    /// Format 2: also read this percentage of the packs the snapshot needs (chosen at random) and check them against
+    /// their recorded hash. Format 1 snapshots are then checked as with -Full.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0.01, 100.0)]
+    public double ReadDataPercent { get; set; }
+
+    /// <summary>
     /// Download bandwidth limit (with -Full) for all parallel transfers together: bytes per second (10MB, 1048576), 'off', or a
     /// timetable like '08:00,1M 19:00,off' (local time). Default: the one stored by Set-OffsiteApp, else none.
     /// </summary>
@@ -63,7 +71,7 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
         var snapshotId = InputObject?.SnapshotId ?? SnapshotId;
         var home = Home;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var depth = Full ? VerificationDepth.Full : VerificationDepth.Quick;
+        var depth = Full ? VerificationDepth.Full : ReadDataPercent > 0 ? VerificationDepth.Sampled : VerificationDepth.Quick;
         try
         {
             var repository = OpenRepository(InputObject?.Repository ?? Repository, limits: Full ? BandwidthLimits(null, MaxDownloadRate) : null);
@@ -71,7 +79,9 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
             var result = RunEngine(async (observer, ct) =>
             {
                 var location = await new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct);
-                return await new SnapshotVerifier(repository, key).VerifyAsync(location, depth, ThrottleLimit, observer, ct);
+                if (await Engine.Dedup.SnapshotFormat.DetectAsync(repository, location, ct) == 2)
+                    return await new Engine.Dedup.DedupVerifier(repository, key).VerifyAsync(location, depth, ReadDataPercent, ThrottleLimit, observer, ct);
+                return await new SnapshotVerifier(repository, key).VerifyAsync(location, depth == VerificationDepth.Sampled ? VerificationDepth.Full : depth, ThrottleLimit, observer, ct);
             });
             WriteObject(new OffsiteVerification
             {

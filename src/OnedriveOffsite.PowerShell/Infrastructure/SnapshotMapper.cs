@@ -25,6 +25,8 @@ internal static class SnapshotMapper
         Host = s.Host,
         Repository = repository,
         Note = s.Note,
+        Format = s.Format,
+        AddedSize = s.AddedLength,
         Duration = duration,
         MBPerSecond = duration is { TotalSeconds: > 0 } d && s.SourceLength is { } len ? Math.Round(len / 1e6 / d.TotalSeconds, 1) : null,
     };

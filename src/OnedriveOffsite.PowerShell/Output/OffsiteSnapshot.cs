@@ -18,6 +18,10 @@ public sealed class OffsiteSnapshot
     public string? Host { get; init; }
     public string Repository { get; init; } = "";
     public string? Note { get; init; }
+    /// <summary>Backup format: 1 (full copy in parts) or 2 (deduplicated, incremental).</summary>
+    public int Format { get; init; } = 1;
+    /// <summary>Format 2: bytes of new packs this snapshot added to the repository (null for format 1, where StoredSize is all its own).</summary>
+    public long? AddedSize { get; init; }
     /// <summary>Only on the objects Start-OffsiteBackup returns.</summary>
     public TimeSpan? Duration { get; init; }
     public double? MBPerSecond { get; init; }

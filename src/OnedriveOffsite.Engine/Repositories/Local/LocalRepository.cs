@@ -48,6 +48,15 @@ public sealed class LocalRepository : ISnapshotRepository
         return Task.FromResult<IReadOnlyList<StoredSnapshotFolder>>(result);
     }
 
+    public Task<IReadOnlyList<StoredFile>> ListFilesAsync(SnapshotLocation folder, CancellationToken ct)
+    {
+        var dir = SnapshotDirectory(folder);
+        IReadOnlyList<StoredFile> files = !Directory.Exists(dir) ? Array.Empty<StoredFile>() : new DirectoryInfo(dir).EnumerateFiles()
+            .Where(f => !f.Name.EndsWith(PartialSuffix, StringComparison.Ordinal))
+            .Select(f => new StoredFile(f.Name, f.Length, null)).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+        return Task.FromResult(files);
+    }
+
     public Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct)
     {
         var dir = SnapshotDirectory(snapshot);

@@ -96,6 +96,10 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
         return result;
     }
 
+    public async Task<IReadOnlyList<StoredFile>> ListFilesAsync(SnapshotLocation folder, CancellationToken ct) =>
+        ((await _ctx.Drive.ListChildrenAsync(Folder(folder), ct).ConfigureAwait(false)) ?? [])
+            .Where(f => !f.IsFolder).Select(f => new StoredFile(f.Name, f.Size, f.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, f.QuickXorHash))).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+
     public Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct) =>
         Task.FromResult<IPartSink>(new OneDriveUploadSink(_ctx, new UploadDestination(Folder(snapshot), name), knownLength));
 

@@ -1,0 +1,129 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Format 2 (deduplicated) benchmark: bytes a second backup adds, next to restic on the same files, and speed
+    against openssl on 1 GiB of random data (issue 12's targets).
+.DESCRIPTION
+    Files: the bench's 1 GiB mixed file (half random, half log-like text) and three edits of it: unchanged; 2% of its
+    64 KiB blocks replaced with random bytes at random places; 100 bytes inserted near the start (at 4 KiB). Each
+    edit: a fresh repository, a first backup of the original, then a backup of the edit; "added" is how much the
+    repository grew (every file counted). restic (Debian package `restic`) runs the same steps with its defaults.
+    Speed: 1 GiB random, local repository, each step in a fresh pwsh under GNU time (peak RSS); MB/s timed inside.
+    Writes output/bench/dedup.md.
+#>
+param(
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../output/OnedriveOffsite/OnedriveOffsite.psd1'),
+    [long] $Size = 1GB,
+    [string] $WorkDirectory = (Join-Path $PSScriptRoot '../output/bench-dedup'),
+    [switch] $SkipRestic,
+    [switch] $SpeedOnly
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+Import-Module (Join-Path $PSScriptRoot 'SampleData.psm1') -Force
+$ModulePath = (Resolve-Path $ModulePath).Path
+$work = (New-Item -ItemType Directory -Force -Path $WorkDirectory).FullName
+$pwsh = (Get-Process -Id $PID).Path
+[string[]] $pwshArgs = if ((Split-Path $pwsh -Leaf) -like 'dotnet*') { @([Environment]::GetCommandLineArgs()[0]) } else { @() }
+$env:ONEDRIVE_OFFSITE_HOME = Join-Path $work 'config'
+Remove-Item $env:ONEDRIVE_OFFSITE_HOME -Recurse -Force -ErrorAction SilentlyContinue
+Import-Module $ModulePath
+$null = New-OffsiteKey -WarningAction SilentlyContinue
+
+function Get-TreeSize([string] $Path) { (Get-ChildItem -LiteralPath $Path -Recurse -File -Force | Measure-Object Length -Sum).Sum ?? 0 }
+
+# One OnedriveOffsite step in a fresh pwsh under GNU time: returns seconds (timed inside) and peak RSS MiB.
+function Invoke-Step([string] $Script) {
+    $timeFile = Join-Path $work 'time.txt'
+    $scriptFile = Join-Path $work 'step.ps1'
+    Set-Content -LiteralPath $scriptFile -Value ("`$ErrorActionPreference='Stop'; Import-Module '$ModulePath'; `$w = [Diagnostics.Stopwatch]::StartNew(); " +
+        "$Script | Out-Null; 'SECONDS=' + `$w.Elapsed.TotalSeconds.ToString([Globalization.CultureInfo]::InvariantCulture)")
+    $out = & /usr/bin/time -f '%M %e' -o $timeFile $pwsh @pwshArgs -NoProfile -NonInteractive -File $scriptFile
+    if ($LASTEXITCODE -ne 0) { throw "step failed: $Script`n$out" }
+    $seconds = [double](($out | Where-Object { $_ -like 'SECONDS=*' }) -replace 'SECONDS=', '')
+    [pscustomobject]@{ Seconds = $seconds; RssMiB = [math]::Round([double](@(Get-Content $timeFile)[-1].Split(' ')[0]) / 1024) }
+}
+
+# --- the files -------------------------------------------------------------------------------------------------------
+$mixed = Join-Path $work 'mixed.bin'
+if (-not (Test-Path $mixed) -or (Get-Item $mixed).Length -ne $Size) { New-MixedFile -Path $mixed -Size $Size }
+$edits = [ordered]@{}
+$edits['unchanged'] = $mixed
+$changed = Join-Path $work 'mixed-2pct.bin'
+Copy-Item $mixed $changed -Force
+$blocks = [long]($Size / 64KB)
+$rng = [Random]::new(12)
+$fs = [IO.File]::OpenWrite($changed)
+try {
+    $buffer = [byte[]]::new(64KB)
+    foreach ($b in (0..($blocks - 1) | Get-Random -Count ([int]($blocks * 0.02)) -SetSeed 12)) {
+        $rng.NextBytes($buffer); $fs.Position = $b * 64KB; $fs.Write($buffer, 0, $buffer.Length)
+    }
+} finally { $fs.Dispose() }
+$edits['2% of 64 KiB blocks replaced'] = $changed
+$inserted = Join-Path $work 'mixed-insert.bin'
+$in = [IO.File]::OpenRead($mixed); $out = [IO.File]::Create($inserted)
+try {
+    $head = [byte[]]::new(4096); $null = $in.Read($head, 0, 4096); $out.Write($head, 0, 4096)
+    $out.Write([byte[]]::new(100), 0, 100); $in.CopyTo($out)
+} finally { $in.Dispose(); $out.Dispose() }
+$edits['100 bytes inserted near the start'] = $inserted
+
+# --- bytes added by the second backup ---------------------------------------------------------------------------------
+$rows = [Collections.Generic.List[string]]::new()
+$rows.Add('| Second backup of the 1 GiB mixed file | OnedriveOffsite format 2 added MB | first backup stored MB | restic ' + $(if ($SkipRestic) { '(skipped)' } else { (restic version).Split(' ')[1] }) + ' added MB | restic first MB |')
+$rows.Add('|---|---|---|---|---|')
+foreach ($name in $(if ($SpeedOnly) { @() } else { $edits.Keys })) {
+    $repo = Join-Path $work 'repo'; Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $repo
+    Start-OffsiteBackup -LiteralPath $mixed -Name mixed -Repository $repo -Format 2 -NoNotification | Out-Null
+    $first = Get-TreeSize $repo
+    $s = Start-OffsiteBackup -LiteralPath $edits[$name] -Name mixed -Repository $repo -Format 2 -NoNotification
+    $added = (Get-TreeSize $repo) - $first
+    $restored = Join-Path $work 'restored.bin'
+    Restore-OffsiteBackup -InputObject $s -Destination $restored -Force -NoNotification | Out-Null
+    $exact = (Get-FileHash $restored).Hash -eq (Get-FileHash $edits[$name]).Hash
+    Remove-Item $restored
+    $resticAdded = ''; $resticFirst = ''
+    if (-not $SkipRestic) {
+        $rrepo = Join-Path $work 'restic'; Remove-Item $rrepo -Recurse -Force -ErrorAction SilentlyContinue
+        $env:RESTIC_PASSWORD = 'bench'
+        restic init -q -r $rrepo | Out-Null
+        $src = Join-Path $work 'restic-src'; $null = New-Item -ItemType Directory -Force $src
+        Copy-Item $mixed (Join-Path $src 'image.bin') -Force
+        restic backup -q -r $rrepo $src | Out-Null
+        $rf = Get-TreeSize $rrepo
+        Copy-Item $edits[$name] (Join-Path $src 'image.bin') -Force
+        restic backup -q -r $rrepo $src | Out-Null
+        $resticAdded = '{0:N1}' -f (((Get-TreeSize $rrepo) - $rf) / 1e6); $resticFirst = '{0:N1}' -f ($rf / 1e6)
+    }
+    $rows.Add(("| {0} | {1:N1} (restore bit-exact: {2}) | {3:N1} | {4} | {5} |" -f $name, ($added / 1e6), $exact, ($first / 1e6), $resticAdded, $resticFirst))
+    Write-Host $rows[-1]
+}
+
+# --- speed on 1 GiB random ------------------------------------------------------------------------------------------
+$random = Join-Path $work 'random.bin'
+if (-not (Test-Path $random) -or (Get-Item $random).Length -ne $Size) { New-RandomFile -Path $random -Size $Size }
+$null = Get-FileHash $random
+$w = [Diagnostics.Stopwatch]::StartNew(); $null = openssl dgst -sha256 $random; $openssl = $Size / 1e6 / $w.Elapsed.TotalSeconds
+$repo = Join-Path $work 'repo'; Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $repo
+$restored = Join-Path $work 'restored.bin'
+$steps = [ordered]@{
+    'first backup' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd -Repository '$repo' -Format 2 -NoNotification"
+    'unchanged second backup' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd -Repository '$repo' -Format 2 -NoNotification"
+    'restore' = "Restore-OffsiteBackup -Name rnd -Repository '$repo' -Destination '$restored' -Force -NoNotification"
+    'format 1 backup (reference)' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd1 -Repository '$repo' -NoNotification"
+}
+$rows.Add('')
+$rows.Add("| 1 GiB random, local repository | MB/s | openssl sha256 MB/s | vs openssl | peak RSS MiB |")
+$rows.Add('|---|---|---|---|---|')
+foreach ($step in $steps.Keys) {
+    $r = Invoke-Step $steps[$step]
+    $mbs = $Size / 1e6 / $r.Seconds
+    $rows.Add(("| {0} | {1:N0} | {2:N0} | {3:N0} % | {4} |" -f $step, $mbs, $openssl, (100 * $mbs / $openssl), $r.RssMiB))
+    Write-Host $rows[-1]
+}
+$exact = (Get-FileHash $restored).Hash -eq (Get-FileHash $random).Hash
+$rows.Add("")
+$rows.Add("Restore bit-exact: $exact. Machine: $([Environment]::ProcessorCount) vCPUs; $(Get-Date -AsUTC -Format 'yyyy-MM-dd HH:mm') UTC.")
+$rows | Set-Content (Join-Path $work 'dedup.md')
+$rows

@@ -1,0 +1,87 @@
+using System.Buffers.Binary;
+using OnedriveOffsite.Engine.Compression;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Repositories;
+
+namespace OnedriveOffsite.Engine.Dedup;
+
+/// <summary>One chunk to read from a pack, and where its bytes go (offsets relative to the caller's window).</summary>
+internal sealed record ChunkRead(ChunkId Id, ChunkLocation Location, List<long> Targets);
+
+/// <summary>
+/// Reads chunks from one pack, front to back (docs/FORMAT.md §9.10 steps 4–6): checks the pack header against the
+/// index (PackMismatch), opens each record (PackCorrupt), decodes it to exactly its length, and recomputes the keyed
+/// chunk id (ChunkHashMismatch). A pack stream is only read forward; bytes before the first needed record are skipped.
+/// </summary>
+internal static class ChunkReader
+{
+    public static async Task ReadAsync(ISnapshotRepository repository, MasterKey key, byte[] idKey, string set, PackRecord pack,
+        IReadOnlyList<ChunkRead> reads, Action<ChunkRead, ReadOnlyMemory<byte>> deliver, CancellationToken ct)
+    {
+        var what = $"pack {set}/{V2Layout.PacksFolder}/{pack.Name}";
+        Exception Corrupt(string why) => new OffsiteException("PackCorrupt", OffsiteErrorCategory.InvalidData, $"The {what} is damaged: {why}.", pack.Name);
+        Stream stream;
+        try { stream = await repository.OpenReadAsync(V2Layout.Packs(set), pack.Name, ct).ConfigureAwait(false); }
+        catch (OffsiteException e) when (e.ErrorId == ErrorIds.Snapshots.PartMissing)
+        {
+            throw new OffsiteException("PackMissing", OffsiteErrorCategory.ObjectNotFound, $"The {what} is missing from the repository; the snapshot needs it.", pack.Name, e);
+        }
+        await using var _ = stream;
+        var header = new byte[V2Header.Size];
+        if (await SealedRecordReader.ReadFullyAsync(stream, header, ct).ConfigureAwait(false) != header.Length) throw Corrupt("it is truncated");
+        var parsed = V2Header.Parse(V2FileKind.Pack, header, "PackCorrupt", $"The {what}");
+        if (parsed.KeyIdHex != key.KeyId || !parsed.FileId.AsSpan().SequenceEqual(pack.PackId) || !parsed.Salt.AsSpan().SequenceEqual(pack.Salt))
+            throw new OffsiteException("PackMismatch", OffsiteErrorCategory.InvalidData,
+                $"The {what} is not the pack the index records (another pack stored under its name, or an older copy from another attempt).", pack.Name);
+        using var cipher = new PackCipher(V2Keys.FileKey(key, V2FileKind.Pack, parsed.Salt, parsed.FileId), header);
+        using var decompressor = new SegmentDecompressor();
+        long position = V2Header.Size;
+        var hash = new byte[32];
+        foreach (var read in reads.OrderBy(r => r.Location.Offset))
+        {
+            var loc = read.Location;
+            if (loc.Offset < position) throw Corrupt($"two chunks are recorded at overlapping places (offset {loc.Offset})");
+            await SkipAsync(stream, loc.Offset - position, ct, Corrupt).ConfigureAwait(false);
+            if (loc.StoredLength < 4 + 1 + RecordCipher.TagSize || loc.StoredLength > SealedRecordReader.MaxRecordPlaintext * 4 || loc.PlainLength > SealedRecordReader.MaxRecordPlaintext * 4)
+                throw Corrupt($"the index records an impossible length for chunk {read.Id}");
+            var record = new byte[loc.StoredLength];
+            if (await SealedRecordReader.ReadFullyAsync(stream, record, ct).ConfigureAwait(false) != record.Length) throw Corrupt($"it ends inside chunk {read.Id} (truncated)");
+            position = loc.Offset + loc.StoredLength;
+            if (BinaryPrimitives.ReadUInt32BigEndian(record) != loc.StoredLength - 4) throw Corrupt($"the record at offset {loc.Offset} is not the one the index records for chunk {read.Id}");
+            var plain = new byte[loc.StoredLength - 4 - RecordCipher.TagSize];
+            if (!cipher.TryOpen(loc.Offset, read.Id, record.AsSpan(4), plain))
+                throw Corrupt($"chunk {read.Id} at offset {loc.Offset} failed authentication (modified, damaged, or the index points elsewhere)");
+            ReadOnlyMemory<byte> data;
+            if (plain[0] == 0 && plain.Length - 1 == loc.PlainLength) data = plain.AsMemory(1);
+            else if (plain[0] == 1)
+            {
+                var output = new byte[loc.PlainLength];
+                if (!decompressor.TryDecompress(plain.AsSpan(1), output, (int)loc.PlainLength)) throw Corrupt($"chunk {read.Id} does not decompress to its {loc.PlainLength} bytes");
+                data = output;
+            }
+            else throw Corrupt($"chunk {read.Id} has an unknown codec or the wrong length");
+            using (var hasher = Blake3.Hasher.NewKeyed(idKey))
+            {
+                hasher.Update(data.Span);
+                hasher.Finalize(hash);
+            }
+            if (ChunkId.Read(hash) != read.Id)
+                throw new OffsiteException("ChunkHashMismatch", OffsiteErrorCategory.InvalidData, $"Chunk {read.Id} read from the {what} has other content than its id says.", pack.Name);
+            deliver(read, data);
+        }
+    }
+
+    private static async Task SkipAsync(Stream stream, long count, CancellationToken ct, Func<string, Exception> corrupt)
+    {
+        if (count == 0) return;
+        if (stream.CanSeek) { stream.Seek(count, SeekOrigin.Current); return; }
+        var buffer = new byte[(int)Math.Min(count, 1 << 20)];
+        while (count > 0)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(count, buffer.Length)), ct).ConfigureAwait(false);
+            if (n == 0) throw corrupt("it is shorter than the index records (truncated)");
+            count -= n;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.IO;
+using OnedriveOffsite.Engine.Pipeline;
+using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Restore;
+
+namespace OnedriveOffsite.Engine.Dedup;
+
+/// <summary>
+/// Restores (or, without a destination, verifies) a format v2 snapshot (docs/FORMAT.md §9.10): manifest first
+/// (KeyMismatch before anything else is read), the set's index, then the chunk list page by page in windows of
+/// <see cref="WindowSize"/> bytes: each window's chunks are read pack by pack in parallel into memory, then written
+/// and hashed in order. The file gets its name only after the whole-file SHA-256 matched; on any failure nothing is left.
+/// </summary>
+public sealed class DedupRestoreOperation
+{
+    public const int WindowSize = 32 << 20;
+    private readonly ISnapshotRepository _repository;
+    private readonly MasterKey _key;
+
+    public DedupRestoreOperation(ISnapshotRepository repository, MasterKey key)
+    {
+        _repository = repository;
+        _key = key;
+    }
+
+    public async Task<V2Manifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct)
+    {
+        var bytes = await _repository.ReadManifestAsync(location, ct).ConfigureAwait(false)
+            ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation, $"snapshot {location.Set}/{location.Snapshot} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
+        return V2ManifestCodec.Decode(bytes, _key, location);
+    }
+
+    public async Task<RestoreResult> RunAsync(SnapshotLocation location, string destination, bool overwrite, int throttleLimit, IOperationObserver observer, CancellationToken ct)
+    {
+        var manifest = await ReadManifestAsync(location, ct).ConfigureAwait(false);
+        var target = Directory.Exists(destination) ? Path.Combine(destination, SafeFileName(manifest.Source.Name)) : Path.GetFullPath(destination);
+        using var pending = PendingFile.Create(target, overwrite);
+        observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
+        var progress = new TransferProgress(observer, $"Restoring {manifest.Source.Name} from {location.Set}", new[] { manifest.Source.Length });
+        var stream = pending.Stream;
+        var sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress, (window, length) => stream.Write(window.AsSpan(0, length)), ct).ConfigureAwait(false);
+        if (sha256 != manifest.Source.Sha256)
+            throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
+                $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}; the file was not written.", location.Snapshot);
+        pending.Commit(overwrite, manifest.Source.LastWriteTimeUtc);
+        progress.Complete();
+        observer.Verbose($"Restored '{target}': {manifest.Source.Length} bytes, SHA-256 {sha256} verified, every chunk authenticated.");
+        return new RestoreResult(target, manifest.Source.Length, sha256, V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
+    }
+
+    /// <summary>
+    /// Reads every chunk of the snapshot in order, handing each completed window to <paramref name="sink"/>, and
+    /// returns the SHA-256 of all of it (hex). Used by restore (sink writes) and Test-OffsiteBackup -Full (no sink).
+    /// </summary>
+    public async Task<string> ReadAllAsync(SnapshotLocation location, V2Manifest manifest, int throttleLimit, TransferProgress progress,
+        Action<byte[], int>? sink, CancellationToken ct)
+    {
+        ThreadPoolSizing.EnsureFor(throttleLimit);
+        var index = await V2Store.LoadIndexAsync(_repository, _key, location.Set, ct).ConfigureAwait(false);
+        var idKey = V2Keys.ChunkIdKey(_key);
+        var what = $"snapshot {location.Set}/{location.Snapshot}";
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var filling = new byte[WindowSize + 4 * (4 << 20)];
+        var draining = new byte[filling.Length];
+        Task flushing = Task.CompletedTask;
+        var reads = new Dictionary<ChunkId, ChunkRead>();
+        var used = 0;
+
+        async Task FlushWindowAsync()
+        {
+            if (used == 0 && reads.Count == 0) return;
+            var byPack = reads.Values.GroupBy(r => r.Location.Pack).ToList();
+            var window = filling;
+            await Parallel.ForEachAsync(byPack, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = ct }, async (group, token) =>
+                await ChunkReader.ReadAsync(_repository, _key, idKey, location.Set, index.Packs[group.Key], group.ToList(), (read, data) =>
+                {
+                    foreach (var t in read.Targets) data.Span.CopyTo(window.AsSpan((int)t));
+                }, token).ConfigureAwait(false)).ConfigureAwait(false);
+            await flushing.ConfigureAwait(false);
+            var length = used;
+            (filling, draining) = (draining, filling);
+            flushing = Task.Run(() =>
+            {
+                sha.AppendData(window, 0, length);
+                sink?.Invoke(window, length);
+                progress.Add(0, length, "");
+            }, ct);
+            reads.Clear();
+            used = 0;
+        }
+
+        await using (var list = await _repository.OpenReadAsync(location, V2Layout.ChunkListName, ct).ConfigureAwait(false))
+        {
+            await foreach (var chunk in ChunkListReader.ReadAsync(list, _key, manifest, what, ct).ConfigureAwait(false))
+            {
+                if (!index.TryGet(chunk.Id, out var loc))
+                    throw new OffsiteException("ChunkNotIndexed", OffsiteErrorCategory.ObjectNotFound,
+                        $"Chunk {chunk.Id} of {what} is in none of the set's index files (an index file or pack was removed).", chunk.Id.ToString());
+                if (loc.PlainLength != chunk.Length)
+                    throw new OffsiteException("IndexCorrupt", OffsiteErrorCategory.InvalidData,
+                        $"The set's index records {loc.PlainLength} bytes for chunk {chunk.Id}, the chunk list of {what} {chunk.Length}.", chunk.Id.ToString());
+                if (!reads.TryGetValue(chunk.Id, out var read)) reads[chunk.Id] = read = new ChunkRead(chunk.Id, loc, new List<long>());
+                read.Targets.Add(used);
+                used += (int)chunk.Length;
+                if (used >= WindowSize) await FlushWindowAsync().ConfigureAwait(false);
+            }
+        }
+        await FlushWindowAsync().ConfigureAwait(false);
+        await flushing.ConfigureAwait(false);
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    private static string SafeFileName(string name)
+    {
+        var file = Path.GetFileName(name.Replace('\\', '/'));
+        return string.IsNullOrWhiteSpace(file) || file is "." or ".." ? "restored.bin" : file;
+    }
+}

@@ -1,0 +1,56 @@
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Errors;
+using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Repositories;
+
+namespace OnedriveOffsite.Engine.Dedup;
+
+/// <summary>Reading a set's index and storing v2 files through <see cref="ISnapshotRepository"/>, with the v1 retry rule.</summary>
+public static class V2Store
+{
+    /// <summary>Attempts per stored file when the repository says storing it again can fix it (as v1 parts).</summary>
+    public const int MaxAttempts = 8;
+
+    /// <summary>Reads every index file of the set (docs/FORMAT.md §9.6); a damaged one stops the run (IndexCorrupt).</summary>
+    public static async Task<SetIndex> LoadIndexAsync(ISnapshotRepository repository, MasterKey key, string set, CancellationToken ct)
+    {
+        var index = new SetIndex();
+        foreach (var file in await repository.ListFilesAsync(V2Layout.Index(set), ct).ConfigureAwait(false))
+        {
+            if (!V2Layout.TryParseId(file.Name, V2Layout.IndexExtension, out _)) continue;
+            await using var stream = await repository.OpenReadAsync(V2Layout.Index(set), file.Name, ct).ConfigureAwait(false);
+            await IndexFileCodec.ReadAsync(stream, key, set, file.Name, index, ct).ConfigureAwait(false);
+        }
+        return index;
+    }
+
+    /// <summary>
+    /// Stores bytes that are already sealed (a pack, an index file, a chunk list): the same bytes are sent again when
+    /// the repository reports a retryable failure (no nonce is reused: nothing is encrypted again), and the stored
+    /// size must equal what was sent.
+    /// </summary>
+    public static async Task<StoredPartResult> StoreAsync(ISnapshotRepository repository, SnapshotLocation folder, string name,
+        Func<IPartSink, CancellationToken, Task> writeAll, long length, IOperationObserver observer, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var sink = await repository.CreateFileAsync(folder, name, length, ct).ConfigureAwait(false);
+                await writeAll(sink, ct).ConfigureAwait(false);
+                var result = await sink.CompleteAsync(ct).ConfigureAwait(false);
+                if (result.Length != length)
+                    throw new RetryablePartException(ErrorIds.Backup.StoredSizeMismatch, OffsiteErrorCategory.WriteError,
+                        $"{folder.Set}/{folder.Snapshot}/{name} was stored with {result.Length} bytes instead of {length}.", name);
+                return result;
+            }
+            catch (RetryablePartException e) when (attempt < MaxAttempts)
+            {
+                observer.Verbose($"{e.ErrorId}: {e.Message} Storing {name} again (attempt {attempt + 1} of {MaxAttempts}).");
+            }
+        }
+    }
+
+    public static Task<StoredPartResult> StoreAsync(ISnapshotRepository repository, SnapshotLocation folder, string name, ReadOnlyMemory<byte> bytes, IOperationObserver observer, CancellationToken ct) =>
+        StoreAsync(repository, folder, name, (sink, c) => sink.WriteAsync(bytes, c).AsTask(), bytes.Length, observer, ct);
+}
