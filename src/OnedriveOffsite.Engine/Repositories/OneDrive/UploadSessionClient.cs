@@ -168,7 +168,9 @@ internal sealed class UploadSessionClient
                     if (ParseNextExpected(await ReadJsonAsync(response, ct).ConfigureAwait(false)) is { } next) NextExpected = next;
                     return;
                 }
-                if (response.StatusCode == HttpStatusCode.NotFound) { await OnSessionGoneAsync(ct).ConfigureAwait(false); return; }
+                // 409: the session ended because the file was committed (e.g. a fragment whose answer a stall abort
+                // lost): the same check as a vanished session decides whether that file is this upload.
+                if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict) { await OnSessionGoneAsync(ct).ConfigureAwait(false); return; }
                 if (GraphRetry.IsTransient(response.StatusCode))
                 {
                     await _retry.PauseAsync(attempt, _what + " (status)", GraphRetry.Describe(response), GraphRetry.RetryAfter(response), ct).ConfigureAwait(false);
