@@ -21,11 +21,18 @@ $configuration.Run.PassThru = $true
 $configuration.Run.Exit = $false
 $configuration.Output.Verbosity = 'Detailed'
 if ($Plain) { $configuration.Output.RenderMode = 'Plaintext' }
-$configuration.TestResult.Enabled = $true
-$configuration.TestResult.OutputFormat = 'NUnitXml'
-$configuration.TestResult.OutputPath = Join-Path $ResultDirectory 'pester.xml'
+# The NUnit report is written after the run, not by Invoke-Pester: Pester's writer throws on a control character in
+# a failure message (a child's ANSI colour code), and inside Invoke-Pester that throw lost every count.
+$configuration.TestResult.Enabled = $false
 
 $result = Invoke-Pester -Configuration $configuration
+$report = Join-Path $ResultDirectory 'pester.xml'
+try {
+    $result | Export-NUnitReport -Path $report
+} catch {
+    Remove-Item -LiteralPath $report -ErrorAction Ignore
+    Write-Warning "The NUnit report (pester.xml) was not written: $($_.Exception.Message)"
+}
 
 [ordered]@{
     Passed           = $result.PassedCount

@@ -25,7 +25,8 @@ param(
     [switch] $RemoveSource
 )
 $ErrorActionPreference = 'Stop'
-Import-Module OnedriveOffsite
+# ONEDRIVE_OFFSITE_MODULE: a module name or .psd1 path, for a module that is not on this user's PSModulePath.
+Import-Module ($env:ONEDRIVE_OFFSITE_MODULE ? $env:ONEDRIVE_OFFSITE_MODULE : 'OnedriveOffsite')
 
 $repositoryArgs = $Repository ? @{ Repository = $Repository } : @{}
 # An empty match still reaches Start-OffsiteBackup as an empty pipeline: it fails with NoSourceFile and mails.

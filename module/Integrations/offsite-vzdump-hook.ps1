@@ -88,7 +88,8 @@ function Start-Worker {
 }
 
 function Invoke-QueueItem($Item) {
-    Import-Module OnedriveOffsite
+    # ONEDRIVE_OFFSITE_MODULE: a module name or .psd1 path, for a module that is not on root's PSModulePath.
+    Import-Module ($env:ONEDRIVE_OFFSITE_MODULE ? $env:ONEDRIVE_OFFSITE_MODULE : 'OnedriveOffsite')
     $repository = $settings.Repository ? @{ Repository = $settings.Repository } : @{}
     switch ($Item.kind) {
         'backup' {

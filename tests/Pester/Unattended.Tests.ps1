@@ -13,9 +13,10 @@ BeforeAll {
     $script:Sink = Start-SmtpSink -Directory (Join-Path $TestDrive 'mail')
     $script:ConfigHome = Join-Path $TestDrive 'home'
     $env:ONEDRIVE_OFFSITE_HOME = $script:ConfigHome
-    # `Import-Module OnedriveOffsite` in the shipped scripts must find the built module, as an installed one would be.
-    $script:OldModulePath = $env:PSModulePath
-    $env:PSModulePath = (Split-Path (Split-Path $script:Manifest)) + [IO.Path]::PathSeparator + $env:PSModulePath
+    # The shipped scripts import $env:ONEDRIVE_OFFSITE_MODULE when set: the built module, whatever else a machine's
+    # module paths hold (on the CI machine a child pwsh did not find it through an inherited PSModulePath).
+    $script:OldModule = $env:ONEDRIVE_OFFSITE_MODULE
+    $env:ONEDRIVE_OFFSITE_MODULE = $script:Manifest
     $null = New-OffsiteKey -WarningAction SilentlyContinue
     Set-OffsiteNotification -Provider Smtp -To admin@example.com -From backup@example.com -SmtpServer 127.0.0.1 -Port $script:Sink.Port -Security None
     $script:Repo = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'repo')).FullName
@@ -45,7 +46,7 @@ BeforeAll {
 
 AfterAll {
     & $script:Sink.Stop
-    $env:PSModulePath = $script:OldModulePath
+    $env:ONEDRIVE_OFFSITE_MODULE = $script:OldModule
 }
 
 Describe 'offsite-nightly.ps1 under pwsh -NonInteractive -File' {
@@ -73,7 +74,7 @@ Describe 'offsite-nightly.ps1 under pwsh -NonInteractive -File' {
         $part = Get-ChildItem -LiteralPath (Join-Path $script:Repo "pve-101/$($snapshot.SnapshotId)") -Filter 'part-*' | Select-Object -First 1
         $stream = [IO.File]::Open($part.FullName, 'Open', 'ReadWrite'); $stream.SetLength($stream.Length - 1); $stream.Dispose()
         $script = Join-Path $TestDrive 'monthly-check.ps1'
-        Set-Content -LiteralPath $script -Value "`$ErrorActionPreference = 'Stop'; Import-Module OnedriveOffsite; Test-OffsiteBackup -Name pve-101 -Repository '$($script:Repo)'"
+        Set-Content -LiteralPath $script -Value "`$ErrorActionPreference = 'Stop'; Import-Module '$($script:Manifest)'; Test-OffsiteBackup -Name pve-101 -Repository '$($script:Repo)'"
         $before = Get-MailCount
         $run = Invoke-Child $script:Pwsh @('-NoProfile', '-NonInteractive', '-File', $script)
         $run.ExitCode | Should -Be 1
@@ -151,7 +152,7 @@ Describe 'Installed schedules run as their hosts run them' {
         $command = ($job -split '\s+', 7)[6]
         $environment.PATH = "$($script:Bin):$($environment.PATH)"
         $environment.ONEDRIVE_OFFSITE_HOME = $script:ConfigHome   # the file says /etc/onedrive-offsite
-        $environment.PSModulePath = $env:PSModulePath
+        $environment.ONEDRIVE_OFFSITE_MODULE = $script:Manifest
         $before = Get-MailCount
         $run = Invoke-Child /bin/sh @('-c', (Resolve-Rooted $command)) $environment
         $run.ExitCode | Should -Not -Be 0
@@ -164,7 +165,7 @@ Describe 'Installed schedules run as their hosts run them' {
         ($unit | Where-Object { $_ -match '^Environment=ONEDRIVE_OFFSITE_HOME=' }) | Should -Not -BeNullOrEmpty
         $argv = (Resolve-Rooted $exec) -split ' '   # systemd splits on white space; the unit quotes nothing
         $before = Get-MailCount
-        $run = Invoke-Child $argv[0] @($argv | Select-Object -Skip 1) @{ ONEDRIVE_OFFSITE_HOME = $script:ConfigHome; PSModulePath = $env:PSModulePath }
+        $run = Invoke-Child $argv[0] @($argv | Select-Object -Skip 1) @{ ONEDRIVE_OFFSITE_HOME = $script:ConfigHome; ONEDRIVE_OFFSITE_MODULE = $script:Manifest }
         $run.ExitCode | Should -Not -Be 0
         (Get-NewMail $before).Subject | Should -Be @('Error - pve-101')
     }
@@ -179,7 +180,7 @@ Describe 'Proxmox vzdump hook (called with vzdump''s arguments and environment)'
         $script:HookLog = Join-Path $script:ConfigHome 'vzdump-hook.log'
         function Invoke-Hook([string[]] $Arguments, [hashtable] $Environment = @{}) {
             $Environment.ONEDRIVE_OFFSITE_HOME = $script:ConfigHome
-            $Environment.PSModulePath = $env:PSModulePath
+            $Environment.ONEDRIVE_OFFSITE_MODULE = $script:Manifest
             Invoke-Child $script:Pwsh (@('-NoProfile', '-NonInteractive', '-File', $script:Hook) + $Arguments) $Environment
         }
         # The worker runs detached; its outcome is a line in the hook's log. Generous bound: the machine may be busy.
