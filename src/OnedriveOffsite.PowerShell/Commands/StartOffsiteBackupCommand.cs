@@ -24,6 +24,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
     private ISnapshotRepository? _repository;
 
     /// <summary>Files to back up; wildcards allowed.</summary>
+    [SupportsWildcards]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[]? Path { get; set; }
 
