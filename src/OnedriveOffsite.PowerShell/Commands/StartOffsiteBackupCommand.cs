@@ -5,6 +5,7 @@ using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Repositories.OneDrive;
 using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
@@ -47,7 +48,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
 
     /// <summary>OneDrive upload fragment size in bytes: a multiple of 320 KiB, below 60 MiB (default 10 MiB).</summary>
     [Parameter]
-    public long? FragmentSize { get; set; }
+    public long FragmentSize { get; set; } = OneDriveOptions.DefaultFragmentSize;
 
     /// <summary>Auto (zstd unless the input is already compressed), Zstd, or None.</summary>
     [Parameter]
@@ -110,7 +111,7 @@ public sealed class StartOffsiteBackupCommand : OffsiteCmdlet
         try
         {
             BackupOperation.Validate(request);
-            var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null);
+            var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize));
             if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
