@@ -44,6 +44,28 @@ function New-ModuleHelp {
     $null = New-Item -ItemType Directory -Path (Split-Path -Parent $destination) -Force
     Write-MamlHelp -Path $destination -Commands @($entries)
     Write-Host "Help ready: $destination ($(@($entries).Count) cmdlets)"
+    New-AboutTopics -Paths $Paths
+}
+
+# The guides that messages point users to ship inside the module as about_ topics (Get-Help
+# about_OnedriveOffsite_SignIn works on a host that has only the installed module, not this repository).
+$script:AboutTopics = [ordered]@{
+    'about_OnedriveOffsite_SignIn'        = 'docs/SIGN-IN.md'
+    'about_OnedriveOffsite_Notifications' = 'docs/NOTIFICATIONS.md'
+    'about_OnedriveOffsite_Format'        = 'docs/FORMAT.md'
+}
+
+function New-AboutTopics {
+    param([Parameter(Mandatory)] $Paths)
+    foreach ($topic in $script:AboutTopics.GetEnumerator()) {
+        $source = Join-Path $Paths.Root $topic.Value
+        $text = Get-Content -LiteralPath $source -Raw
+        $title = ([regex]::Match($text, '(?m)^#\s+(.+)$')).Groups[1].Value
+        $header = "TOPIC`n    $($topic.Key)`n`nSHORT DESCRIPTION`n    $title`n`nLONG DESCRIPTION`n"
+        $target = Join-Path $Paths.ModuleDir "en-US/$($topic.Key).help.txt"
+        Set-Content -LiteralPath $target -Value ($header + $text) -Encoding utf8NoBOM
+    }
+    Write-Host "About topics: $($script:AboutTopics.Keys -join ', ')"
 }
 
 # Imports the built module in a child pwsh (see Get-CmdletMetadata.ps1 for why) and returns its commands.

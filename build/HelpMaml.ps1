@@ -127,7 +127,7 @@ function Write-MamlParameter {
     $w.WriteStartElement('command', 'parameter', $script:Command)
     $w.WriteAttributeString('required', "$($Parameter.IsMandatory)".ToLowerInvariant())
     $w.WriteAttributeString('variableLength', 'true')
-    $w.WriteAttributeString('globbing', 'false')
+    $w.WriteAttributeString('globbing', "$($Parameter.SupportsWildcards)".ToLowerInvariant())
     $w.WriteAttributeString('pipelineInput', ($pipeline.Count -gt 0 ? "True ($($pipeline -join ', '))" : 'False'))
     $w.WriteAttributeString('position', $Parameter.Position)
     $w.WriteAttributeString('aliases', ($Parameter.Aliases.Count -gt 0 ? ($Parameter.Aliases -join ', ') : 'none'))
@@ -152,7 +152,7 @@ function Write-MamlParameter {
         $w.WriteEndElement()
     }
     Write-MamlType -Writer $w -TypeName $Parameter.Type
-    $w.WriteElementString('dev', 'defaultValue', $script:Dev, 'None')
+    $w.WriteElementString('dev', 'defaultValue', $script:Dev, $Parameter.DefaultValue)
     $w.WriteEndElement()
 }
 

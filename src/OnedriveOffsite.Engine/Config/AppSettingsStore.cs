@@ -29,7 +29,7 @@ public sealed class AppSettingsStore
 
     /// <summary>The stored settings; throws <c>AppNotConfigured</c> when Set-OffsiteApp never ran.</summary>
     public AppSettings Load() => TryLoad() ?? throw new OffsiteException(ErrorIds.App.AppNotConfigured, OffsiteErrorCategory.ObjectNotFound,
-        $"No app registration is configured in '{_home.Path}'. Run Set-OffsiteApp -ClientId <application id> first (see docs/SIGN-IN.md).",
+        $"No app registration is configured in '{_home.Path}'. Run Set-OffsiteApp -ClientId <application id> first (see Get-Help about_OnedriveOffsite_SignIn).",
         _home.Path);
 
     public AppSettings? TryLoad()

@@ -25,7 +25,7 @@ public sealed partial class StartOffsiteBackupCommand
         {
             StreamBackupOperation.Validate(request);
             if (fromCommand) CommandSource.Validate(FromCommand, workingDirectory);
-            var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null);
+            var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize));
             if (!ShouldProcess(label, $"Run it and back up its output as '{SourceName}' to set '{Name}' in {repository.Description}")) return;
             started = true;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,

@@ -6,6 +6,7 @@ using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Locking;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
+using OnedriveOffsite.Engine.Repositories.OneDrive;
 using OnedriveOffsite.Engine.Snapshots;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
@@ -27,6 +28,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     private ISnapshotRepository? _repository;
 
     /// <summary>Files to back up; wildcards allowed.</summary>
+    [SupportsWildcards]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[]? Path { get; set; }
 
@@ -66,7 +68,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
 
     /// <summary>OneDrive upload fragment size in bytes: a multiple of 320 KiB, below 60 MiB (default 10 MiB).</summary>
     [Parameter]
-    public long? FragmentSize { get; set; }
+    public long FragmentSize { get; set; } = OneDriveOptions.DefaultFragmentSize;
 
     /// <summary>Auto (zstd unless the input is already compressed), Zstd, or None.</summary>
     [Parameter]
@@ -164,7 +166,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
         try
         {
             BackupOperation.Validate(request);
-            var repository = _repository ??= OpenRepository(Repository, FragmentSize is { } f ? (int)Math.Min(int.MaxValue, f) : null, BandwidthLimits(MaxUploadRate, null));
+            var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize), BandwidthLimits(MaxUploadRate, null));
             if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
             if (Format == 2)
