@@ -108,6 +108,39 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         (Get-FileHash $restored.FullName).Hash | Should -Be (Get-FileHash $f.FullName).Hash
     }
 
+    It 'on Ctrl+C (SIGINT to pwsh) says in one line what was kept, and the rerun sends only the parts not stored' {
+        $f = New-RandomFile 'ctrlc.bin' 12 -Seed 5
+        $signal = Join-Path ([IO.Path]::GetTempPath()) "offsite-hold-$([guid]::NewGuid().ToString('n'))"
+        $psi = [Diagnostics.ProcessStartInfo]::new((Get-TestPwsh))
+        $command = "Import-Module '$script:Module'; Start-OffsiteBackup -LiteralPath '$($f.FullName)' -Name ctrlc -Repository onedrive:/pester -PartSize 1MB -ThrottleLimit 1 -NoNotification"
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $command) { $psi.ArgumentList.Add($a) }
+        $psi.Environment['ONEDRIVE_OFFSITE_TEST_HOLD_AFTER_PARTS'] = "5|$signal"   # holds the run once 5 parts are stored and recorded
+        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
+        $process = [Diagnostics.Process]::Start($psi)
+        $stderr = $process.StandardError.ReadToEndAsync(); $stdout = $process.StandardOutput.ReadToEndAsync()
+        $deadline = [DateTime]::UtcNow.AddMinutes(5)
+        while (-not (Test-Path -LiteralPath $signal) -and -not $process.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        if (-not (Test-Path -LiteralPath $signal)) {
+            if (-not $process.HasExited) { $process.Kill() }   # its output can be read only once it has ended
+            $process.WaitForExit(10000) | Out-Null
+            throw "The backup was not running when Ctrl+C was to come: $($stderr.Result)"
+        }
+        Remove-Item -LiteralPath $signal
+        & /bin/kill -s INT $process.Id   # the program, not pwsh's kill alias (Stop-Process)
+        $process.WaitForExit(60000) | Should -BeTrue -Because 'Ctrl+C must stop the run'
+        $said = @(($stdout.Result + "`n" + $stderr.Result) -split '\r?\n' | Where-Object { $_ -match 'Stopped: ' })
+        $said | Should -HaveCount 1 -Because "the run said (exit code $($process.ExitCode)): $($stdout.Result) $($stderr.Result)"
+        $said[0] | Should -Match 'Stopped: 5 of 12 part\(s\) \(5\.0 MiB of 12\.0 MiB\) are stored in ctrlc/\S+ and kept; run the same command again to continue from there\.'
+        (Get-OffsiteBackup -Name ctrlc -Repository onedrive:/pester).State | Should -Be 'Resumable'
+
+        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name ctrlc -Repository onedrive:/pester -PartSize 1MB -NoNotification -Verbose 4>&1
+        $snapshot = $output | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }
+        $messages = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
+        @($messages -match '^Stored part-').Count | Should -Be 7
+        $restored = $snapshot | Restore-OffsiteBackup -Destination (New-OutDir) -NoNotification
+        (Get-FileHash $restored.FullName).Hash | Should -Be (Get-FileHash $f.FullName).Hash
+    }
+
     It 'uploads in fragments of the size asked for, and refuses sizes OneDrive would refuse' {
         $f = New-RandomFile 'fragments.bin' 2 -Seed 7
         $before = (Get-TestEmulatorStats $script:Emulator).requestsByRoute.'PUT uploadFragment'

@@ -40,7 +40,7 @@ public sealed class BackupOperation
     public static FileInfo Validate(BackupRequest request)
     {
         SetName.Validate(request.SetName);
-        if (request.PartSize < BackupRequest.MinPartSize || request.PartSize > BackupRequest.MaxPartSize)
+        if (request.PartSize is < BackupRequest.MinPartSize or > BackupRequest.MaxPartSize)
             throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
                 $"The part size must be between {BackupRequest.MinPartSize} bytes and {BackupRequest.MaxPartSize} bytes.", request.PartSize);
         if (request.ThrottleLimit is < 1 or > 64)
@@ -51,7 +51,7 @@ public sealed class BackupOperation
         var info = new FileInfo(request.SourcePath);
         if (!info.Exists)
             throw new OffsiteException(ErrorIds.Backup.SourceNotFound, OffsiteErrorCategory.ObjectNotFound, $"The source file '{request.SourcePath}' does not exist.", request.SourcePath);
-        if ((info.Length + request.PartSize - 1) / request.PartSize > ManifestCodec.MaxParts)
+        if (request.PartSize is { } partSize && (info.Length + partSize - 1) / partSize > ManifestCodec.MaxParts)
             throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
                 $"A part size of {request.PartSize} bytes cuts '{info.Name}' ({info.Length} bytes) into more than {ManifestCodec.MaxParts} parts (the most a snapshot's manifest holds); use a part size of at least {(info.Length + ManifestCodec.MaxParts - 1) / ManifestCodec.MaxParts} bytes.", request.PartSize);
         return info;
@@ -80,26 +80,30 @@ public sealed class BackupOperation
     {
         var source = Validate(request);
         await KeyContinuityCheck.EnsureAsync(_repository, request.SetName, _key, request.AllowKeyChange, observer, ct).ConfigureAwait(false);
-        var segmentSize = (int)Math.Min(request.SegmentSize, request.PartSize);
         ThreadPoolSizing.EnsureFor(request.ThrottleLimit);
         using var handle = File.OpenHandle(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
         var lastWrite = source.LastWriteTimeUtc;
         var newId = RandomNumberGenerator.GetBytes(16);
         var now = DateTime.UtcNow;
-        var (journalState, done) = await ResumePlanner.PlanAsync(_journal, new JournalState
+        var fresh = new JournalState
         {
             SnapshotId = Convert.ToHexString(newId).ToLowerInvariant(), SnapshotFolder = SnapshotFiles.SnapshotFolder(now, newId), CreatedUtc = now,
             SourcePath = source.FullName, SourceLength = length, SourceLastWriteTimeUtc = lastWrite,
-            PartSize = request.PartSize, SegmentSize = segmentSize, Compression = request.Compression.ToString(), KeyId = _key.KeyId,
-        }, _repository, request.SetName, request.RequireResume, observer, ct).ConfigureAwait(false);
+            Compression = request.Compression.ToString(), KeyId = _key.KeyId,
+        };
+        var partSize = PartSizing.Choose(request.PartSize, length, ResumePlanner.Interrupted(_journal, fresh, request.SegmentSize), _repository);
+        var segmentSize = (int)Math.Min(request.SegmentSize, partSize);
+        fresh.PartSize = partSize;
+        fresh.SegmentSize = segmentSize;
+        var (journalState, done) = await ResumePlanner.PlanAsync(_journal, fresh, _repository, request.SetName, request.RequireResume, observer, ct).ConfigureAwait(false);
         var snapshotId = Convert.FromHexString(journalState.SnapshotId);
         var created = journalState.CreatedUtc;
         var location = new SnapshotLocation(request.SetName, journalState.SnapshotFolder);
-        var parts = PartPlan.Split(length, request.PartSize);
+        var parts = PartPlan.Split(length, partSize);
         var looksCompressed = CodecChooser.FileLooksCompressed(handle);
         observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {location.Set}/{location.Snapshot}: " +
-            $"{parts.Count} part(s) of up to {request.PartSize} bytes, compression {request.Compression}{(looksCompressed && request.Compression == Compression.CompressionMode.Auto ? " (input is already compressed: storing)" : "")}, key {_key.KeyId}, {request.ThrottleLimit} in parallel.");
+            $"{parts.Count} part(s) of up to {partSize} bytes, compression {request.Compression}{(looksCompressed && request.Compression == Compression.CompressionMode.Auto ? " (input is already compressed: storing)" : "")}, key {_key.KeyId}, {request.ThrottleLimit} in parallel.");
 
         var progress = new TransferProgress(observer, $"Backing up {source.Name} to {request.SetName}", parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -131,10 +135,16 @@ public sealed class BackupOperation
             sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
             await ProveAgainstSourceAsync(context, parts, results, done, journalState, ct).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
             cts.Cancel();
             try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { } catch (IOException) { }
+            if (ex is OperationCanceledException stopped && ct.IsCancellationRequested)
+            {
+                var kept = parts.Where(p => results[p.Index] is not null).ToList();
+                throw BackupStoppedException.Describe(kept.Count, parts.Count, kept.Sum(p => p.Length), length,
+                    $"{location.Set}/{location.Snapshot}", _journal is not null, stopped);
+            }
             throw;
         }
         var entries = results.Select(r => r.Entry).ToArray();
@@ -154,7 +164,7 @@ public sealed class BackupOperation
             CreatedUtc = created,
             CompletedUtc = DateTime.UtcNow,
             Source = new SnapshotManifest.SourceInfo { Name = source.Name, Path = source.FullName, Length = length, LastWriteTimeUtc = lastWrite, Sha256 = sha256 },
-            PartSize = request.PartSize,
+            PartSize = partSize,
             SegmentSize = segmentSize,
             Compression = request.Compression.ToString(),
             Parts = entries.ToList(),

@@ -87,7 +87,10 @@ public sealed class JournalState
     public Dictionary<int, string> SourceChecksums { get; set; } = new();
 
     /// <summary>True when this journal describes the same source and settings as the run about to start.</summary>
-    public bool Matches(JournalState run) =>
+    public bool Matches(JournalState run) => MatchesSource(run) && PartSize == run.PartSize && SegmentSize == run.SegmentSize;
+
+    /// <summary>True when this journal describes the same source, compression and key (part and segment size aside).</summary>
+    public bool MatchesSource(JournalState run) =>
         SourcePath == run.SourcePath && SourceLength == run.SourceLength && SourceLastWriteTimeUtc == run.SourceLastWriteTimeUtc
-        && PartSize == run.PartSize && SegmentSize == run.SegmentSize && Compression == run.Compression && KeyId == run.KeyId;
+        && Compression == run.Compression && KeyId == run.KeyId;
 }

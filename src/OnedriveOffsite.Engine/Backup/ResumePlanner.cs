@@ -16,6 +16,14 @@ namespace OnedriveOffsite.Engine.Backup;
 /// </summary>
 internal static class ResumePlanner
 {
+    /// <summary>
+    /// The journal of an interrupted run of the same source, compression, key and segment size, whatever its part
+    /// size: a run that did not ask for a part size adopts that one and continues it.
+    /// </summary>
+    public static JournalState? Interrupted(ResumeJournal? journal, JournalState run, int segmentSize) =>
+        journal?.Load() is { } previous && previous.MatchesSource(run) && previous.SegmentSize == (int)Math.Min(segmentSize, previous.PartSize)
+            ? previous : null;
+
     public static async Task<(JournalState State, Dictionary<int, BackedUpPart> Done)> PlanAsync(
         ResumeJournal? journal, JournalState fresh, ISnapshotRepository repository, string set, bool requireResume,
         IOperationObserver observer, CancellationToken ct)

@@ -37,6 +37,12 @@ public interface ISnapshotRepository
 {
     string Description { get; }
 
+    /// <summary>
+    /// The part size a file backup uses here when none is asked for (null: <see cref="Backup.BackupRequest.DefaultPartSize"/>).
+    /// A store that cannot continue an interrupted upload prefers smaller parts: a killed run sends its in-flight parts again.
+    /// </summary>
+    long? PreferredPartSize => null;
+
     Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct);
 
     Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct);

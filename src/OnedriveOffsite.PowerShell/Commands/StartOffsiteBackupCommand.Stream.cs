@@ -15,7 +15,7 @@ public sealed partial class StartOffsiteBackupCommand
     private void BackUpStream()
     {
         var fromCommand = ParameterSetName == FromCommandSet;
-        var partSize = MyInvocation.BoundParameters.ContainsKey(nameof(PartSize)) ? PartSize : StreamBackupRequest.DefaultPartSize;
+        var partSize = PartSize ?? StreamBackupRequest.DefaultPartSize;
         var request = new StreamBackupRequest(Name, SourceName, partSize, (CompressionMode)Compression, ThrottleLimit) { Lock = new Engine.Locking.LockOptions { Wait = Wait } };
         var workingDirectory = WorkingDirectory is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
         var label = fromCommand ? $"command '{System.IO.Path.GetFileName(FromCommand![0])}'" : "the input stream";

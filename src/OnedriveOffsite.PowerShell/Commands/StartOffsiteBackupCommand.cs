@@ -62,9 +62,9 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter]
     public string? Repository { get; set; }
 
-    /// <summary>Bytes of source per part (default 256 MiB for files, 32 MiB for streams); parts are stored, uploaded and restored independently.</summary>
+    /// <summary>Bytes of source per part (default 64 MiB to OneDrive, 256 MiB elsewhere, 32 MiB for streams; a rerun continues an interrupted run with its size).</summary>
     [Parameter]
-    public long PartSize { get; set; } = BackupRequest.DefaultPartSize;
+    public long? PartSize { get; set; }
 
     /// <summary>OneDrive upload fragment size in bytes: a multiple of 320 KiB, below 60 MiB (default 10 MiB).</summary>
     [Parameter]
@@ -189,6 +189,8 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
+            // Ctrl+C: the pipeline is stopping and takes no more records, so what was kept goes straight to the host.
+            if (ex is BackupStoppedException) Host?.UI?.WriteWarningLine(ex.Message);
             // Bad input found before the run still tells the admin that tonight's backup did not happen.
             if (!started && !NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
                 RunEngine((observer, ct) => new NotificationService(home).TrySendAsync(

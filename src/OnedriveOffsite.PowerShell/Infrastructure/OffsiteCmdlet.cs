@@ -88,8 +88,17 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
         {
             var task = Task.Run(() => work(observer, CancellationToken), CancellationToken);
             task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
-            foreach (var action in queue.GetConsumingEnumerable()) action();
-            observer.CompleteOpenActivities();
+            // Once the pipeline is stopping (Ctrl+C) it takes no more records: the engine is cancelled and winds
+            // down, and how it ended (e.g. what a stopped backup kept) is the result the caller reports.
+            var stopping = false;
+            void Deliver(Action action)
+            {
+                if (stopping) return;
+                try { action(); }
+                catch (PipelineStoppedException) { stopping = true; _cancellation.Cancel(); }
+            }
+            foreach (var action in queue.GetConsumingEnumerable()) Deliver(action);
+            Deliver(observer.CompleteOpenActivities);
             return task.GetAwaiter().GetResult();
         }
         finally

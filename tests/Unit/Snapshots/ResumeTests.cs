@@ -17,9 +17,49 @@ public sealed class ResumeTests : IDisposable
 
     private ResumeJournal Journal(string source) => ResumeJournal.For(new ConfigHome(Path.Combine(_f.Root, "home")), _f.Repository.Description, "set1", source);
 
-    private Task<BackupResult> Run(ISnapshotRepository repository, string source, bool requireResume = false) =>
+    private Task<BackupResult> Run(ISnapshotRepository repository, string source, bool requireResume = false, long? partSize = F.Part, CancellationToken ct = default) =>
         new BackupOperation(repository, _f.Key, Journal(source))
-            .RunAsync(new BackupRequest(source, "set1", F.Part, ThrottleLimit: 1, SegmentSize: F.Segment, RequireResume: requireResume), NullObserver.Instance, default);
+            .RunAsync(new BackupRequest(source, "set1", partSize, ThrottleLimit: 1, SegmentSize: F.Segment, RequireResume: requireResume), NullObserver.Instance, ct);
+
+    [Fact]
+    public async Task A_run_without_a_part_size_uses_the_repositorys_preferred_size()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        var result = await Run(new CountingRepository(_f.Repository, failAtPart: -1, preferredPartSize: 2 * F.Part), source, partSize: null);
+        Assert.Equal(2 * F.Part, result.Manifest.PartSize);
+        Assert.Equal(5, result.Snapshot.PartCount);
+        Assert.Equal(_content, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
+
+    [Fact]
+    public async Task A_rerun_without_a_part_size_continues_an_interrupted_run_with_its_part_size()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        await Assert.ThrowsAsync<IOException>(() => Run(new CountingRepository(_f.Repository, failAtPart: 4), source));
+        // The repository now prefers another size (as after an upgrade that changed the default): the rerun keeps F.Part.
+        var counting = new CountingRepository(_f.Repository, failAtPart: -1, preferredPartSize: 2 * F.Part);
+        var result = await Run(counting, source, partSize: null);
+        Assert.Equal(F.Part, result.Manifest.PartSize);
+        Assert.Equal(new[] { 4, 5, 6, 7, 8 }, counting.PartsWritten.Order().ToArray());
+        Assert.Equal(_content, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
+
+    [Fact]
+    public async Task A_backup_stopped_by_its_caller_says_in_one_line_what_was_kept_and_a_rerun_continues_it()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        using var stop = new CancellationTokenSource();
+        // "Ctrl+C" while part 4 is about to be stored: parts 0-3 are stored and recorded (one part at a time).
+        var stopping = new CountingRepository(_f.Repository, failAtPart: -1, beforePart: i => { if (i == 4) { stop.Cancel(); stop.Token.ThrowIfCancellationRequested(); } });
+        var error = await Assert.ThrowsAsync<BackupStoppedException>(() => Run(stopping, source, ct: stop.Token));
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Matches(@"^Stopped: 4 of 9 part\(s\) \(768 KiB of 1\.5 MiB\) are stored in set1/\S+ and kept; run the same command again to continue from there\.$", error.Message);
+
+        var counting = new CountingRepository(_f.Repository, failAtPart: -1);
+        var result = await Run(counting, source);
+        Assert.Equal(new[] { 4, 5, 6, 7, 8 }, counting.PartsWritten.Order().ToArray());
+        Assert.Equal(_content, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
 
     [Fact]
     public async Task A_rerun_stores_only_the_missing_parts_and_restores_exactly()
@@ -136,16 +176,19 @@ public sealed class ResumeTests : IDisposable
     public void Dispose() => _f.Dispose();
 
     /// <summary>Counts the parts written; "crashes" (throws) when part <c>failAtPart</c> starts or after its header.</summary>
-    private sealed class CountingRepository(ISnapshotRepository inner, int failAtPart, bool failAfterHeader = false, bool failAfterComplete = false) : ISnapshotRepository
+    private sealed class CountingRepository(ISnapshotRepository inner, int failAtPart, bool failAfterHeader = false, bool failAfterComplete = false,
+        long? preferredPartSize = null, Action<int>? beforePart = null) : ISnapshotRepository
     {
         public List<int> PartsWritten { get; } = new();
         public List<string> Deleted { get; } = new();
         public string Description => inner.Description;
+        public long? PreferredPartSize => preferredPartSize;
         public Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct) => inner.ListSetsAsync(ct);
         public Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct) => inner.ListSnapshotsAsync(set, ct);
         public async Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct)
         {
             var index = int.Parse(name[5..10]);
+            beforePart?.Invoke(index);
             if (index == failAtPart && !failAfterHeader && !failAfterComplete) throw new IOException("simulated crash");
             lock (PartsWritten) PartsWritten.Add(index);
             var sink = await inner.CreateFileAsync(snapshot, name, knownLength, ct);

@@ -33,6 +33,14 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
     public string Description { get; }
 
     /// <summary>
+    /// 64 MiB: an upload session belongs to the process that made it (its state is in memory, not in the journal), so
+    /// a killed or stopped run sends each in-flight part again; 64 MiB bounds that to what an interruption may cost.
+    /// </summary>
+    public long? PreferredPartSize => PreferredPartBytes;
+
+    public const long PreferredPartBytes = 64L << 20;
+
+    /// <summary>
     /// Opens <paramref name="spec"/> (<c>onedrive:</c> or <c>onedrive:/sub/path</c>; null means <c>onedrive:</c>) with
     /// the app settings and sign-in of <paramref name="home"/>. Nothing is contacted until the first operation.
     /// Throws AppNotConfigured / NotConnected / SignInRequired (from the token source), InvalidRepository.
