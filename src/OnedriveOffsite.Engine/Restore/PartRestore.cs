@@ -33,6 +33,8 @@ internal static class PartRestore
     public static async Task RunAsync(PartRestoreContext c, SnapshotManifest.PartEntry entry, CancellationToken ct)
     {
         var name = entry.File;
+        using var current = TransferActivity.Enter(c.Progress.Part(entry.Index));
+        var step = c.Destination is null ? "reading, verifying" : "reading, decrypting, writing";
         await using var input = await c.Repository.OpenReadAsync(c.Location, name, ct).ConfigureAwait(false);
         var headerBytes = new byte[PartHeader.Size];
         try { await input.ReadExactlyAsync(headerBytes, ct).ConfigureAwait(false); }
@@ -54,7 +56,7 @@ internal static class PartRestore
                 if (c.StreamHasher is not null) await c.StreamHasher.AppendAsync(entry.Index, data, token).ConfigureAwait(false);
                 written += data.Length;
                 c.WholeFileHasher?.Report(entry.Index, written);
-                c.Progress.Add(entry.Index, data.Length, c.Destination is null ? "verifying" : "decrypting");
+                c.Progress.Add(entry.Index, data.Length, step);
             }, ct).ConfigureAwait(false);
         if (await decoder.ReadRecordAsync(new byte[header.SegmentSize], ct).ConfigureAwait(false) != -1)
             throw PartHeader.Corrupt(name, "it has more records than its header says");

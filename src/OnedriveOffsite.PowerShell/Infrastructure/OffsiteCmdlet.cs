@@ -126,10 +126,10 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
 
     private sealed class PumpObserver : IInteractiveObserver
     {
-        private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(250);
         private readonly OffsiteCmdlet _cmdlet;
         private readonly BlockingCollection<Action> _queue;
-        private readonly ConcurrentDictionary<int, (DateTime Sent, string Activity, int ParentId)> _open = new();
+        private readonly ProgressThrottle _throttle = new(); // the engine decides what reaches the screen (≤ 10 records/s)
+        private readonly ConcurrentDictionary<int, (string Activity, int ParentId)> _open = new();
 
         public PumpObserver(OffsiteCmdlet cmdlet, BlockingCollection<Action> queue)
         {
@@ -171,12 +171,18 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
 
         public void Progress(OperationProgress p)
         {
-            var now = DateTime.UtcNow;
-            if (!p.Completed && _open.TryGetValue(p.Id, out var last) && now - last.Sent < MinimumInterval) return;
-            if (p.Completed) _open.TryRemove(p.Id, out _);
-            else _open[p.Id] = (now, p.Activity, p.ParentId);
-            var record = ProgressRecords.From(p);
-            Post(() => _cmdlet.WriteProgress(record));
+            // One at a time, so an activity's records are queued in the order the throttle chose them (a late update
+            // can never follow its completion and reopen the bar).
+            lock (_throttle)
+            {
+                foreach (var shown in _throttle.Offer(p))
+                {
+                    if (shown.Completed) _open.TryRemove(shown.Id, out _);
+                    else _open[shown.Id] = (shown.Activity, shown.ParentId);
+                    var record = ProgressRecords.From(shown);
+                    Post(() => _cmdlet.WriteProgress(record));
+                }
+            }
         }
 
         /// <summary>Closes every activity the engine left open (a failure mid-run), so no bar lingers.</summary>

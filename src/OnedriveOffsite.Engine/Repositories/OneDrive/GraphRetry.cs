@@ -7,7 +7,8 @@ namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 /// <summary>
 /// The HTTP retry layer's one policy (docs/ARCHITECTURE.md, "Retries"): every OneDrive request follows it: which
 /// answers and failures are worth another attempt, the shared Retry-After gate, bounded exponential backoff with
-/// jitter, and when attempts are used up. Verbose lines name the operation, never a URL.
+/// jitter, and when attempts are used up. Verbose lines name the operation, never a URL; the part being transferred
+/// (<see cref="TransferActivity.Current"/>) shows "retrying (attempt k of n)".
 /// </summary>
 internal sealed class GraphRetry
 {
@@ -54,10 +55,12 @@ internal sealed class GraphRetry
         if (retryAfter is { } ra)
         {
             Gate.Defer(ra);
+            TransferActivity.Current?.Retrying(attempt + 1, _options.MaxAttempts, null); // the wait itself is shown by the gate
             Observer.Verbose($"{reason} from OneDrive while {what}, waiting {ra.TotalSeconds:0.###} s (Retry-After); attempt {attempt + 1} of {_options.MaxAttempts} next.");
             return; // the next request waits at the gate, like every other worker's
         }
         var delay = Backoff(attempt);
+        TransferActivity.Current?.Retrying(attempt + 1, _options.MaxAttempts, delay);
         Observer.Verbose($"{reason} from OneDrive while {what}, retrying in {delay.TotalSeconds:0.###} s (attempt {attempt + 1} of {_options.MaxAttempts}).");
         await Task.Delay(delay, ct).ConfigureAwait(false);
     }

@@ -1,4 +1,5 @@
 using OnedriveOffsite.Engine.Hashing;
+using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
@@ -118,6 +119,7 @@ internal sealed class OneDriveUploadSink : IPartSink
     /// <summary>Sends the buffer; bytes the session could not take yet (under 320 KiB) move to its front.</summary>
     private async Task FlushBufferAsync(long total, CancellationToken ct)
     {
+        using var uploading = TransferActivity.Doing("uploading");
         _session ??= await _ctx.StartUploadAsync(_target, total, What, ct).ConfigureAwait(false);
         var accepted = await _session.SendAsync(_buffer.AsMemory(0, _filled), _sent, ct).ConfigureAwait(false);
         var consumed = (int)(accepted - _sent);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OnedriveOffsite.Engine.Progress;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
@@ -23,15 +24,33 @@ internal sealed class ThrottlingGate
         while (Interlocked.CompareExchange(ref _deadline, deadline, current) != current);
     }
 
-    /// <summary>Waits until the deadline has passed (returns at once when there is none).</summary>
+    /// <summary>
+    /// Waits until the deadline has passed (returns at once when there is none). The part being transferred
+    /// (<see cref="TransferActivity.Current"/>) is told the time left about once a second, so its progress counts down
+    /// instead of freezing, and is told when the wait is over.
+    /// </summary>
     public async Task WaitAsync(CancellationToken ct)
     {
-        while (true)
+        var status = TransferActivity.Current;
+        var waited = false;
+        try
         {
-            var remaining = Interlocked.Read(ref _deadline) - Stopwatch.GetTimestamp();
-            if (remaining <= 0) return;
-            // Task.Delay may wake a little early; the loop re-checks, the extra millisecond avoids spinning.
-            await Task.Delay(TimeSpan.FromSeconds(remaining / (double)Stopwatch.Frequency) + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
+            while (true)
+            {
+                var remaining = Interlocked.Read(ref _deadline) - Stopwatch.GetTimestamp();
+                if (remaining <= 0) return;
+                var left = TimeSpan.FromSeconds(remaining / (double)Stopwatch.Frequency);
+                status?.Waiting(left);
+                waited = true;
+                // Task.Delay may wake a little early; the loop re-checks, the extra millisecond avoids spinning.
+                await Task.Delay((left < ReportEvery ? left : ReportEvery) + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (waited) status?.Waiting(TimeSpan.Zero);
         }
     }
+
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(1);
 }
