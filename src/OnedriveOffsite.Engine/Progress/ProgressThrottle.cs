@@ -1,25 +1,31 @@
 namespace OnedriveOffsite.Engine.Progress;
 
 /// <summary>
-/// Bounds the progress records a run writes, whatever its parallelism: at most one update per
-/// <see cref="Interval"/> (10 a second) over all activities together, each activity's latest state winning, taken
-/// round-robin (the activity shown longest ago first) so a bar whose status changed is never starved by busy ones.
-/// Completions always pass at once (each activity completes once). Engines report every byte count; this decides what
-/// reaches the screen.
+/// Bounds the progress records a run writes, whatever its parallelism: on average at most <see cref="PerSecond"/>
+/// over all activities together (a token bucket; after a quiet spell, such as a throttled wait, up to
+/// <see cref="Burst"/> at once so every bar catches up), each activity's latest state winning, taken round-robin (the
+/// activity shown longest ago first) so a bar whose status changed is never starved by busy ones. Completions always
+/// pass at once (each activity completes once). Engines report every byte count; this decides what reaches the screen.
 /// </summary>
 public sealed class ProgressThrottle
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
+    public const int PerSecond = 10;
+    public const int Burst = 5;
 
     private readonly TimeProvider _clock;
     private readonly object _gate = new();
     private readonly Dictionary<int, OperationProgress> _pending = new();
     private readonly Dictionary<int, long> _shownAt = new();
-    private long? _lastShown;
+    private double _tokens = Burst;
+    private long _refilledAt;
 
-    public ProgressThrottle(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
+    public ProgressThrottle(TimeProvider? clock = null)
+    {
+        _clock = clock ?? TimeProvider.System;
+        _refilledAt = _clock.GetTimestamp();
+    }
 
-    /// <summary>Takes <paramref name="update"/>; returns what to write now (nothing, it, or an older activity's latest state).</summary>
+    /// <summary>Takes <paramref name="update"/>; returns what to write now, oldest-shown activity first (possibly nothing).</summary>
     public IReadOnlyList<OperationProgress> Offer(OperationProgress update)
     {
         lock (_gate)
@@ -32,22 +38,21 @@ public sealed class ProgressThrottle
             }
             _pending[update.Id] = update;
             var now = _clock.GetTimestamp();
-            if (_lastShown is { } last && _clock.GetElapsedTime(last, now) < Interval) return [];
-            OperationProgress? next = null;
-            var nextShownAt = long.MaxValue;
-            foreach (var (id, candidate) in _pending)
+            _tokens = Math.Min(Burst, _tokens + _clock.GetElapsedTime(_refilledAt, now).TotalSeconds * PerSecond);
+            _refilledAt = now;
+            List<OperationProgress>? shown = null;
+            while (_tokens >= 1 && _pending.Count > 0)
             {
-                var shownAt = _shownAt.TryGetValue(id, out var t) ? t : long.MinValue;
-                if (shownAt < nextShownAt || (shownAt == nextShownAt && id < next!.Id))
-                {
-                    next = candidate;
-                    nextShownAt = shownAt;
-                }
+                var next = _pending.Values
+                    .OrderBy(p => _shownAt.TryGetValue(p.Id, out var t) ? t : long.MinValue)
+                    .ThenBy(p => p.Id)
+                    .First();
+                _pending.Remove(next.Id);
+                _shownAt[next.Id] = now;
+                _tokens -= 1;
+                (shown ??= []).Add(next);
             }
-            _pending.Remove(next!.Id);
-            _shownAt[next.Id] = now;
-            _lastShown = now;
-            return [next];
+            return shown ?? (IReadOnlyList<OperationProgress>)[];
         }
     }
 }

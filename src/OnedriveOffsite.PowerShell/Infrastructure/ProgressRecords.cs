@@ -11,12 +11,13 @@ internal static class ProgressRecords
 {
     public static ProgressRecord From(OperationProgress p)
     {
-        var sizes = p.BytesTotal < 0
+        var sizes = p.BytesTotal == 0 && p.BytesDone == 0 ? "" // no bytes to count (a throttled wait outside any transfer)
+            : p.BytesTotal < 0
             ? $"{Sizes.Format(p.BytesDone)} at {Sizes.Format((long)p.BytesPerSecond)}/s" // a stream: length unknown
             : $"{Sizes.Format(p.BytesDone)} of {Sizes.Format(p.BytesTotal)} at {Sizes.Format((long)p.BytesPerSecond)}/s";
         var step = p.Status.TrimEnd(':', ' ');
-        var status = p.Completed ? "Done" : step.Length == 0 ? sizes : $"{step}: {sizes}";
-        var record = new ProgressRecord(p.Id, p.Activity, status)
+        var status = p.Completed ? "Done" : step.Length == 0 ? sizes : sizes.Length == 0 ? step : $"{step}: {sizes}";
+        var record = new ProgressRecord(p.Id, p.Activity, status.Length == 0 ? "Working" : status)
         {
             ParentActivityId = p.ParentId,
             PercentComplete = p.BytesTotal < 0 && !p.Completed ? -1 : p.PercentComplete,

@@ -22,7 +22,7 @@ public sealed class ProgressThrottleTests
             for (var id = 0; id < 8; id++) shown += throttle.Offer(Update(id, ms)).Count;
             _clock.Advance(TimeSpan.FromMilliseconds(1));
         }
-        Assert.InRange(shown, 95, 101);
+        Assert.InRange(shown, 95, 10 * 10 + ProgressThrottle.Burst);
     }
 
     [Fact]
@@ -62,11 +62,21 @@ public sealed class ProgressThrottleTests
     public void Completions_always_pass_at_once()
     {
         var throttle = new ProgressThrottle(_clock);
-        Assert.Single(throttle.Offer(Update(1, 1)));
-        Assert.Empty(throttle.Offer(Update(1, 2)));
+        for (var i = 0; i < ProgressThrottle.Burst; i++) Assert.Single(throttle.Offer(Update(1, i)));
+        Assert.Empty(throttle.Offer(Update(1, 99)));
         var done = throttle.Offer(Update(1, 1000) with { Completed = true });
         Assert.True(Assert.Single(done).Completed);
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(2, Assert.Single(throttle.Offer(Update(2, 1))).Id); // the completed activity's pending state is gone
+    }
+
+    [Fact]
+    public void After_a_quiet_spell_every_waiting_bar_catches_up_at_once()
+    {
+        var throttle = new ProgressThrottle(_clock);
+        for (var i = 0; i < 20; i++) throttle.Offer(Update(i % 4, i)); // bucket spent, 4 activities left pending
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        var shown = throttle.Offer(Update(0, 100));
+        Assert.Equal([0, 1, 2, 3], shown.Select(s => s.Id).Order());
     }
 }

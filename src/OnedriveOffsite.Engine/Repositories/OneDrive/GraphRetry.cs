@@ -18,9 +18,10 @@ internal sealed class GraphRetry
     {
         _options = options;
         Observer = observer;
+        Gate = new ThrottlingGate(new ThrottledWaitProgress(observer));
     }
 
-    public ThrottlingGate Gate { get; } = new();
+    public ThrottlingGate Gate { get; }
     public IOperationObserver Observer { get; }
     public int MaxAttempts => _options.MaxAttempts;
     public TimeSpan StallTimeout => _options.StallTimeout;

@@ -10,7 +10,11 @@ namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 /// </summary>
 internal sealed class ThrottlingGate
 {
+    private readonly ITransferStatus? _outsideParts;
     private long _deadline; // Stopwatch timestamp, monotonic
+
+    /// <param name="outsideParts">Told about waits of requests made outside any part (see <see cref="ThrottledWaitProgress"/>).</param>
+    public ThrottlingGate(ITransferStatus? outsideParts = null) => _outsideParts = outsideParts;
 
     public void Defer(TimeSpan delay)
     {
@@ -26,12 +30,12 @@ internal sealed class ThrottlingGate
 
     /// <summary>
     /// Waits until the deadline has passed (returns at once when there is none). The part being transferred
-    /// (<see cref="TransferActivity.Current"/>) is told the time left about once a second, so its progress counts down
-    /// instead of freezing, and is told when the wait is over.
+    /// (<see cref="TransferActivity.Current"/>; outside parts, the gate's own) is told the time left about once a second,
+    /// so its progress counts down instead of freezing, and is told when the wait is over.
     /// </summary>
     public async Task WaitAsync(CancellationToken ct)
     {
-        var status = TransferActivity.Current;
+        var status = TransferActivity.Current ?? _outsideParts;
         var waited = false;
         try
         {
