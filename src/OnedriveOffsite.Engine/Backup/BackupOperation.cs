@@ -101,7 +101,7 @@ public sealed class BackupOperation
         observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {location.Set}/{location.Snapshot}: " +
             $"{parts.Count} part(s) of up to {request.PartSize} bytes, compression {request.Compression}{(looksCompressed && request.Compression == Compression.CompressionMode.Auto ? " (input is already compressed: storing)" : "")}, key {_key.KeyId}, {request.ThrottleLimit} in parallel.");
 
-        var progress = new TransferProgress(observer, ProgressNames.Backup(source.Name, request.SetName), parts.Select(p => p.Length).ToList());
+        var progress = new TransferProgress(observer, ActivityText.Backup(source.Name, request.SetName), parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var hasher = new TrailingHasher(handle, parts.Select(p => (p.Offset, p.Length)).ToList(), checksumParts: true);
         var hashing = hasher.RunAsync(cts.Token);

@@ -40,7 +40,7 @@ public sealed class DedupRestoreOperation
         var target = Directory.Exists(destination) ? Path.Combine(destination, SafeFileName(manifest.Source.Name)) : Path.GetFullPath(destination);
         using var pending = PendingFile.Create(target, overwrite);
         observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
-        var progress = new TransferProgress(observer, ProgressNames.Restore(manifest.Source.Name, location.Set), new[] { manifest.Source.Length });
+        var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set), new[] { manifest.Source.Length });
         var stream = pending.Stream;
         var sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress, (window, length) => stream.Write(window.AsSpan(0, length)), ct).ConfigureAwait(false);
         if (sha256 != manifest.Source.Sha256)

@@ -39,6 +39,9 @@ public sealed record OperationProgress(
 
     /// <summary>The ETA, when the reporter has a sound one (see <see cref="TransferRate"/>); null shows none.</summary>
     public TimeSpan? Remaining { get; init; }
+
+    /// <summary>What <see cref="Activity"/> is made of, so a view can fit it to its width (<see cref="ActivityText.Fit"/>).</summary>
+    public ActivityText? Names { get; init; }
 }
 
 /// <summary>An observer that drops everything (tests, benchmarks).</summary>

@@ -13,12 +13,16 @@ public sealed class StreamProgress : ITransferStatus
 {
     private readonly IOperationObserver _observer;
     private readonly string _activity;
+    private readonly ActivityText? _names;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly string _verb;
     private long _done;
     private int _parts;
     private long _waitingUntil; // Stopwatch timestamp; 0: not waiting
     private string? _retry;
+
+    public StreamProgress(IOperationObserver observer, ActivityText activity, string verb)
+        : this(observer, activity.ToString(), verb) => _names = activity;
 
     public StreamProgress(IOperationObserver observer, string activity, string verb)
     {
@@ -58,7 +62,7 @@ public sealed class StreamProgress : ITransferStatus
         Report();
     }
 
-    public void Complete() => _observer.Progress(new OperationProgress(0, _activity, "", BytesDone, BytesDone, _clock.Elapsed, Completed: true));
+    public void Complete() => _observer.Progress(new OperationProgress(0, _activity, "", BytesDone, BytesDone, _clock.Elapsed, Completed: true) { Names = _names });
 
     private void Report()
     {
@@ -68,6 +72,6 @@ public sealed class StreamProgress : ITransferStatus
         var counted = string.Create(CultureInfo.InvariantCulture, $"{_verb}, {Volatile.Read(ref _parts)} part(s) done");
         var status = left > TimeSpan.Zero ? TransferProgress.ThrottledText(left) + (retry is null ? "" : ", then " + retry)
             : retry is null ? counted : $"{retry}, {counted}";
-        _observer.Progress(new OperationProgress(0, _activity, status, BytesDone, -1, _clock.Elapsed));
+        _observer.Progress(new OperationProgress(0, _activity, status, BytesDone, -1, _clock.Elapsed) { Names = _names });
     }
 }

@@ -15,6 +15,7 @@ public sealed class TransferProgress
 {
     private readonly IOperationObserver _observer;
     private readonly string _activity;
+    private readonly ActivityText? _names;
     private readonly long _total;
     private readonly PartStatus[] _parts;
     private readonly TransferRate _rate;
@@ -24,6 +25,9 @@ public sealed class TransferProgress
     private int _completed;
     private int _active;
     private string? _finalStep;
+
+    public TransferProgress(IOperationObserver observer, ActivityText activity, IReadOnlyList<long> partLengths, TimeProvider? clock = null)
+        : this(observer, activity.ToString(), partLengths, clock) => _names = activity;
 
     public TransferProgress(IOperationObserver observer, string activity, IReadOnlyList<long> partLengths, TimeProvider? clock = null)
     {
@@ -89,6 +93,7 @@ public sealed class TransferProgress
     public void Complete() => _observer.Progress(new OperationProgress(0, _activity, "done", _total, _total, Elapsed, Completed: true)
     {
         BytesPerSecond = _rate.BytesPerSecond,
+        Names = _names,
     });
 
     private void Report(PartStatus p)
@@ -126,6 +131,7 @@ public sealed class TransferProgress
         {
             BytesPerSecond = _rate.BytesPerSecond,
             Remaining = waiting ? null : _rate.Remaining(_total - BytesDone),
+            Names = _names,
         });
     }
 

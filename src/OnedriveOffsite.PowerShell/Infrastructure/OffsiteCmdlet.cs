@@ -135,6 +135,26 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
         {
             _cmdlet = cmdlet;
             _queue = queue;
+            _activityWidth = ActivityWidth(cmdlet);
+        }
+
+        private readonly int _activityWidth;
+
+        /// <summary>
+        /// The room for an activity line: PowerShell's default (minimal) progress view shows at most half the window's
+        /// width, of at most 120 columns. Without a window (redirected, remoting, hosted), the engine's default.
+        /// </summary>
+        private static int ActivityWidth(PSCmdlet cmdlet)
+        {
+            try
+            {
+                var width = cmdlet.Host?.UI?.RawUI?.BufferSize.Width ?? 0;
+                return width > 0 ? Math.Min(width, 120) / 2 : ActivityText.DefaultLength;
+            }
+            catch (Exception ex) when (ex is NotImplementedException or PSNotImplementedException or System.Management.Automation.Host.HostException or IOException or InvalidOperationException)
+            {
+                return ActivityText.DefaultLength;
+            }
         }
 
         public void Verbose(string message) => Post(() => _cmdlet.WriteVerbose(message));
@@ -177,9 +197,9 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
             {
                 foreach (var shown in _throttle.Offer(p))
                 {
+                    var record = ProgressRecords.From(shown, _activityWidth);
                     if (shown.Completed) _open.TryRemove(shown.Id, out _);
-                    else _open[shown.Id] = (shown.Activity, shown.ParentId);
-                    var record = ProgressRecords.From(shown);
+                    else _open[shown.Id] = (record.Activity, shown.ParentId);
                     Post(() => _cmdlet.WriteProgress(record));
                 }
             }

@@ -5,49 +5,52 @@ namespace OnedriveOffsite.Tests.Progress;
 
 public sealed class NameShortenerTests
 {
-    [Fact]
-    public void A_vzdump_name_keeps_its_start_and_its_date_and_what_follows()
+    private const string Vzdump = "vzdump-qemu-101-2026_12_01-02_00_00.vma.zst";
+
+    [Theory]
+    [InlineData(36, "vzdump-q…2026_12_01-02_00_00.vma.zst")] // the start, then the date and all after it
+    [InlineData(27, "vzd…2026_12_01-02_00_00…zst")]        // the start, the date with its time, the end
+    [InlineData(16, "vz…2026_12_01…st")]                  // the start, the date, the end
+    public void A_vzdump_name_keeps_its_date_as_room_shrinks(int max, string expected)
     {
-        const string name = "vzdump-qemu-101-2026_12_01-02_00_00.vma.zst";
-        var s = NameShortener.Shorten(name, 36);
-        Assert.Equal("vzdump-q…2026_12_01-02_00_00.vma.zst", s);
-        Assert.Equal(36, s.Length);
+        var s = NameShortener.Shorten(Vzdump, max);
+        Assert.Equal(expected, s);
+        Assert.True(s.Length <= max);
     }
 
     [Fact]
-    public void Two_nights_of_the_same_vm_stay_apart_at_the_activity_length()
+    public void Two_nights_of_the_same_vm_stay_apart_at_every_length_that_holds_a_date()
     {
-        var a = NameShortener.Shorten("vzdump-qemu-10145-very-long-hostname-2026_12_01-02_00_00.vma.zst", NameShortener.FileNameLength);
-        var b = NameShortener.Shorten("vzdump-qemu-10145-very-long-hostname-2026_12_02-02_00_00.vma.zst", NameShortener.FileNameLength);
-        Assert.NotEqual(a, b);
-        Assert.Contains("2026_12_01-02_00_00", a);
-        Assert.True(a.Length <= NameShortener.FileNameLength);
-        Assert.StartsWith("vzdump-", a);
+        for (var max = 14; max < Vzdump.Length; max++)
+        {
+            var a = NameShortener.Shorten(Vzdump, max);
+            var b = NameShortener.Shorten(Vzdump.Replace("2026_12_01", "2026_12_02"), max);
+            Assert.NotEqual(a, b);
+            Assert.True(a.Length <= max, a);
+            Assert.StartsWith("v", a);
+        }
     }
 
     [Fact]
     public void A_name_that_fits_is_unchanged()
     {
         Assert.Equal("db.sql.gz", NameShortener.Shorten("db.sql.gz", 10));
-        Assert.Equal("pve-101", ProgressNames.Set("pve-101"));
+        Assert.Equal(Vzdump, NameShortener.Shorten(Vzdump, Vzdump.Length));
     }
 
     [Fact]
     public void A_name_without_a_date_is_cut_in_the_middle_keeping_both_ends()
     {
         var s = NameShortener.Shorten("postgres-cluster-main-full-dump.tar", 20);
-        Assert.Equal(20, s.Length);
-        Assert.StartsWith("postgres-", s);
-        Assert.EndsWith(".tar", s);
-        Assert.Contains("…", s);
+        Assert.Equal("postgres-c…-dump.tar", s);
     }
 
     [Fact]
-    public void When_what_follows_the_date_is_long_the_date_itself_is_kept()
+    public void When_what_follows_the_date_is_long_the_date_itself_is_kept_with_both_ends()
     {
         var s = NameShortener.Shorten("backup-20261201-with-a-very-long-description-after-it.bin", 30);
         Assert.True(s.Length <= 30, s);
-        Assert.Contains("20261201", s);
+        Assert.Equal("backup-20261201…-after-it.bin", s); // the start is short enough to keep whole
         Assert.StartsWith("backup", s);
         Assert.EndsWith(".bin", s);
     }
