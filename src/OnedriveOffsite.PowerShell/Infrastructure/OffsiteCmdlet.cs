@@ -130,6 +130,7 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
         private readonly BlockingCollection<Action> _queue;
         private readonly ProgressThrottle _throttle = new(); // the engine decides what reaches the screen (≤ 10 records/s)
         private readonly ConcurrentDictionary<int, (string Activity, int ParentId)> _open = new();
+        private readonly int _activityWidth;
 
         public PumpObserver(OffsiteCmdlet cmdlet, BlockingCollection<Action> queue)
         {
@@ -137,8 +138,6 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
             _queue = queue;
             _activityWidth = ActivityWidth(cmdlet);
         }
-
-        private readonly int _activityWidth;
 
         /// <summary>
         /// The room for an activity line: PowerShell's default (minimal) progress view shows at most half the window's
