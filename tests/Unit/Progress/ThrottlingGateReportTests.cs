@@ -45,9 +45,33 @@ public sealed class ThrottlingGateReportTests
         await gate.WaitAsync(CancellationToken.None);
         Assert.Empty(outside.Waits);
 
-        gate.Defer(TimeSpan.FromMilliseconds(200));
+        gate.Defer(TimeSpan.FromSeconds(1.5)); // wide: the first report needs the wait to be still ahead when it starts
         await gate.WaitAsync(CancellationToken.None);
-        Assert.Equal(2, outside.Waits.Count);
+        Assert.InRange(outside.Waits.Count, 2, 3);
+        Assert.True(outside.Waits.First() > TimeSpan.Zero);
         Assert.Equal(TimeSpan.Zero, outside.Waits.Last());
+    }
+
+    private sealed class RetryLog : ITransferStatus
+    {
+        public ConcurrentQueue<(int Attempt, int Max, TimeSpan? Delay)> Retries { get; } = new();
+        public IDisposable Doing(string step) => throw new InvalidOperationException();
+        public void Waiting(TimeSpan remaining) { }
+        public void Retrying(int attempt, int maxAttempts, TimeSpan? delay) => Retries.Enqueue((attempt, maxAttempts, delay));
+    }
+
+    [Fact]
+    public async Task A_backoff_pause_counts_down_to_the_part_with_the_attempt_that_comes_next()
+    {
+        var retry = new GraphRetry(new OneDriveOptions { InitialBackoff = TimeSpan.FromSeconds(4), MaxBackoff = TimeSpan.FromSeconds(4) }, NullObserver.Instance);
+        var part = new RetryLog();
+        using (TransferActivity.Enter(part)) await retry.PauseAsync(1, "uploading x", "500", null, CancellationToken.None);
+
+        // A backoff of 2–4 s (equal jitter): reported at its start and about once a second after (1 s of margin for the second).
+        var reports = part.Retries.ToArray();
+        Assert.InRange(reports.Length, 2, 5);
+        Assert.All(reports, r => Assert.Equal((2, 8), (r.Attempt, r.Max)));
+        Assert.InRange(reports[0].Delay!.Value, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+        Assert.True(reports[0].Delay - reports[1].Delay >= TimeSpan.FromSeconds(0.99));
     }
 }

@@ -61,9 +61,25 @@ internal sealed class GraphRetry
             return; // the next request waits at the gate, like every other worker's
         }
         var delay = Backoff(attempt);
-        TransferActivity.Current?.Retrying(attempt + 1, _options.MaxAttempts, delay);
         Observer.Verbose($"{reason} from OneDrive while {what}, retrying in {delay.TotalSeconds:0.###} s (attempt {attempt + 1} of {_options.MaxAttempts}).");
-        await Task.Delay(delay, ct).ConfigureAwait(false);
+        await CountDownAsync(attempt + 1, delay, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Sleeps a backoff pause, telling the current part the seconds left about once a second (pauses reach a minute).</summary>
+    private async Task CountDownAsync(int nextAttempt, TimeSpan delay, CancellationToken ct)
+    {
+        if (TransferActivity.Current is not { } status)
+        {
+            await Task.Delay(delay, ct).ConfigureAwait(false);
+            return;
+        }
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var left = delay; left > TimeSpan.Zero; left = delay - System.Diagnostics.Stopwatch.GetElapsedTime(start))
+        {
+            status.Retrying(nextAttempt, _options.MaxAttempts, left);
+            // Task.Delay may wake a little early (and rounds below 1 ms to none): the extra millisecond avoids spinning.
+            await Task.Delay((left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)) + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Exponential backoff with "equal jitter": half the nominal pause fixed, half random.</summary>
