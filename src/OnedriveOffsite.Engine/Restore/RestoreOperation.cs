@@ -49,7 +49,7 @@ public sealed class RestoreOperation
         observer.Verbose($"Restoring {location.Set}/{location.Snapshot} ('{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.Parts.Count} part(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
         pending.Stream.SetLength(manifest.Source.Length);
         var handle = pending.Stream.SafeFileHandle;
-        var progress = new TransferProgress(observer, $"Restoring {manifest.Source.Name} from {location.Set}", manifest.Parts.Select(p => p.Length).ToList());
+        var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set), manifest.Parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var hasher = new TrailingHasher(handle, manifest.Parts.Select(p => (p.Offset, p.Length)).ToList());
         var hashing = hasher.RunAsync(cts.Token);
@@ -65,6 +65,7 @@ public sealed class RestoreOperation
             try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { }
             throw;
         }
+        progress.Finishing("verifying the SHA-256");
         var sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
         if (sha256 != manifest.Source.Sha256)
             throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
