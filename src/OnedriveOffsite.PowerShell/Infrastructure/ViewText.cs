@@ -12,10 +12,11 @@ public static class ViewText
     /// <summary>A source name cut from the middle to fit the snapshot table, its date kept (see <see cref="NameShortener"/>).</summary>
     public static string? SourceName(string? name, int width = SourceWidth) => name is null ? null : NameShortener.Shorten(name, width);
 
-    /// <summary>"3.4 s" under a minute, else "h:mm:ss" with the hours counted on past a day.</summary>
+    /// <summary>"40 ms" under a second, "3.4 s" under a minute, else "h:mm:ss" with the hours counted on past a day.</summary>
     public static string? Duration(TimeSpan? duration) => duration switch
     {
         null => null,
+        { TotalSeconds: < 1 } d => ((int)d.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + " ms",
         { TotalSeconds: < 60 } d => d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s",
         { } d => $"{(int)d.TotalHours}:{d.Minutes:00}:{d.Seconds:00}",
     };
