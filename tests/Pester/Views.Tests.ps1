@@ -242,6 +242,15 @@ Describe 'Compression and StoredSize say what was stored' {
         $none.RequestedCompression | Should -Be 'None'
     }
 
+    It 'says Nothing new for a format 2 snapshot whose every chunk the set already held' {
+        $file = Join-Path $script:Src 'main.dump'
+        $first = Start-OffsiteBackup -LiteralPath $file -Name again-v2 -Repository $script:Repo -Format 2 -NoNotification
+        $second = Start-OffsiteBackup -LiteralPath $file -Name again-v2 -Repository $script:Repo -Format 2 -NoNotification
+        $first.Compression | Should -Match '^Zstd \((<1|\d+)%\)$'
+        $second.Compression | Should -Be 'Nothing new'
+        (Get-OffsiteBackup -Name again-v2 -Repository $script:Repo).Compression | Should -Be @($first.Compression, 'Nothing new')
+    }
+
     It 'reports the same StoredSize and Compression in Start- and Get-OffsiteBackup: the bytes of the stored parts (format <Format>)' -ForEach @(
         @{ Format = 1 }, @{ Format = 2 }
     ) {
