@@ -77,7 +77,8 @@ Describe 'Start-OffsiteBackup and Restore-OffsiteBackup' {
     It 'lists snapshots with -Latest and shows a table view' {
         $latest = Get-OffsiteBackup -Repository $script:Repo -Latest
         ($latest | Where-Object Name -eq 'versions') | Should -HaveCount 1
-        (Get-OffsiteBackup -Repository $script:Repo | Format-Table | Out-String) | Should -Match 'SnapshotId'
+        (Get-OffsiteBackup -Repository $script:Repo | Format-Table | Out-String) | Should -Match 'Created \(UTC\)'
+        (Get-OffsiteBackup -Repository $script:Repo | Format-Table -View Wide | Out-String -Width 132) | Should -Match 'SnapshotId'
     }
 
     It 'changes nothing with -WhatIf' {

@@ -14,8 +14,7 @@ namespace OnedriveOffsite.Commands;
 /// <para type="synopsis">Restores a snapshot to a file, verified part by part and as a whole before it gets its name.</para>
 /// </summary>
 [Cmdlet(VerbsData.Restore, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
-[OutputType(typeof(FileInfo), ParameterSetName = new[] { ByNameSet, ByObjectSet, LegacySet })]
-[OutputType(typeof(OffsiteSnapshot), ParameterSetName = new[] { ByNameToCommandSet, ByObjectToCommandSet, ByNameToStreamSet, ByObjectToStreamSet })]
+[OutputType(typeof(OffsiteRestoreResult))]
 public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
 {
     private const string ByNameSet = "ByName";
@@ -104,7 +103,7 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
                 (r, tail) => OperationReports.RestoreSucceeded(set, r, tail),
                 (ex, duration, tail) => OperationReports.Failed(OperationKind.Restore, set, destination, ex, duration, tail), ct,
                 startSummary: $"Restore of {set} started on {Environment.MachineName}: {location.Snapshot}"));
-            WriteObject(new FileInfo(result.Path));
+            WriteObject(RestoreResultMapper.ToOutput(result, RepositoryParameter.Resolve(this, repositorySpec), isFile: true));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
