@@ -50,19 +50,31 @@ internal static class CompletionContext
             ? value
             : "'" + value.Replace("'", "''") + "'";
 
-    /// <summary>A path as the file system sees it: relative to the shell's current location, ~ expanded (PSDrives too).</summary>
+    /// <summary>
+    /// A path as the file system sees it: ~ expanded, relative to the shell's current file system location. A
+    /// completer runs inside the completion pipeline, so the location is asked for through a nested pipeline (the
+    /// runspace's SessionStateProxy refuses calls while a pipeline runs).
+    /// </summary>
     private static string ProviderPath(string path)
+    {
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (path == "~") return home;
+        if (path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal)) path = Path.Combine(home, path[2..]);
+        return Path.IsPathFullyQualified(path) ? Path.GetFullPath(path) : Path.GetFullPath(path, CurrentDirectory());
+    }
+
+    private static string CurrentDirectory()
     {
         try
         {
-            if (Runspace.DefaultRunspace?.SessionStateProxy.Path is { } paths) return paths.GetUnresolvedProviderPathFromPSPath(path);
+            using var shell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            shell.AddCommand("Microsoft.PowerShell.Management\\Get-Location").AddParameter("PSProvider", "FileSystem");
+            if (shell.Invoke().FirstOrDefault()?.BaseObject is PathInfo location) return location.ProviderPath;
         }
-        catch (Exception ex) when (ex is PSInvalidOperationException or SessionStateException or NotSupportedException or ArgumentException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // fall back to the process's own view below
+            // no runspace (an API host): the process's own current directory below
         }
-        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
-            path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.TrimStart('~', '/'));
-        return Path.GetFullPath(path);
+        return Environment.CurrentDirectory;
     }
 }
