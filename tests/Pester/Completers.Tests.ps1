@@ -51,6 +51,12 @@ Describe 'Start-OffsiteBackup -Name as a script block' {
         Test-Path -LiteralPath (Join-Path $script:Repo 'pve 101!') | Should -BeFalse
     }
 
+    It 'takes the script block from a variable too' {
+        $namer = { 'pve-' + ($_.Name -split '-')[2] }
+        $namer = Write-Output $namer # as a function's output: wrapped in a PSObject
+        ($script:Vm102 | Start-OffsiteBackup -Name $namer -Repository $script:Repo -ConfigPath $script:ConfigHome -NoNotification).Name | Should -Be 'pve-102'
+    }
+
     It 'says so when the script block returns several values or throws' {
         $null = $script:Vm101 | Start-OffsiteBackup -Name { 'a', 'b' } -Repository $script:Repo -ConfigPath $script:ConfigHome -NoNotification -ErrorVariable several -ErrorAction SilentlyContinue
         $several[0].FullyQualifiedErrorId | Should -BeLike 'InvalidSetName,*'

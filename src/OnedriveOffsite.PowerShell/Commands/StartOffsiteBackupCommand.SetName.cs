@@ -16,19 +16,22 @@ public sealed partial class StartOffsiteBackupCommand
     /// <summary>The set of the file (or stream) being backed up now.</summary>
     private string Set { get; set; } = "";
 
+    /// <summary>-Name without a PSObject wrapper (a script block passed in a variable may arrive wrapped).</summary>
+    private object NameValue => Name is PSObject ps ? ps.BaseObject : Name;
+
     /// <summary>-Name as text (not a script block).</summary>
-    private string NameText => LanguagePrimitives.ConvertTo<string>(Name is PSObject ps ? ps.BaseObject : Name) ?? "";
+    private string NameText => LanguagePrimitives.ConvertTo<string>(NameValue) ?? "";
 
     /// <summary>How messages name the set(s) before a file is known.</summary>
-    private string NameLabel => Name is ScriptBlock ? "the sets named by the -Name script block" : $"set '{NameText}'";
+    private string NameLabel => NameValue is ScriptBlock ? "the sets named by the -Name script block" : $"set '{NameText}'";
 
     /// <summary>The name a notification carries when no file's set is known.</summary>
-    private string ReportName => Name is ScriptBlock ? "(-Name script block)" : NameText;
+    private string ReportName => NameValue is ScriptBlock ? "(-Name script block)" : NameText;
 
     /// <summary>The set of <paramref name="file"/>: -Name as text, or what the -Name script block returns for it. Throws InvalidSetName.</summary>
     private string SetNameFor(string file)
     {
-        if (Name is not ScriptBlock script) return SetName.Validate(NameText);
+        if (NameValue is not ScriptBlock script) return SetName.Validate(NameText);
         System.Collections.ObjectModel.Collection<PSObject> results;
         try
         {

@@ -139,7 +139,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
         _receivedSource = true;
         if (ParameterSetName is FromCommandSet or InputStreamSet)
         {
-            if (Name is ScriptBlock) { WriteOffsiteError(ScriptBlockNeedsFiles(), Name); return; }
+            if (NameValue is ScriptBlock) { WriteOffsiteError(ScriptBlockNeedsFiles(), null); return; }
             Set = NameText;
             BackUpStream();
             return;
