@@ -30,6 +30,22 @@ public sealed class ConfigHomePermissionsTests : IDisposable
     }
 
     [UnixFact]
+    public void A_shared_looking_home_is_only_warned_about_never_changed()
+    {
+        Directory.CreateDirectory(_root);
+        var tmpLike = (UnixFileMode)0b1_111_111_111; // 1777, like /tmp
+        File.SetUnixFileMode(_root, tmpLike);
+
+        var outcome = ConfigHomePermissions.Secure(new ConfigHome(_root));
+
+        Assert.NotNull(outcome);
+        Assert.False(outcome.Tightened);
+        Assert.Contains("mode 01777", outcome.Message);
+        Assert.Contains("not changed automatically", outcome.Message);
+        Assert.Equal(tmpLike, File.GetUnixFileMode(_root));
+    }
+
+    [UnixFact]
     public void An_owner_only_or_missing_home_is_left_alone()
     {
         Assert.Null(ConfigHomePermissions.Secure(new ConfigHome(_root)));
