@@ -27,6 +27,9 @@ public sealed class DedupRestoreOperation
         _key = key;
     }
 
+    /// <summary>Free bytes on a directory's volume (null: unknown), checked before the restore writes; tests simulate a small volume with it.</summary>
+    public Func<string, long?> FreeSpaceProbe { get; init; } = IO.DestinationSpace.Available;
+
     public async Task<V2Manifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct)
     {
         var bytes = await _repository.ReadManifestAsync(location, ct).ConfigureAwait(false)
@@ -38,7 +41,7 @@ public sealed class DedupRestoreOperation
     {
         var manifest = await ReadManifestAsync(location, ct).ConfigureAwait(false);
         var target = Directory.Exists(destination) ? Path.Combine(destination, SafeFileName(manifest.Source.Name)) : Path.GetFullPath(destination);
-        using var pending = PendingFile.Create(target, overwrite);
+        using var pending = PendingFile.Create(target, overwrite, manifest.Source.Length, FreeSpaceProbe);
         observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
         var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set), new[] { manifest.Source.Length });
         var stream = pending.Stream;

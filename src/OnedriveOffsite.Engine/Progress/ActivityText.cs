@@ -1,3 +1,4 @@
+using OnedriveOffsite.Engine.Text;
 namespace OnedriveOffsite.Engine.Progress;
 
 /// <summary>

@@ -5,6 +5,7 @@ using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
 using OnedriveOffsite.Engine.Snapshots;
+using OnedriveOffsite.Completion;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -25,12 +26,14 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = LegacySet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SetNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Which snapshot of the set (as Get-OffsiteBackup shows it).</summary>
     [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string? SnapshotId { get; set; }
 
     /// <summary>A snapshot from Get-OffsiteBackup.</summary>
@@ -44,6 +47,7 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
     [Parameter(ParameterSetName = LegacySet)]
     [Parameter(ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RepositoryCompleter))]
     public string? Repository { get; set; }
 
     /// <summary>A directory (the file keeps its original name) or a file path.</summary>

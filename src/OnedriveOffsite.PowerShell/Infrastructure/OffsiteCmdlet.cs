@@ -35,6 +35,20 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _cancellation.Cancel();
 
+    /// <summary>
+    /// A config home that already exists with group/other access is made owner-only (said with -Verbose), or a
+    /// warning says so when this user cannot change it (<see cref="ConfigHomePermissions"/>).
+    /// </summary>
+    protected override void BeginProcessing()
+    {
+        ConfigHomePermissions.Outcome? outcome;
+        try { outcome = ConfigHomePermissions.Secure(Home); }
+        catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException or SessionStateException) { return; } // a bad -ConfigPath is reported by what uses it
+        if (outcome is null) return;
+        if (outcome.Tightened) WriteVerbose(outcome.Message);
+        else WriteWarning(outcome.Message);
+    }
+
     /// <summary>Opens the repository a -Repository value names (see <see cref="RepositoryParameter"/>); closed when the command ends.</summary>
     protected ISnapshotRepository OpenRepository(string? value, int? fragmentSize = null, Engine.IO.TransferLimits? limits = null) =>
         Own(RepositoryRegistry.Open(new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer, fragmentSize, limits)));

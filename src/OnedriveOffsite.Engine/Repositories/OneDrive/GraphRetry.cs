@@ -50,6 +50,8 @@ internal sealed class GraphRetry
     /// </summary>
     public async Task PauseAsync(int attempt, string what, string reason, TimeSpan? retryAfter, CancellationToken ct, Exception? inner = null)
     {
+        // A certificate that is not trusted now will not be trusted in a minute: say so at once.
+        if (IO.TlsFailure.Find(inner) is { } tls) throw GraphErrors.Tls(what, tls, inner!);
         if (attempt >= _options.MaxAttempts) throw GraphErrors.Unavailable(what, reason, inner);
         if (retryAfter > _options.MaxRetryAfter)
             throw GraphErrors.Unavailable(what, $"{reason} asking to wait {retryAfter.Value.TotalSeconds:0} s (Retry-After), longer than the {_options.MaxRetryAfter.TotalSeconds:0} s this tool waits", inner);

@@ -1,7 +1,7 @@
-using OnedriveOffsite.Engine.Progress;
+using OnedriveOffsite.Engine.Text;
 using Xunit;
 
-namespace OnedriveOffsite.Tests.Progress;
+namespace OnedriveOffsite.Tests.Text;
 
 public sealed class NameShortenerTests
 {
