@@ -80,6 +80,12 @@ Describe 'Progress of a throttled backup and restore through OneDrive (emulator)
         @($parts | Where-Object StatusDescription -match '^(reading, (compressing, )?encrypting|uploading|storing)') | Should -Not -BeNullOrEmpty -Because 'a part says what it does'
     }
 
+    It 'says a restore''s parts are downloading (not reading) from OneDrive' {
+        $parts = @($script:Restore.Progress | Where-Object ParentActivityId -eq 0)
+        @($parts | Where-Object StatusDescription -match '^downloading, decrypting, writing') | Should -Not -BeNullOrEmpty -Because ($parts.StatusDescription -join "`n")
+        @($parts | Where-Object StatusDescription -match '^reading') | Should -BeNullOrEmpty
+    }
+
     It 'never leaves the top bar silent during a throttled restore: it says it waits, and for how long' {
         $top = $script:Restore.Progress | Where-Object ActivityId -eq 0
         @($top | Where-Object StatusDescription -match '^waiting for OneDrive \(throttled, \d+ s\)') | Should -Not -BeNullOrEmpty -Because ($top.StatusDescription -join "`n")
