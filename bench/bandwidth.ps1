@@ -57,13 +57,13 @@ function Invoke-Timed([string] $Script, [string] $Counter) {
     $outTask = $process.StandardOutput.ReadToEndAsync()
     $samples = [Collections.Generic.List[object]]::new()
     while (-not $process.HasExited) {
-        if ($Counter) { $samples.Add([pscustomobject]@{ T = $clock.Elapsed.TotalSeconds; Bytes = Get-CounterValue $Counter $process }) }
+        if ($Counter) { $samples.Add((Get-Sample $Counter $process $clock)) }
         Start-Sleep -Milliseconds 100
     }
     $process.WaitForExit()
     $out = $outTask.GetAwaiter().GetResult() -split "`n"
     if ($process.ExitCode -ne 0) { throw "Benchmark step failed: $out" }
-    if ($Counter) { $samples.Add([pscustomobject]@{ T = $clock.Elapsed.TotalSeconds; Bytes = Get-CounterValue $Counter $process }) }
+    if ($Counter) { $samples.Add((Get-Sample $Counter $process $clock)) }
     [pscustomobject]@{
         Seconds = [double](($out | Where-Object { $_ -like 'SECONDS=*' } | Select-Object -Last 1) -replace 'SECONDS=', '')
         # When the command itself started, on the samples' clock (after pwsh start-up and module import).
@@ -77,6 +77,13 @@ function Get-CounterValue([string] $Counter, $Process) {
     $line = Get-Content "/proc/$($Process.Id)/io" -ErrorAction Ignore | Where-Object { $_ -like 'wchar:*' }
     if ($line) { $script:lastWchar = [long]($line -replace 'wchar:\s*', '') }
     $script:lastWchar # the last value read once the process is gone
+}
+
+# One sample, timed at the middle of the reading (a stats request takes a while on a loaded machine).
+function Get-Sample([string] $Counter, $Process, $Clock) {
+    $before = $Clock.Elapsed.TotalSeconds
+    $bytes = Get-CounterValue $Counter $Process
+    [pscustomobject]@{ T = ($before + $Clock.Elapsed.TotalSeconds) / 2; Bytes = $bytes }
 }
 
 # When the counter first reached $Bytes, interpolated between the two samples around it.
