@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.IO;
 
 namespace OnedriveOffsite.Engine.Notifications;
@@ -14,15 +14,9 @@ namespace OnedriveOffsite.Engine.Notifications;
 /// </summary>
 public sealed class NotificationStore
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        // Admins read this file: keep "Ops <ops@example.org>" legible (it is never embedded in HTML).
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    // Admins read this file: keep "Ops <ops@example.org>" legible (it is never embedded in HTML).
+    private static readonly JsonSerializerOptions Json =
+        JsonSettingsFile.CreateOptions(System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 
     public NotificationStore(ConfigHome home) => Home = home;
 
@@ -33,17 +27,12 @@ public sealed class NotificationStore
     /// <summary>The stored settings, or null when notifications were never configured (or were removed).</summary>
     public NotificationSettings? Load()
     {
-        if (!File.Exists(SettingsPath)) return null;
-        try
-        {
-            return JsonSerializer.Deserialize<NotificationSettings>(File.ReadAllText(SettingsPath), Json)
-                ?? throw new JsonException("The file is empty.");
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
-        {
-            throw NotificationErrors.Invalid($"The notification settings file '{SettingsPath}' is not valid ({ex.Message}). Run Set-OffsiteNotification again.", SettingsPath);
-        }
+        if (!JsonSettingsFile.TryRead<NotificationSettings>(SettingsPath, Json, Invalid, out var settings)) return null;
+        return settings ?? throw Invalid(new JsonException("The file is empty."));
     }
+
+    private OffsiteException Invalid(Exception ex) =>
+        NotificationErrors.Invalid($"The notification settings file '{SettingsPath}' is not valid ({ex.Message}). Run Set-OffsiteNotification again.", SettingsPath);
 
     /// <summary>The SMTP password, or null when none is stored.</summary>
     public string? LoadSmtpPassword()
@@ -76,7 +65,7 @@ public sealed class NotificationStore
             OwnerOnlyFile.WriteAllBytes(SecretPath, SecretFileProtection.Protect(smtpPassword));
         else
             DeleteIfExists(SecretPath);
-        OwnerOnlyFile.WriteAllText(SettingsPath, JsonSerializer.Serialize(settings, Json));
+        JsonSettingsFile.Write(SettingsPath, settings, Json);
     }
 
     /// <summary>Forgets the configuration and the password (<c>-Provider None</c>).</summary>
