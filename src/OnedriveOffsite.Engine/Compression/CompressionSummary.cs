@@ -16,7 +16,7 @@ public static class CompressionSummary
 
     /// <summary>Format 1: from the codec each part was stored with.</summary>
     public static string Describe(IReadOnlyCollection<SnapshotManifest.PartEntry> parts, long sourceLength) =>
-        parts.Any(p => p.Codec == PartCodec.Zstd) && sourceLength > 0
+        parts.Any(p => p.Codec == PartCompression.Zstd) && sourceLength > 0
             ? Zstd(parts.Sum(p => p.StoredLength), sourceLength)
             : Stored;
 
