@@ -24,7 +24,8 @@ public static class CompressionSummary
     public static string DescribeAdded(string requestedMode, long addedPlainBytes, long addedStoredBytes)
     {
         if (addedPlainBytes <= 0) return NothingNew;
-        if (string.Equals(requestedMode, nameof(CompressionMode.None), StringComparison.OrdinalIgnoreCase) || addedStoredBytes >= addedPlainBytes)
+        if (string.Equals(requestedMode, nameof(CompressionMode.None), StringComparison.OrdinalIgnoreCase)
+            || addedStoredBytes >= addedPlainBytes)
             return Stored;
         return Zstd(addedStoredBytes, addedPlainBytes);
     }

@@ -22,7 +22,8 @@ public sealed class AppSettingsStore
 
     /// <summary>The stored settings; throws <c>AppNotConfigured</c> when Set-OffsiteApp never ran.</summary>
     public AppSettings Load() => TryLoad() ?? throw new OffsiteException(ErrorIds.App.AppNotConfigured, OffsiteErrorCategory.ObjectNotFound,
-        $"No app registration is configured in '{_home.Path}'. Run Set-OffsiteApp -ClientId <application id> first (see Get-Help about_OnedriveOffsite_SignIn).",
+        $"No app registration is configured in '{_home.Path}'. Run Set-OffsiteApp -ClientId <application id> first (see Get-Help " +
+            $"about_OnedriveOffsite_SignIn).",
         _home.Path);
 
     public AppSettings? TryLoad()
@@ -73,7 +74,8 @@ public sealed class AppSettingsStore
 
     private OffsiteException Corrupt(Exception ex) =>
         new(ErrorIds.App.AppSettingsCorrupt, OffsiteErrorCategory.InvalidData,
-            $"The app settings file '{_home.AppSettingsFile}' is not valid JSON ({ex.Message}). Run Set-OffsiteApp again.", _home.AppSettingsFile, ex);
+            $"The app settings file '{_home.AppSettingsFile}' is not valid JSON ({ex.Message}). Run Set-OffsiteApp again.",
+                _home.AppSettingsFile, ex);
 
     /// <summary>The client secret, or null when none is stored. Only the MSAL client builder needs it.</summary>
     internal string? LoadClientSecret() =>

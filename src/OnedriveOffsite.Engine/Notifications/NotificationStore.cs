@@ -32,7 +32,9 @@ public sealed class NotificationStore
     }
 
     private OffsiteException Invalid(Exception ex) =>
-        NotificationErrors.Invalid($"The notification settings file '{SettingsPath}' is not valid ({ex.Message}). Run Set-OffsiteNotification again.", SettingsPath);
+        NotificationErrors.Invalid(
+            $"The notification settings file '{SettingsPath}' is not valid ({ex.Message}). Run Set-OffsiteNotification again.",
+            SettingsPath);
 
     /// <summary>The SMTP password, or null when none is stored.</summary>
     public string? LoadSmtpPassword()
@@ -45,7 +47,9 @@ public sealed class NotificationStore
         catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or FormatException)
         {
             // Message deliberately without ex.Message: it never holds the secret, but there is nothing useful in it either.
-            throw NotificationErrors.Invalid($"The stored SMTP password in '{SecretPath}' cannot be read (was it copied from another user or machine?). Run Set-OffsiteNotification -Credential again.", SecretPath);
+            throw NotificationErrors.Invalid(
+                $"The stored SMTP password in '{SecretPath}' cannot be read (was it copied from another user or machine?). Run " +
+                $"Set-OffsiteNotification -Credential again.", SecretPath);
         }
     }
 

@@ -18,7 +18,9 @@ public sealed class SetNameCompleter : IArgumentCompleter
             var word = CompletionContext.Word(wordToComplete);
             return RepositoryListings.Shared.Sets(target)
                 .Where(s => CompletionContext.Matches(s, word))
-                .Select(s => new CompletionResult(CompletionContext.Quote(s), s, CompletionResultType.ParameterValue, $"Backup set {s} in {target.Repository}"))
+                .Select(s =>
+                    new CompletionResult(CompletionContext.Quote(s), s, CompletionResultType.ParameterValue,
+                    $"Backup set {s} in {target.Repository}"))
                 .ToList();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
