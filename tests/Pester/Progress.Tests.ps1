@@ -80,6 +80,12 @@ Describe 'Progress of a throttled backup and restore through OneDrive (emulator)
         @($parts | Where-Object StatusDescription -match '^(reading, (compressing, )?encrypting|uploading|storing)') | Should -Not -BeNullOrEmpty -Because 'a part says what it does'
     }
 
+    It 'says a restore''s parts are downloading (not reading) from OneDrive' {
+        $parts = @($script:Restore.Progress | Where-Object ParentActivityId -eq 0)
+        @($parts | Where-Object StatusDescription -match '^downloading, decrypting, writing') | Should -Not -BeNullOrEmpty -Because ($parts.StatusDescription -join "`n")
+        @($parts | Where-Object StatusDescription -match '^reading') | Should -BeNullOrEmpty
+    }
+
     It 'never leaves the top bar silent during a throttled restore: it says it waits, and for how long' {
         $top = $script:Restore.Progress | Where-Object ActivityId -eq 0
         @($top | Where-Object StatusDescription -match '^waiting for OneDrive \(throttled, \d+ s\)') | Should -Not -BeNullOrEmpty -Because ($top.StatusDescription -join "`n")
@@ -96,13 +102,12 @@ Describe 'Progress of a throttled backup and restore through OneDrive (emulator)
         $fromVerbose = @($script:Backup.Verbose | Select-String -Pattern '^Stored (part-\d{5}\.oop):' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Sort-Object -Unique)
         $fromProgress | Should -Be @('part-00000.oop', 'part-00001.oop', 'part-00002.oop')
         $fromVerbose | Should -Be $fromProgress
-        # Each part whose bar showed the wait has its throttled request in -Verbose under the same name (its upload, or the
-        # Graph call that creates its upload session).
+        # The part whose request was throttled is named the same in -Verbose (its upload, or the Graph call that creates
+        # its upload session) and on its bar. Other parts may wait too: the wait is shared by every request to OneDrive.
         $waitingParts = @($script:Backup.Progress | Where-Object { $_.ParentActivityId -eq 0 -and $_.StatusDescription -match '^waiting for OneDrive' } | ForEach-Object Activity | Sort-Object -Unique)
-        $waitingParts | Should -Not -BeNullOrEmpty
-        foreach ($name in $waitingParts) {
-            @($script:Backup.Verbose -match "^429 from OneDrive while .*\b$([regex]::Escape($name))\b.*, waiting") | Should -Not -BeNullOrEmpty -Because "$name waited"
-        }
+        $throttledParts = @($script:Backup.Verbose | Select-String -Pattern '^429 from OneDrive while .*\b(part-\d{5}\.oop)\b.*, waiting' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Sort-Object -Unique)
+        $throttledParts | Should -Not -BeNullOrEmpty -Because ($script:Backup.Verbose -join "`n")
+        foreach ($name in $throttledParts) { $waitingParts | Should -Contain $name -Because "$name was throttled" }
         $restoreParts = @($script:Restore.Progress | Where-Object ParentActivityId -eq 0 | ForEach-Object Activity | Sort-Object -Unique)
         $restoreParts | Should -Be $fromProgress
     }

@@ -34,7 +34,7 @@ internal static class PartRestore
     {
         var name = entry.File;
         using var current = TransferActivity.Enter(c.Progress.Part(entry.Index));
-        var step = c.Destination is null ? "reading, verifying" : "reading, decrypting, writing";
+        var step = c.Repository.ReadStep + (c.Destination is null ? ", verifying" : ", decrypting, writing");
         await using var input = await c.Repository.OpenReadAsync(c.Location, name, ct).ConfigureAwait(false);
         var headerBytes = new byte[PartHeader.Size];
         try { await input.ReadExactlyAsync(headerBytes, ct).ConfigureAwait(false); }

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Management.Automation;
-using System.Management.Automation.Language;
 using OnedriveOffsite.Engine.Completion;
 using OnedriveOffsite.Engine.Repositories;
 
@@ -10,27 +9,19 @@ namespace OnedriveOffsite.Completion;
 /// -Repository: <c>onedrive:</c>, the folders below it (<c>onedrive:/sub/path</c>, listed from OneDrive with the
 /// stored sign-in, cached), and local directories (the shell's own path completion, directories only).
 /// </summary>
-public sealed class RepositoryCompleter : IArgumentCompleter
+public sealed class RepositoryCompleter : QuietCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
+    protected override IEnumerable<CompletionResult> Complete(string wordToComplete, IDictionary fakeBoundParameters)
     {
-        try
-        {
-            var word = CompletionContext.Word(wordToComplete);
-            if (!RepositoryRegistry.IsPath(word)) return OneDriveFolders(word, fakeBoundParameters);
-            var results = new List<CompletionResult>();
-            if (CompletionContext.Matches(RepositoryRegistry.DefaultRepository, word))
-                results.Add(new CompletionResult(RepositoryRegistry.DefaultRepository, RepositoryRegistry.DefaultRepository,
-                    CompletionResultType.ParameterValue, "OneDrive: the app folder, or the drive folder Set-OffsiteApp configured"));
-            results.AddRange(CompletionCompleters.CompleteFilename(wordToComplete ?? "")
-                .Where(r => r.ResultType == CompletionResultType.ProviderContainer));
-            return results;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            return [];
-        }
+        var word = CompletionContext.Word(wordToComplete);
+        if (!RepositoryRegistry.IsPath(word)) return OneDriveFolders(word, fakeBoundParameters);
+        var results = new List<CompletionResult>();
+        if (CompletionContext.Matches(RepositoryRegistry.DefaultRepository, word))
+            results.Add(new CompletionResult(RepositoryRegistry.DefaultRepository, RepositoryRegistry.DefaultRepository,
+                CompletionResultType.ParameterValue, "OneDrive: the app folder, or the drive folder Set-OffsiteApp configured"));
+        results.AddRange(CompletionCompleters.CompleteFilename(wordToComplete)
+            .Where(r => r.ResultType == CompletionResultType.ProviderContainer));
+        return results;
     }
 
     /// <summary>onedrive:/a/b… → the folders in onedrive:/a whose names start with b.</summary>

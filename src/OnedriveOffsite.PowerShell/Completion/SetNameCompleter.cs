@@ -1,31 +1,22 @@
 using System.Collections;
 using System.Management.Automation;
-using System.Management.Automation.Language;
 using OnedriveOffsite.Engine.Completion;
 
 namespace OnedriveOffsite.Completion;
 
 /// <summary>-Name: the backup sets of the repository on the command line (see <see cref="RepositoryListings"/>).</summary>
-public sealed class SetNameCompleter : IArgumentCompleter
+public sealed class SetNameCompleter : QuietCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
+    protected override IEnumerable<CompletionResult> Complete(string wordToComplete, IDictionary fakeBoundParameters)
     {
-        try
-        {
-            // -Legacy names folders of the old service, not sets.
-            if (fakeBoundParameters.Contains("Legacy") || CompletionContext.TargetOf(fakeBoundParameters) is not { } target) return [];
-            var word = CompletionContext.Word(wordToComplete);
-            return RepositoryListings.Shared.Sets(target)
-                .Where(s => CompletionContext.Matches(s, word))
-                .Select(s =>
-                    new CompletionResult(CompletionContext.Quote(s), s, CompletionResultType.ParameterValue,
-                    $"Backup set {s} in {target.Repository}"))
-                .ToList();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            return [];
-        }
+        // -Legacy names folders of the old service, not sets.
+        if (fakeBoundParameters.Contains("Legacy") || CompletionContext.TargetOf(fakeBoundParameters) is not { } target) return [];
+        var word = CompletionContext.Word(wordToComplete);
+        return RepositoryListings.Shared.Sets(target)
+            .Where(s => CompletionContext.Matches(s, word))
+            .Select(s =>
+                new CompletionResult(CompletionContext.Quote(s), s, CompletionResultType.ParameterValue,
+                $"Backup set {s} in {target.Repository}"))
+            .ToList();
     }
 }

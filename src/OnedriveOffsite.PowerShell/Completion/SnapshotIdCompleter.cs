@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
-using System.Management.Automation.Language;
 using OnedriveOffsite.Engine.Completion;
 
 namespace OnedriveOffsite.Completion;
@@ -10,25 +9,17 @@ namespace OnedriveOffsite.Completion;
 /// -SnapshotId: the snapshots of the -Name set (of every set when none is given yet), newest first; the list
 /// shows each one's set, creation time and whether it is complete.
 /// </summary>
-public sealed class SnapshotIdCompleter : IArgumentCompleter
+public sealed class SnapshotIdCompleter : QuietCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
+    protected override IEnumerable<CompletionResult> Complete(string wordToComplete, IDictionary fakeBoundParameters)
     {
-        try
-        {
-            if (CompletionContext.TargetOf(fakeBoundParameters) is not { } target) return [];
-            var word = CompletionContext.Word(wordToComplete);
-            var set = CompletionContext.Text(fakeBoundParameters, "Name");
-            return RepositoryListings.Shared.Snapshots(target, set)
-                .Where(s => CompletionContext.Matches(s.SnapshotId, word))
-                .Select(s => new CompletionResult(s.SnapshotId, ListItem(s, set is null), CompletionResultType.ParameterValue, ToolTip(s)))
-                .ToList();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            return [];
-        }
+        if (CompletionContext.TargetOf(fakeBoundParameters) is not { } target) return [];
+        var word = CompletionContext.Word(wordToComplete);
+        var set = CompletionContext.Text(fakeBoundParameters, "Name");
+        return RepositoryListings.Shared.Snapshots(target, set)
+            .Where(s => CompletionContext.Matches(s.SnapshotId, word))
+            .Select(s => new CompletionResult(s.SnapshotId, ListItem(s, set is null), CompletionResultType.ParameterValue, ToolTip(s)))
+            .ToList();
     }
 
     private static string ListItem(SnapshotEntry s, bool withSet) =>
