@@ -28,7 +28,7 @@ param(
     [long] $Rate = 4MB,
     [int] $Seconds = 60,
     [string] $WorkDirectory = (Join-Path $PSScriptRoot '../output/bench'),
-    [string] $EmulatorPath = (Join-Path $PSScriptRoot '../tests/GraphEmulator/bin/Release/net10.0/GraphEmulator.dll')
+    [string] $EmulatorPath = (Join-Path $PSScriptRoot '../tests/GraphEmulator/bin/Release/net8.0/GraphEmulator.dll')
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest

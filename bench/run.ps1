@@ -20,7 +20,7 @@ param(
     # /dev/shm to measure the engine rather than the disk's fsync speed.
     [string] $RepositoryDirectory,
     # The Graph emulator (built with the solution); its runs measure the OneDrive path over loopback.
-    [string] $EmulatorPath = (Join-Path $PSScriptRoot '../tests/GraphEmulator/bin/Release/net10.0/GraphEmulator.dll'),
+    [string] $EmulatorPath = (Join-Path $PSScriptRoot '../tests/GraphEmulator/bin/Release/net8.0/GraphEmulator.dll'),
     [switch] $SkipOneDrive,
     # Which samples to run: 'random' alone gives the file and stream rows (issue 11) in half the time.
     [ValidateSet('random', 'mixed')]

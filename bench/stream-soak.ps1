@@ -13,7 +13,7 @@ param(
     [double] $GiB = 2,
     [double] $FaultRate = 0.1,
     [string] $ModulePath = (Join-Path $PSScriptRoot '../output/OnedriveOffsite/OnedriveOffsite.psd1'),
-    [string] $EmulatorPath = (Join-Path $PSScriptRoot '../tests/GraphEmulator/bin/Release/net10.0/GraphEmulator.dll'),
+    [string] $EmulatorPath = (Join-Path $PSScriptRoot '../tests/GraphEmulator/bin/Release/net8.0/GraphEmulator.dll'),
     [string] $WorkDirectory = (Join-Path $PSScriptRoot '../output/bench-stream')
 )
 $ErrorActionPreference = 'Stop'

@@ -6,7 +6,8 @@ namespace OnedriveOffsite.Engine;
 public static class ToolInfo
 {
     public static string Version { get; } =
-        typeof(ToolInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+        typeof(ToolInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+            ?? "0.0.0";
 
     public static string UserAgentProduct => $"OnedriveOffsite/{Version}";
 

@@ -25,7 +25,8 @@ internal static class AuthErrors
 
     /// <summary>SignInFailed for an identity service whose TLS certificate was not trusted (no network problem).</summary>
     public static OffsiteException SignInTls(System.Security.Authentication.AuthenticationException tls, Exception inner) =>
-        new(ErrorIds.Auth.SignInFailed, OffsiteErrorCategory.SecurityError, $"Sign-in failed: {IO.TlsFailure.Explain("the identity service", tls)}", null, inner);
+        new(ErrorIds.Auth.SignInFailed, OffsiteErrorCategory.SecurityError,
+            $"Sign-in failed: {IO.TlsFailure.Explain("the identity service", tls)}", null, inner);
 
     public static OffsiteException SignInFailed(string detail, Exception? inner = null) =>
         new(ErrorIds.Auth.SignInFailed, OffsiteErrorCategory.AuthenticationError, $"Sign-in failed: {detail}", null, inner);
@@ -36,7 +37,8 @@ internal static class AuthErrors
             "Start Connect-OffsiteAccount -AuthorizationCode again and paste the address you land on after signing in.", null, inner);
 
     public static OffsiteException InvalidAuthorizationResponse(string detail) =>
-        new(ErrorIds.Auth.InvalidAuthorizationResponse, OffsiteErrorCategory.InvalidData, $"The pasted text is not a sign-in answer: {detail}");
+        new(ErrorIds.Auth.InvalidAuthorizationResponse, OffsiteErrorCategory.InvalidData,
+            $"The pasted text is not a sign-in answer: {detail}");
 
     public static OffsiteException InputRequired() =>
         new(ErrorIds.Auth.InteractiveInputRequired, OffsiteErrorCategory.InvalidOperation,

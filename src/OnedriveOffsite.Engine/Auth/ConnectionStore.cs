@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.IO;
@@ -13,13 +12,7 @@ namespace OnedriveOffsite.Engine.Auth;
 /// </summary>
 public sealed class ConnectionStore
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    private static readonly JsonSerializerOptions Json = JsonSettingsFile.CreateOptions();
 
     public ConnectionStore(ConfigHome home)
     {
@@ -34,21 +27,17 @@ public sealed class ConnectionStore
 
     public ConnectionRecord? TryLoad()
     {
-        string text;
-        try { text = File.ReadAllText(RecordFile); }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
-        try { return JsonSerializer.Deserialize<ConnectionRecord>(text, Json); }
-        catch (JsonException ex)
-        {
-            throw new OffsiteException(ErrorIds.Auth.ConnectionCorrupt, OffsiteErrorCategory.InvalidData,
-                $"The connection file '{RecordFile}' is not valid JSON ({ex.Message}). Run Connect-OffsiteAccount again.", RecordFile, ex);
-        }
+        JsonSettingsFile.TryRead<ConnectionRecord>(RecordFile, Json, Corrupt, out var record);
+        return record;
     }
+
+    private OffsiteException Corrupt(Exception ex) =>
+        new(ErrorIds.Auth.ConnectionCorrupt, OffsiteErrorCategory.InvalidData,
+            $"The connection file '{RecordFile}' is not valid JSON ({ex.Message}). Run Connect-OffsiteAccount again.", RecordFile, ex);
 
     public ConnectionRecord Load() => TryLoad() ?? throw AuthErrors.NotConnected(Home.Path);
 
-    public void Save(ConnectionRecord record) => OwnerOnlyFile.WriteAllText(RecordFile, JsonSerializer.Serialize(record, Json));
+    public void Save(ConnectionRecord record) => JsonSettingsFile.Write(RecordFile, record, Json);
 
     public void SaveAccessToken(string token) => ProtectedSecretFile.Write(AccessTokenFile, Encoding.UTF8.GetBytes(token));
 

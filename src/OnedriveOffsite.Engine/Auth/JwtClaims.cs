@@ -21,7 +21,8 @@ internal sealed record JwtClaims(DateTimeOffset? ExpiresOn, string? UserName, st
             payload = payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=');
             using var doc = JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(payload)));
             var root = doc.RootElement;
-            DateTimeOffset? exp = root.TryGetProperty("exp", out var e) && e.TryGetInt64(out var s) ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
+            DateTimeOffset? exp = root.TryGetProperty("exp", out var e)
+                && e.TryGetInt64(out var s) ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
             var user = Str(root, "upn") ?? Str(root, "preferred_username") ?? Str(root, "unique_name") ?? Str(root, "email");
             var scopes = Str(root, "scp")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? Array.Empty<string>();
             return new JwtClaims(exp, user, Str(root, "tid"), scopes);

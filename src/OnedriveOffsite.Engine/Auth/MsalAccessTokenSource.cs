@@ -48,7 +48,8 @@ public sealed class MsalAccessTokenSource : IAccessTokenSource
         if (!string.Equals(_record.ClientId, settings.ClientId, StringComparison.OrdinalIgnoreCase)
             || !string.Equals(_record.Authority, settings.Authority.ToString(), StringComparison.OrdinalIgnoreCase)
             || !_record.Scopes.SequenceEqual(_scopes, StringComparer.OrdinalIgnoreCase))
-            throw AuthErrors.SignInRequired("The app settings (client id, tenant, login host, Graph endpoint or scope mode) changed since the last sign-in.");
+            throw AuthErrors.SignInRequired(
+                "The app settings (client id, tenant, login host, Graph endpoint or scope mode) changed since the last sign-in.");
         if (_record.Confidential)
         {
             var secret = new AppSettingsStore(home).LoadClientSecret()
@@ -92,7 +93,8 @@ public sealed class MsalAccessTokenSource : IAccessTokenSource
     {
         // The refresh lock spans the whole acquisition: a second run waits here and then finds the refreshed
         // tokens in the cache instead of redeeming the refresh token this run just rotated away.
-        using var refreshLock = await FileLock.AcquireAsync(_store.TokenCache.RefreshLockPath, RefreshLockTimeout, ct).ConfigureAwait(false);
+        using var refreshLock = await FileLock.AcquireAsync(_store.TokenCache.RefreshLockPath, RefreshLockTimeout, ct)
+            .ConfigureAwait(false);
         AuthenticationResult result;
         try
         {

@@ -28,18 +28,23 @@ internal static class MsalClients
         return app;
     }
 
-    public static IConfidentialClientApplication CreateConfidential(AppSettings settings, string clientSecret, TokenCacheFile cache, Func<HttpClient>? httpClientFactory)
+    public static IConfidentialClientApplication CreateConfidential(AppSettings settings, string clientSecret, TokenCacheFile cache,
+        Func<HttpClient>? httpClientFactory)
     {
-        var app = Configure(ConfidentialClientApplicationBuilder.Create(settings.ClientId).WithClientSecret(clientSecret), settings, httpClientFactory).Build();
+        var app =
+            Configure(ConfidentialClientApplicationBuilder.Create(settings.ClientId).WithClientSecret(clientSecret), settings,
+            httpClientFactory).Build();
         TokenCacheBinding.Bind(app.UserTokenCache, cache);
         return app;
     }
 
     /// <summary>What public and confidential clients share: redirect URI, client name, the authority (instance
     /// discovery only for Microsoft's own clouds, see docs/ONEDRIVE.md) and, in tests, the HTTP client.</summary>
-    private static T Configure<T>(T builder, AppSettings settings, Func<HttpClient>? httpClientFactory) where T : AbstractApplicationBuilder<T>
+    private static T Configure<T>(T builder, AppSettings settings, Func<HttpClient>? httpClientFactory) where T
+        : AbstractApplicationBuilder<T>
     {
-        builder = builder.WithRedirectUri(settings.EffectiveRedirectUri.ToString()).WithClientName("OnedriveOffsite").WithClientVersion(Version);
+        builder = builder.WithRedirectUri(settings.EffectiveRedirectUri.ToString()).WithClientName("OnedriveOffsite")
+            .WithClientVersion(Version);
         builder = IsKnownCloud(settings.AuthorityHost)
             ? builder.WithAuthority(settings.Authority.ToString())
             : builder.WithAuthority(settings.Authority.ToString(), validateAuthority: false).WithInstanceDiscovery(false);

@@ -11,7 +11,8 @@ internal static class MsalErrors
     {
         _ when IO.TlsFailure.Find(ex) is { } tls => AuthErrors.TokenRefreshTls(tls, ex),
         MsalUiRequiredException ui => AuthErrors.SignInRequired(SilentReason(ui), ui),
-        MsalServiceException svc when svc.ErrorCode is "invalid_grant" or "interaction_required" or "invalid_client" or "unauthorized_client" =>
+        MsalServiceException svc when svc.ErrorCode is "invalid_grant" or "interaction_required" or "invalid_client"
+            or "unauthorized_client" =>
             AuthErrors.SignInRequired($"The identity service refused to refresh the sign-in ({svc.ErrorCode}).", svc),
         MsalServiceException svc => AuthErrors.TokenRefreshFailed($"the identity service answered {svc.StatusCode} {svc.ErrorCode}", svc),
         MsalClientException client when client.ErrorCode is "no_tokens_found" or "user_null" or "multiple_matching_tokens_detected" =>
@@ -30,7 +31,8 @@ internal static class MsalErrors
         MsalClientException { ErrorCode: "state_mismatch" } sm => AuthErrors.StateMismatch(sm),
         MsalClientException { ErrorCode: "authentication_canceled" } c => AuthErrors.SignInFailed("sign-in was cancelled.", c),
         MsalException m when m.ErrorCode is "code_expired" or "expired_token" =>
-            AuthErrors.SignInFailed("the code expired before the sign-in was completed. Run Connect-OffsiteAccount again and finish within the time shown.", m),
+            AuthErrors.SignInFailed(
+                "the code expired before the sign-in was completed. Run Connect-OffsiteAccount again and finish within the time shown.", m),
         MsalException m when m.ErrorCode is "authorization_declined" or "access_denied" =>
             AuthErrors.SignInFailed("the sign-in or the permission request was declined.", m),
         MsalException m => AuthErrors.SignInFailed($"{m.ErrorCode}: {m.Message}", m),
@@ -42,7 +44,8 @@ internal static class MsalErrors
     {
         UiRequiredExceptionClassification.ConsentRequired => "The app needs consent for more permissions than were granted.",
         UiRequiredExceptionClassification.UserPasswordExpired => "The account's password expired.",
-        _ when ex.ErrorCode == "invalid_grant" => "The stored sign-in is no longer valid (it expired after 90 days without use, or was revoked).",
+        _ when ex.ErrorCode == "invalid_grant" =>
+            "The stored sign-in is no longer valid (it expired after 90 days without use, or was revoked).",
         _ when ex.ErrorCode == MsalError.NoTokensFoundError => "The token cache holds no sign-in for this account.",
         _ => $"The stored sign-in can no longer be refreshed without you ({ex.ErrorCode}).",
     };

@@ -18,10 +18,12 @@ internal sealed record PastedAuthorizationResponse(string Code, string? State)
         if (query["error"] is { } error)
         {
             var description = query["error_description"];
-            throw AuthErrors.SignInFailed($"the identity service answered '{error}'" + (string.IsNullOrEmpty(description) ? "." : $": {description}"));
+            throw AuthErrors.SignInFailed($"the identity service answered '{error}'"
+                + (string.IsNullOrEmpty(description) ? "." : $": {description}"));
         }
         var code = query["code"];
-        if (string.IsNullOrEmpty(code)) throw AuthErrors.InvalidAuthorizationResponse("the URL has no 'code' parameter. Paste the full address of the page you land on after signing in.");
+        if (string.IsNullOrEmpty(code)) throw AuthErrors.InvalidAuthorizationResponse(
+            "the URL has no 'code' parameter. Paste the full address of the page you land on after signing in.");
         return new PastedAuthorizationResponse(code, query["state"]);
     }
 

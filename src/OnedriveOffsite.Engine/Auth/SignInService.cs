@@ -28,7 +28,9 @@ public sealed class SignInService
         _store = new ConnectionStore(home);
     }
 
-    /// <summary>Device code flow (public client): the code and URL go to <paramref name="user"/>; MSAL polls until the user is done.</summary>
+    /// <summary>
+    /// Device code flow (public client): the code and URL go to <paramref name="user"/>; MSAL polls until the user is done.
+    /// </summary>
     public async Task<OffsiteAccount> ConnectWithDeviceCodeAsync(IInteractiveObserver user, CancellationToken ct)
     {
         var settings = new AppSettingsStore(_home).Load();
@@ -78,9 +80,11 @@ public sealed class SignInService
                     .ExecuteAsync(ct).ConfigureAwait(false);
                 var pasted = PastedAuthorizationResponse.Parse(await AuthorizationPrompt.AskAsync(user, url, ct).ConfigureAwait(false));
                 // A bare code carries no state to check; the user typed it from their own browser.
-                if (pasted.State is not null && !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(pasted.State), Encoding.UTF8.GetBytes(state)))
+                if (pasted.State is not null
+                    && !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(pasted.State), Encoding.UTF8.GetBytes(state)))
                     throw AuthErrors.StateMismatch();
-                return await app.AcquireTokenByAuthorizationCode(scopes, pasted.Code).WithPkceCodeVerifier(verifier).ExecuteAsync(ct).ConfigureAwait(false);
+                return await app.AcquireTokenByAuthorizationCode(scopes, pasted.Code).WithPkceCodeVerifier(verifier).ExecuteAsync(ct)
+                    .ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
             return await CompleteAsync(app, settings, confidential: true, result, user).ConfigureAwait(false);
         }
@@ -90,7 +94,8 @@ public sealed class SignInService
     public OffsiteAccount ConnectWithAccessToken(string accessToken, IOperationObserver observer)
     {
         if (string.IsNullOrWhiteSpace(accessToken))
-            throw new Errors.OffsiteException(ErrorIds.Auth.InvalidAccessToken, Errors.OffsiteErrorCategory.InvalidArgument, "The access token is empty.");
+            throw new Errors.OffsiteException(ErrorIds.Auth.InvalidAccessToken, Errors.OffsiteErrorCategory.InvalidArgument,
+                "The access token is empty.");
         var settings = new AppSettingsStore(_home).TryLoad();
         var claims = JwtClaims.Read(accessToken.Trim());
         if (claims.ExpiresOn is { } exp && exp <= DateTimeOffset.UtcNow)
@@ -109,7 +114,8 @@ public sealed class SignInService
             ExpiresOn = claims.ExpiresOn,
         };
         _store.Save(record);
-        observer.Verbose($"Access token stored in '{_store.AccessTokenFile}', {ProtectedSecretFile.ProtectionDescription}. It cannot be refreshed.");
+        observer.Verbose(
+            $"Access token stored in '{_store.AccessTokenFile}', {ProtectedSecretFile.ProtectionDescription}. It cannot be refreshed.");
         return ToAccount(record);
     }
 
@@ -130,12 +136,14 @@ public sealed class SignInService
         catch (Exception ex) { throw MsalErrors.FromSignIn(ex); }
     }
 
-    private async Task<OffsiteAccount> CompleteAsync(IClientApplicationBase app, AppSettings settings, bool confidential, AuthenticationResult result, IOperationObserver observer)
+    private async Task<OffsiteAccount> CompleteAsync(IClientApplicationBase app, AppSettings settings, bool confidential,
+        AuthenticationResult result, IOperationObserver observer)
     {
         // One account per config home: drop any other account an earlier sign-in left in the cache.
         foreach (var other in await app.GetAccountsAsync().ConfigureAwait(false))
         {
-            if (other.HomeAccountId.Identifier != result.Account.HomeAccountId.Identifier) await app.RemoveAsync(other).ConfigureAwait(false);
+            if (other.HomeAccountId.Identifier != result.Account.HomeAccountId.Identifier) await app.RemoveAsync(other)
+                .ConfigureAwait(false);
         }
         _store.DeleteAccessToken();
         var record = new ConnectionRecord

@@ -22,9 +22,12 @@ public sealed class StaticAccessTokenSource : IAccessTokenSource
     public Task<string> GetAccessTokenAsync(bool forceRefresh, CancellationToken ct)
     {
         if (forceRefresh)
-            throw AuthErrors.SignInRequired("Microsoft Graph rejected the access token given to Connect-OffsiteAccount -AccessToken, and such a token cannot be refreshed.");
+            throw AuthErrors.SignInRequired(
+                "Microsoft Graph rejected the access token given to Connect-OffsiteAccount -AccessToken, and such a token cannot be " +
+                "refreshed.");
         if (_expiresOn is { } exp && exp <= DateTimeOffset.UtcNow)
-            throw AuthErrors.SignInRequired($"The access token given to Connect-OffsiteAccount -AccessToken expired at {exp.ToUniversalTime():u}.");
+            throw AuthErrors.SignInRequired(
+                $"The access token given to Connect-OffsiteAccount -AccessToken expired at {exp.ToUniversalTime():u}.");
         return Task.FromResult(_token);
     }
 

@@ -32,7 +32,8 @@ internal sealed class TokenCacheBinding
             var bytes = _file.Read();
             _loaded = TokenCacheContents.Parse(bytes);
             try { args.TokenCache.DeserializeMsalV3(bytes, shouldClearExistingCache: true); }
-            catch (MsalClientException) { args.TokenCache.DeserializeMsalV3(null, shouldClearExistingCache: true); } // unreadable: start empty, sign-in will be asked for
+            // unreadable: start empty, sign-in will be asked for
+            catch (MsalClientException) { args.TokenCache.DeserializeMsalV3(null, shouldClearExistingCache: true); }
         }
         catch
         {

@@ -33,12 +33,14 @@ internal sealed class TokenCacheContents
             using var doc = JsonDocument.Parse(serialized);
             foreach (var entry in Entries(doc.RootElement, "RefreshToken"))
             {
-                if (entry.TryGetProperty("secret", out var secret) && secret.ValueKind == JsonValueKind.String) refresh.Add(secret.GetString()!);
+                if (entry.TryGetProperty("secret", out var secret)
+                    && secret.ValueKind == JsonValueKind.String) refresh.Add(secret.GetString()!);
             }
             foreach (var entry in Entries(doc.RootElement, "AccessToken"))
             {
                 if (!entry.TryGetProperty("home_account_id", out var id) || id.ValueKind != JsonValueKind.String) continue;
-                if (!entry.TryGetProperty("expires_on", out var on) || !long.TryParse(on.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)) continue;
+                if (!entry.TryGetProperty("expires_on", out var on)
+                    || !long.TryParse(on.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)) continue;
                 var when = DateTimeOffset.FromUnixTimeSeconds(seconds);
                 var key = id.GetString()!;
                 if (!expiry.TryGetValue(key, out var known) || when > known) expiry[key] = when;
@@ -50,7 +52,8 @@ internal sealed class TokenCacheContents
 
     private static IEnumerable<JsonElement> Entries(JsonElement root, string section)
     {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(section, out var map) || map.ValueKind != JsonValueKind.Object) yield break;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(section, out var map)
+            || map.ValueKind != JsonValueKind.Object) yield break;
         foreach (var property in map.EnumerateObject())
         {
             if (property.Value.ValueKind == JsonValueKind.Object) yield return property.Value;

@@ -7,7 +7,8 @@ namespace OnedriveOffsite.Engine.Auth;
 public static class TokenSourceFactory
 {
     /// <summary>Throws NotConnected when nobody signed in, AppNotConfigured / SignInRequired as the sources do.</summary>
-    public static IAccessTokenSource Create(ConfigHome home, Func<HttpClient>? httpClientFactory = null, IOperationObserver? observer = null)
+    public static IAccessTokenSource Create(ConfigHome home, Func<HttpClient>? httpClientFactory = null,
+        IOperationObserver? observer = null)
     {
         var record = new ConnectionStore(home).Load();
         return record.Kind switch

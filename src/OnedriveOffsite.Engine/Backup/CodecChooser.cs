@@ -14,14 +14,14 @@ internal static class CodecChooser
         return CompressibilityProbe.LooksCompressed(start[..read]);
     }
 
-    public static PartCodec Choose(CompressionMode mode, bool fileLooksCompressed, SafeFileHandle source, PartPlan part, int segmentSize, SegmentCompressor compressor)
+    public static PartCompression Choose(CompressionMode mode, bool fileLooksCompressed, SafeFileHandle source, PartPlan part, int segmentSize, SegmentCompressor compressor)
     {
         switch (mode)
         {
-            case CompressionMode.None: return PartCodec.Stored;
-            case CompressionMode.Zstd: return PartCodec.Zstd;
+            case CompressionMode.None: return PartCompression.Stored;
+            case CompressionMode.Zstd: return PartCompression.Zstd;
         }
-        if (fileLooksCompressed || part.Length == 0) return PartCodec.Stored;
+        if (fileLooksCompressed || part.Length == 0) return PartCompression.Stored;
         var sample = new byte[Math.Min(segmentSize, part.Length)];
         var scratch = new byte[sample.Length];
         var samples = (int)Math.Min(CompressibilityProbe.SamplesPerPart, Math.Max(1, part.Length / sample.Length));
@@ -29,8 +29,8 @@ internal static class CodecChooser
         {
             var offset = part.Offset + (part.Length - sample.Length) * i / Math.Max(1, samples - 1);
             var read = RandomAccess.Read(source, sample, offset);
-            if (CompressibilityProbe.Shrinks(compressor, sample.AsSpan(0, read), scratch)) return PartCodec.Zstd;
+            if (CompressibilityProbe.Shrinks(compressor, sample.AsSpan(0, read), scratch)) return PartCompression.Zstd;
         }
-        return PartCodec.Stored;
+        return PartCompression.Stored;
     }
 }

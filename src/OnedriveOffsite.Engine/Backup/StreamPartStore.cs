@@ -95,22 +95,22 @@ internal static class StreamPartStore
     }
 
     /// <summary>As <see cref="CodecChooser"/> for files, sampling the held segments instead of the file.</summary>
-    private static PartCodec ChooseCodec(CompressionMode mode, bool streamLooksCompressed, HeldPart part, SegmentCompressor compressor)
+    private static PartCompression ChooseCodec(CompressionMode mode, bool streamLooksCompressed, HeldPart part, SegmentCompressor compressor)
     {
         switch (mode)
         {
-            case CompressionMode.None: return PartCodec.Stored;
-            case CompressionMode.Zstd: return PartCodec.Zstd;
+            case CompressionMode.None: return PartCompression.Stored;
+            case CompressionMode.Zstd: return PartCompression.Zstd;
         }
-        if (streamLooksCompressed || part.Length == 0) return PartCodec.Stored;
+        if (streamLooksCompressed || part.Length == 0) return PartCompression.Stored;
         var count = part.Buffers.Count;
         var samples = Math.Min(CompressibilityProbe.SamplesPerPart, count);
         var scratch = new byte[part.Lengths.Max()];
         for (var i = 0; i < samples; i++)
         {
             var segment = samples == 1 ? 0 : (count - 1) * i / (samples - 1);
-            if (CompressibilityProbe.Shrinks(compressor, part.Buffers[segment].AsSpan(0, part.Lengths[segment]), scratch)) return PartCodec.Zstd;
+            if (CompressibilityProbe.Shrinks(compressor, part.Buffers[segment].AsSpan(0, part.Lengths[segment]), scratch)) return PartCompression.Zstd;
         }
-        return PartCodec.Stored;
+        return PartCompression.Stored;
     }
 }

@@ -52,13 +52,16 @@ public sealed class RepositoryListings
         Get(target, "sets", async (repository, ct) => (object)(await repository.ListSetsAsync(ct).ConfigureAwait(false))
             .Where(IsSetName).Order(StringComparer.OrdinalIgnoreCase).ToList()) as IReadOnlyList<string> ?? Array.Empty<string>();
 
-    /// <summary>The snapshots of <paramref name="set"/> (of every set when null), newest first; empty when they cannot be had in time.</summary>
+    /// <summary>
+    /// The snapshots of <paramref name="set"/> (of every set when null), newest first; empty when they cannot be had in time.
+    /// </summary>
     public IReadOnlyList<SnapshotEntry> Snapshots(Target target, string? set)
     {
         if (set is not null && !IsSetName(set)) return Array.Empty<SnapshotEntry>();
         return Get(target, "snapshots|" + set, async (repository, ct) =>
         {
-            var sets = set is null ? (await repository.ListSetsAsync(ct).ConfigureAwait(false)).Where(IsSetName).ToList() : new List<string> { set };
+            var sets = set is null ? (await repository.ListSetsAsync(ct).ConfigureAwait(false)).Where(IsSetName).ToList()
+                : new List<string> { set };
             var result = new List<SnapshotEntry>();
             foreach (var s in sets)
                 foreach (var folder in await repository.ListSnapshotsAsync(s, ct).ConfigureAwait(false))
@@ -117,6 +120,8 @@ public sealed class RepositoryListings
     {
         /// <summary>A failed listing is kept only briefly; a running one is never stale (no second listing meanwhile).</summary>
         public bool IsStale(DateTime now) =>
-            Listing.IsCompleted && now - Started >= (Listing.IsCompletedSuccessfully ? Lifetime : TimeSpan.FromTicks(Math.Min(Lifetime.Ticks, FailureLifetime.Ticks)));
+            Listing.IsCompleted
+                && now - Started >= (Listing.IsCompletedSuccessfully ? Lifetime
+                : TimeSpan.FromTicks(Math.Min(Lifetime.Ticks, FailureLifetime.Ticks)));
     }
 }

@@ -16,7 +16,7 @@ public static class CompressionSummary
 
     /// <summary>Format 1: from the codec each part was stored with.</summary>
     public static string Describe(IReadOnlyCollection<SnapshotManifest.PartEntry> parts, long sourceLength) =>
-        parts.Any(p => p.Codec == PartCodec.Zstd) && sourceLength > 0
+        parts.Any(p => p.Codec == PartCompression.Zstd) && sourceLength > 0
             ? Zstd(parts.Sum(p => p.StoredLength), sourceLength)
             : Stored;
 
@@ -24,7 +24,8 @@ public static class CompressionSummary
     public static string DescribeAdded(string requestedMode, long addedPlainBytes, long addedStoredBytes)
     {
         if (addedPlainBytes <= 0) return NothingNew;
-        if (string.Equals(requestedMode, nameof(CompressionMode.None), StringComparison.OrdinalIgnoreCase) || addedStoredBytes >= addedPlainBytes)
+        if (string.Equals(requestedMode, nameof(CompressionMode.None), StringComparison.OrdinalIgnoreCase)
+            || addedStoredBytes >= addedPlainBytes)
             return Stored;
         return Zstd(addedStoredBytes, addedPlainBytes);
     }

@@ -17,7 +17,9 @@ public sealed record AppSettings
     public string TenantId { get; init; } = DefaultTenant;
     public bool HasClientSecret { get; init; }
     public ScopeMode ScopeMode { get; init; } = ScopeMode.AppFolder;
-    /// <summary>Folder of the drive that holds the repository in <see cref="ScopeMode.Drive"/> mode (e.g. <c>Backups/Offsite</c>).</summary>
+    /// <summary>
+    /// Folder of the drive that holds the repository in <see cref="ScopeMode.Drive"/> mode (e.g. <c>Backups/Offsite</c>).
+    /// </summary>
     public string? DriveFolder { get; init; }
     /// <summary>Graph root without version; clients append <c>/v1.0</c>.</summary>
     public Uri GraphEndpoint { get; init; } = DefaultGraphEndpoint;
@@ -30,7 +32,9 @@ public sealed record AppSettings
     /// </summary>
     public Uri? RedirectUri { get; init; }
 
-    /// <summary>Default upload bandwidth limit of every run (a rate or timetable, see <see cref="IO.BandwidthSchedule"/>); null: none.</summary>
+    /// <summary>
+    /// Default upload bandwidth limit of every run (a rate or timetable, see <see cref="IO.BandwidthSchedule"/>); null: none.
+    /// </summary>
     public string? MaxUploadRate { get; init; }
 
     /// <summary>Default download bandwidth limit of every run (restores and full verification); null: none.</summary>
@@ -41,7 +45,9 @@ public sealed record AppSettings
     /// <summary>The OAuth authority MSAL talks to: the login host plus the tenant.</summary>
     public Uri Authority => new(AuthorityHost, "/" + TenantId);
 
-    /// <summary>Throws <see cref="OffsiteException"/> (InvalidClientId, InvalidTenant, InvalidEndpoint, InvalidDriveFolder) for bad values.</summary>
+    /// <summary>
+    /// Throws <see cref="OffsiteException"/> (InvalidClientId, InvalidTenant, InvalidEndpoint, InvalidDriveFolder) for bad values.
+    /// </summary>
     public AppSettings Validate()
     {
         if (!Guid.TryParse(ClientId, out _))
@@ -49,21 +55,25 @@ public sealed record AppSettings
                 $"The client id '{ClientId}' is not a GUID. Use the 'Application (client) ID' of the app registration.", ClientId);
         if (!IsValidTenant(TenantId))
             throw new OffsiteException(ErrorIds.App.InvalidTenant, OffsiteErrorCategory.InvalidArgument,
-                $"The tenant '{TenantId}' is not valid. Use 'common', 'consumers', 'organizations', a tenant id (GUID) or a verified domain name.", TenantId);
+                $"The tenant '{TenantId}' is not valid. Use 'common', 'consumers', 'organizations', a tenant id (GUID) or a verified " +
+                    $"domain name.", TenantId);
         // MSAL refuses authorities that are not https; Graph may be a plain-http loopback emulator.
         CheckHost(GraphEndpoint, "Graph endpoint", DefaultGraphEndpoint, allowLoopbackHttp: true);
         CheckHost(AuthorityHost, "authority host", DefaultAuthorityHost, allowLoopbackHttp: false);
-        if (RedirectUri is { } redirect && !(redirect.IsAbsoluteUri && (redirect.Scheme == Uri.UriSchemeHttps || redirect.Scheme == Uri.UriSchemeHttp)))
+        if (RedirectUri is { } redirect
+            && !(redirect.IsAbsoluteUri && (redirect.Scheme == Uri.UriSchemeHttps || redirect.Scheme == Uri.UriSchemeHttp)))
             throw new OffsiteException(ErrorIds.App.InvalidEndpoint, OffsiteErrorCategory.InvalidArgument,
                 $"The redirect URI '{redirect}' is not an absolute http(s) URL.", redirect);
         if (ScopeMode == ScopeMode.Drive && string.IsNullOrWhiteSpace(DriveFolder))
             throw new OffsiteException(ErrorIds.App.InvalidDriveFolder, OffsiteErrorCategory.InvalidArgument,
-                "The Drive scope mode needs -DriveFolder: the folder of the drive that holds the backups (e.g. 'Backups/Offsite').", DriveFolder);
+                "The Drive scope mode needs -DriveFolder: the folder of the drive that holds the backups (e.g. 'Backups/Offsite').",
+                    DriveFolder);
         IO.BandwidthSchedule.Parse(MaxUploadRate); // throws InvalidBandwidthLimit
         IO.BandwidthSchedule.Parse(MaxDownloadRate);
         if (DriveFolder is not null && !IsValidDrivePath(DriveFolder))
             throw new OffsiteException(ErrorIds.App.InvalidDriveFolder, OffsiteErrorCategory.InvalidArgument,
-                $"The drive folder '{DriveFolder}' is not a valid OneDrive path (names joined by '/'; no \" * : < > ? \\ |; no name ending in a dot or space).", DriveFolder);
+                $"The drive folder '{DriveFolder}' is not a valid OneDrive path (names joined by '/'; no \" * : < > ? \\ |; no name " +
+                    $"ending in a dot or space).", DriveFolder);
         return this;
     }
 
@@ -79,7 +89,8 @@ public sealed record AppSettings
 
     private static bool IsValidTenant(string tenant) =>
         !string.IsNullOrWhiteSpace(tenant)
-        && (Guid.TryParse(tenant, out _) || Regex.IsMatch(tenant, @"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"));
+        && (Guid.TryParse(tenant, out _)
+            || Regex.IsMatch(tenant, @"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"));
 
     private static void CheckHost(Uri uri, string what, Uri example, bool allowLoopbackHttp)
     {
@@ -89,6 +100,7 @@ public sealed record AppSettings
             && (uri.AbsolutePath == "/" || uri.AbsolutePath.Length == 0);
         if (!ok)
             throw new OffsiteException(ErrorIds.App.InvalidEndpoint, OffsiteErrorCategory.InvalidArgument,
-                $"The {what} '{uri}' is not valid: give an https URL of the host only, without path or query (e.g. {example.GetLeftPart(UriPartial.Authority)}).", uri);
+                $"The {what} '{uri}' is not valid: give an https URL of the host only, without path or query (e.g. " +
+                    $"{example.GetLeftPart(UriPartial.Authority)}).", uri);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.IO;
 
@@ -13,13 +12,7 @@ namespace OnedriveOffsite.Engine.Config;
 /// </summary>
 public sealed class AppSettingsStore
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    private static readonly JsonSerializerOptions Json = JsonSettingsFile.CreateOptions();
 
     private readonly ConfigHome _home;
 
@@ -29,22 +22,14 @@ public sealed class AppSettingsStore
 
     /// <summary>The stored settings; throws <c>AppNotConfigured</c> when Set-OffsiteApp never ran.</summary>
     public AppSettings Load() => TryLoad() ?? throw new OffsiteException(ErrorIds.App.AppNotConfigured, OffsiteErrorCategory.ObjectNotFound,
-        $"No app registration is configured in '{_home.Path}'. Run Set-OffsiteApp -ClientId <application id> first (see Get-Help about_OnedriveOffsite_SignIn).",
+        $"No app registration is configured in '{_home.Path}'. Run Set-OffsiteApp -ClientId <application id> first (see Get-Help " +
+            $"about_OnedriveOffsite_SignIn).",
         _home.Path);
 
     public AppSettings? TryLoad()
     {
-        string text;
-        try { text = File.ReadAllText(_home.AppSettingsFile); }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
-        StoredSettings stored;
-        try { stored = JsonSerializer.Deserialize<StoredSettings>(text, Json) ?? throw new JsonException("empty"); }
-        catch (JsonException ex)
-        {
-            throw new OffsiteException(ErrorIds.App.AppSettingsCorrupt, OffsiteErrorCategory.InvalidData,
-                $"The app settings file '{_home.AppSettingsFile}' is not valid JSON ({ex.Message}). Run Set-OffsiteApp again.", _home.AppSettingsFile, ex);
-        }
+        if (!JsonSettingsFile.TryRead<StoredSettings>(_home.AppSettingsFile, Json, Corrupt, out var stored)) return null;
+        if (stored is null) throw Corrupt(new JsonException("empty"));
         return new AppSettings
         {
             ClientId = stored.ClientId ?? "",
@@ -83,10 +68,14 @@ public sealed class AppSettingsStore
         // Secret first: a crash between the two writes then leaves old settings with the new secret, never the reverse.
         if (clientSecret is { Length: > 0 }) ProtectedSecretFile.Write(ClientSecretFile, Encoding.UTF8.GetBytes(clientSecret));
         else if (clientSecret is not null) ProtectedSecretFile.Delete(ClientSecretFile);
-        // Owner-only too: the file is not secret, but the config home is private and nobody else should edit it.
-        OwnerOnlyFile.WriteAllText(_home.AppSettingsFile, JsonSerializer.Serialize(stored, Json));
+        JsonSettingsFile.Write(_home.AppSettingsFile, stored, Json);
         return settings with { HasClientSecret = File.Exists(ClientSecretFile) };
     }
+
+    private OffsiteException Corrupt(Exception ex) =>
+        new(ErrorIds.App.AppSettingsCorrupt, OffsiteErrorCategory.InvalidData,
+            $"The app settings file '{_home.AppSettingsFile}' is not valid JSON ({ex.Message}). Run Set-OffsiteApp again.",
+                _home.AppSettingsFile, ex);
 
     /// <summary>The client secret, or null when none is stored. Only the MSAL client builder needs it.</summary>
     internal string? LoadClientSecret() =>

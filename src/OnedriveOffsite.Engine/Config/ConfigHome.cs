@@ -27,7 +27,8 @@ public sealed class ConfigHome
         var fromEnv = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnv)) return new ConfigHome(fromEnv);
         if (OperatingSystem.IsWindows())
-            return new ConfigHome(System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "OnedriveOffsite"));
+            return new ConfigHome(
+                System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "OnedriveOffsite"));
         var xdg = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME");
         var baseDir = !string.IsNullOrWhiteSpace(xdg) ? xdg
             : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");

@@ -5,7 +5,8 @@ namespace OnedriveOffsite.Engine.Config;
 /// usual umask 022: mode 0755). Every secret file in it is 0600 on its own, but the names, the journals and
 /// anything copied in by hand would be visible, so on Linux/macOS it is tightened to owner-only (the user's own
 /// bits stay, group and other bits go: 0700) when this user may change its mode and it is no shared directory, and
-/// a warning asks the admin to do it otherwise (docs/DECISIONS.md "Config home permissions"). Windows config homes get their owner-only access
+/// a warning asks the admin to do it otherwise (docs/DECISIONS.md "Config home permissions"). Windows config homes get their owner-only
+/// access
 /// list when a secret is written (<see cref="IO.OwnerOnlyFile"/>).
 /// </summary>
 public static class ConfigHomePermissions
@@ -29,18 +30,23 @@ public static class ConfigHomePermissions
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
         if ((mode & GroupOrOthers) == 0) return null;
         if (LooksShared(home.Path, mode))
-            return new Outcome(false, $"The config home '{home.Path}' is open to group/others (mode {Octal(mode)}). It holds the key and the sign-in, "
-                + "but it looks like a shared directory (sticky bit, a top-level directory or your home directory), so it is not changed automatically: "
+            return new Outcome(false,
+                $"The config home '{home.Path}' is open to group/others (mode {Octal(mode)}). It holds the key and the sign-in, "
+                + "but it looks like a shared directory (sticky bit, a top-level directory or your home directory), so it is not " +
+                    "changed automatically: "
                 + "use a directory of its own (the default ~/.config/onedrive-offsite, or e.g. /etc/onedrive-offsite) with mode 0700.");
         var owner = mode & ~GroupOrOthers;
         try
         {
             File.SetUnixFileMode(home.Path, owner);
-            return new Outcome(true, $"The config home '{home.Path}' was open to group/others (mode {Octal(mode)}); it holds the key and the sign-in, so it was made owner-only (mode {Octal(owner)}).");
+            return new Outcome(true,
+                $"The config home '{home.Path}' was open to group/others (mode {Octal(mode)}); it holds the key and the sign-in, so it " +
+                $"was made owner-only (mode {Octal(owner)}).");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new Outcome(false, $"The config home '{home.Path}' is open to group/others (mode {Octal(mode)}) and this user cannot change that. "
+            return new Outcome(false,
+                $"The config home '{home.Path}' is open to group/others (mode {Octal(mode)}) and this user cannot change that. "
                 + $"It holds the key and the sign-in: have its owner run chmod 700 '{home.Path}'.");
         }
     }

@@ -29,7 +29,8 @@ public sealed class KeyStore
     {
         if (Exists && !force)
             throw new OffsiteException(ErrorIds.Keys.KeyExists, OffsiteErrorCategory.ResourceExists,
-                $"A key already exists at '{KeyPath}'. Snapshots made with it need it; use -Force to make a new one (the old key is kept under a dated name).", KeyPath);
+                $"A key already exists at '{KeyPath}'. Snapshots made with it need it; use -Force to make a new one (the old key is " +
+                    $"kept under a dated name).", KeyPath);
     }
 
     /// <summary>

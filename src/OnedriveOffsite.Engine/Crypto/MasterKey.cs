@@ -44,13 +44,18 @@ public sealed class MasterKey
     {
         var trimmed = (text ?? string.Empty).Trim();
         if (trimmed.StartsWith(LegacyTextPrefix, StringComparison.Ordinal)) return FromBytes(Base64(trimmed[LegacyTextPrefix.Length..]));
-        if (!trimmed.StartsWith(TextPrefix, StringComparison.Ordinal)) throw Invalid($"the text form must start with '{TextPrefix}' (or '{LegacyTextPrefix}' for keys made before checksums)");
+        if (!trimmed.StartsWith(TextPrefix, StringComparison.Ordinal)) throw Invalid(
+            $"the text form must start with '{TextPrefix}' (or '{LegacyTextPrefix}' for keys made before checksums)");
         var bytes = Base64(trimmed[TextPrefix.Length..]);
-        if (bytes.Length != Length + ChecksumLength) throw Invalid($"an {TextPrefix} key is {Length + ChecksumLength} bytes (48 base64 characters) but this text has {bytes.Length}; a character is missing or extra");
+        if (bytes.Length != Length
+            + ChecksumLength) throw Invalid(
+            $"an {TextPrefix} key is {Length + ChecksumLength} bytes (48 base64 characters) but this text has {bytes.Length}; a " +
+            $"character is missing or extra");
         var key = bytes.AsSpan(0, Length);
         if (!CryptographicOperations.FixedTimeEquals(Checksum(key), bytes.AsSpan(Length)))
             throw new OffsiteException("KeyChecksumMismatch", OffsiteErrorCategory.InvalidData,
-                "The key text does not match its checksum: it was mistyped or damaged (look for confused characters such as l/I/1, O/0, +/-).");
+                "The key text does not match its checksum: it was mistyped or damaged (look for confused characters such as l/I/1, " +
+                    "O/0, +/-).");
         return FromBytes(key);
     }
 
@@ -58,7 +63,8 @@ public sealed class MasterKey
     {
         if (!File.Exists(path))
             throw new OffsiteException(ErrorIds.Keys.KeyNotFound, OffsiteErrorCategory.ObjectNotFound,
-                $"No encryption key at '{path}'. Create one with New-OffsiteKey (or import your saved copy with New-OffsiteKey -FromText).", path);
+                $"No encryption key at '{path}'. Create one with New-OffsiteKey (or import your saved copy with New-OffsiteKey -FromText).",
+                    path);
         return Parse(File.ReadAllText(path, Encoding.UTF8));
     }
 

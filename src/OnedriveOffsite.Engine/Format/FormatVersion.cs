@@ -17,8 +17,11 @@ public static class FormatVersion
     }
 }
 
-/// <summary>How the records of a part are encoded.</summary>
-public enum PartCodec : byte
+/// <summary>
+/// A part's compression (part header byte 5, the manifest's part <c>codec</c>): whether its records may be
+/// zstd-compressed. Each record then says for itself with its <see cref="RecordCompression"/> byte.
+/// </summary>
+public enum PartCompression : byte
 {
     /// <summary>Every record stores the source bytes as they are; the stored size is known before writing.</summary>
     Stored = 0,

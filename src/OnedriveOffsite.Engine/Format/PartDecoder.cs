@@ -64,12 +64,12 @@ public sealed class PartDecoder : IDisposable
         if (!_cipher.TryOpen(_next, last, sealedRecord, _plain))
             throw PartHeader.Corrupt(_partName, $"record {_next} failed authentication (modified, truncated, reordered or from another part)");
         var payload = _plain.AsSpan(1, plainLength - 1);
-        switch ((RecordCodec)_plain[0])
+        switch ((RecordCompression)_plain[0])
         {
-            case RecordCodec.Stored when payload.Length == expected:
+            case RecordCompression.Stored when payload.Length == expected:
                 payload.CopyTo(output);
                 return expected;
-            case RecordCodec.Zstd when Header.Codec == PartCodec.Zstd && _decompressor.TryDecompress(payload, output, expected):
+            case RecordCompression.Zstd when Header.Codec == PartCompression.Zstd && _decompressor.TryDecompress(payload, output, expected):
                 return expected;
             default:
                 throw PartHeader.Corrupt(_partName, $"record {_next} does not decode to its {expected} source bytes");

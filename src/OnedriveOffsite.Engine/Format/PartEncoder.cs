@@ -19,7 +19,7 @@ public sealed class PartEncoder : IDisposable
         Header = header;
         HeaderBytes = header.ToBytes();
         _cipher = new RecordCipher(KeyDerivation.PartKey(key, header.Salt, header.SnapshotId, header.Index), HeaderBytes);
-        _compressor = header.Codec == PartCodec.Zstd ? compressor : null;
+        _compressor = header.Codec == PartCompression.Zstd ? compressor : null;
         _plain = new byte[1 + header.SegmentSize];
     }
 
@@ -39,11 +39,11 @@ public sealed class PartEncoder : IDisposable
         var payloadLength = _compressor?.TryCompress(segment, _plain.AsSpan(1)) ?? -1;
         if (payloadLength >= 0)
         {
-            _plain[0] = (byte)RecordCodec.Zstd;
+            _plain[0] = (byte)RecordCompression.Zstd;
         }
         else
         {
-            _plain[0] = (byte)RecordCodec.Stored;
+            _plain[0] = (byte)RecordCompression.Stored;
             segment.CopyTo(_plain.AsSpan(1));
             payloadLength = segment.Length;
         }
@@ -57,8 +57,11 @@ public sealed class PartEncoder : IDisposable
     public void Dispose() => _cipher.Dispose();
 }
 
-/// <summary>The first plaintext byte of every record: how its payload is encoded.</summary>
-public enum RecordCodec : byte
+/// <summary>
+/// The first plaintext byte of every record: whether its payload is one zstd frame or the bytes as they are
+/// (zstd only in a part whose <see cref="PartCompression"/> is zstd).
+/// </summary>
+public enum RecordCompression : byte
 {
     Stored = 0,
     Zstd = 1,

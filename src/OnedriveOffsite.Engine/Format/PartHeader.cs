@@ -13,7 +13,7 @@ public sealed record PartHeader(
     int Index,
     long SourceOffset,
     long SourceLength,
-    PartCodec Codec,
+    PartCompression Codec,
     int SegmentSize,
     byte[] Salt)
 {
@@ -42,14 +42,14 @@ public sealed record PartHeader(
         if (b.Length < Size || !b[..4].SequenceEqual(FormatVersion.PartMagic))
             throw Corrupt(partName, "it does not start with a part header");
         FormatVersion.Check(b[4], partName);
-        if (b[5] > (byte)PartCodec.Zstd || b[6] != 0 || b[7] != 0) throw Corrupt(partName, "its header has unknown flags");
+        if (b[5] > (byte)PartCompression.Zstd || b[6] != 0 || b[7] != 0) throw Corrupt(partName, "its header has unknown flags");
         var header = new PartHeader(
             b.Slice(8, 16).ToArray(),
             b.Slice(24, 8).ToArray(),
             (int)BinaryPrimitives.ReadUInt32BigEndian(b[32..]),
             BinaryPrimitives.ReadInt64BigEndian(b[36..]),
             BinaryPrimitives.ReadInt64BigEndian(b[44..]),
-            (PartCodec)b[5],
+            (PartCompression)b[5],
             (int)BinaryPrimitives.ReadUInt32BigEndian(b[52..]),
             b.Slice(56, 32).ToArray());
         if (header.SourceOffset < 0 || header.SourceLength < 0 || header.SegmentSize <= 0 || header.SegmentSize > PartLayout.MaxSegmentSize || header.Index < 0)

@@ -19,7 +19,7 @@ public static class PartLayout
     public static int RecordPlainLength(long sourceLength, int segmentSize, long record) =>
         (int)Math.Min(segmentSize, sourceLength - record * segmentSize);
 
-    /// <summary>The exact stored size of a <see cref="PartCodec.Stored"/> part: known before any byte is read.</summary>
+    /// <summary>The exact stored size of a <see cref="PartCompression.Stored"/> part: known before any byte is read.</summary>
     public static long StoredSizeWithoutCompression(long sourceLength, int segmentSize) =>
         PartHeader.Size + sourceLength + RecordCount(sourceLength, segmentSize) * RecordOverhead;
 

@@ -37,7 +37,7 @@ public sealed class SnapshotManifest
         [JsonPropertyName("file")] public string File { get; set; } = "";
         [JsonPropertyName("offset")] public long Offset { get; set; }
         [JsonPropertyName("length")] public long Length { get; set; }
-        [JsonPropertyName("codec")] public PartCodec Codec { get; set; }
+        [JsonPropertyName("codec")] public PartCompression Codec { get; set; }
         [JsonPropertyName("salt")] public string Salt { get; set; } = "";
         /// <summary>SHA-256 of the part's source bytes: present in older snapshots only (no longer written: the whole-file
         /// SHA-256 covers every part, see docs/FORMAT.md §5); checked by Test-OffsiteBackup -Full when present.</summary>

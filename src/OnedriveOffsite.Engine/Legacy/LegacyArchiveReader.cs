@@ -44,7 +44,8 @@ internal sealed partial class LegacyArchiveReader : IDisposable
             throw LegacyErrors.UnsafeMemberName(_archive, entry.Name);
         var digits = m.Groups[1].Value.TrimStart('0');
         // A number with more than 18 digits cannot be in sequence; report it as out of sequence, not overflow.
-        var number = digits.Length > 18 ? long.MaxValue : digits.Length == 0 ? 0 : long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
+        var number = digits.Length > 18 ? long.MaxValue : digits.Length == 0 ? 0
+            : long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
         return new Member(entry.Name, number, entry.Size);
     }
 

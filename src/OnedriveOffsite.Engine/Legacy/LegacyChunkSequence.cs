@@ -44,7 +44,8 @@ internal sealed class LegacyKeyJudge
         if (_firstFailed is { } first)
         {
             throw authentic
-                ? LegacyErrors.TokenCorrupt(first.Archive, first.Member, "its authentication tag does not match (the following chunks are intact, so the key is right).")
+                ? LegacyErrors.TokenCorrupt(first.Archive, first.Member,
+                    "its authentication tag does not match (the following chunks are intact, so the key is right).")
                 : LegacyErrors.KeyMismatch(where, onlyOneChunk: false);
         }
         if (!authentic) throw LegacyErrors.TokenCorrupt(archive, member, "its authentication tag does not match.");
@@ -57,7 +58,8 @@ internal sealed class LegacyKeyJudge
     /// </summary>
     public void ThrowIfFirstFailed()
     {
-        if (_firstFailed is { } first) throw LegacyErrors.TokenCorrupt(first.Archive, first.Member, "its authentication tag does not match.");
+        if (_firstFailed is { } first) throw LegacyErrors.TokenCorrupt(first.Archive, first.Member,
+            "its authentication tag does not match.");
     }
 
     /// <summary>At the end of the backup: a one-chunk backup whose only token failed.</summary>

@@ -15,11 +15,13 @@ internal static class LegacyErrors
     public static OffsiteException MultipleBackups(string where, IEnumerable<string> bases) =>
         new(ErrorIds.Legacy.LegacyMultipleBackups, OffsiteErrorCategory.InvalidData,
             $"{where} holds archives of more than one backup ({string.Join(", ", bases.Select(b => $"'{b}'"))}); " +
-            "the old service kept one backup per folder. Move the archives of each backup into a folder of its own and restore from there.", where);
+            "the old service kept one backup per folder. Move the archives of each backup into a folder of its own and restore from there.",
+                where);
 
     public static OffsiteException ArchiveMissing(string where, string baseName, long counter) =>
         new(ErrorIds.Legacy.LegacyArchiveMissing, OffsiteErrorCategory.InvalidData,
-            $"Archive number {counter} of backup '{baseName}' is missing in {where} (counters must run 0001, 0002, … without gaps).", where);
+            $"Archive number {counter} of backup '{baseName}' is missing in {where} (counters must run 0001, 0002, … without gaps).",
+                where);
 
     public static OffsiteException ArchiveDuplicate(string where, IEnumerable<string> names) =>
         new(ErrorIds.Legacy.LegacyArchiveDuplicate, OffsiteErrorCategory.InvalidData,
@@ -59,11 +61,13 @@ internal static class LegacyErrors
     public static OffsiteException KeyMismatch(string where, bool onlyOneChunk) =>
         new(ErrorIds.Legacy.LegacyKeyMismatch, OffsiteErrorCategory.InvalidArgument, onlyOneChunk
             ? $"The key does not match this backup ({where}): its only chunk fails authentication (or that chunk is damaged)."
-            : $"The key does not match this backup ({where}): its first chunks fail authentication. Check that you use the key file of the service that made it.", where);
+            : $"The key does not match this backup ({where}): its first chunks fail authentication. Check that you use the key file of " +
+                $"the service that made it.", where);
 
     public static OffsiteException ChunkSizeInconsistent(string archive, string member, long size, long expected) =>
         new(ErrorIds.Legacy.LegacyChunkSizeInconsistent, OffsiteErrorCategory.InvalidData,
-            $"The chunk '{Printable(member)}' in '{archive}' holds {size:N0} bytes where every chunk but the last should hold {expected:N0}; " +
+            $"The chunk '{Printable(member)}' in '{archive}' holds {size:N0} bytes where every chunk but the last should hold " +
+                $"{expected:N0}; " +
             "the folder seems to mix pieces of different backups.", archive);
 
     public static OffsiteException KeyNotFound(string path) =>
@@ -87,7 +91,8 @@ internal static class LegacyErrors
 
     public static OffsiteException HashMismatch(string destination, string expected, string actual) =>
         new(ErrorIds.Legacy.LegacyHashMismatch, OffsiteErrorCategory.InvalidData,
-            $"The restored data does not match the expected SHA-256 (expected {expected}, got {actual}); nothing was written to '{destination}'.", destination);
+            $"The restored data does not match the expected SHA-256 (expected {expected}, got {actual}); nothing was written to " +
+                $"'{destination}'.", destination);
 
     /// <summary>Names from an archive are attacker-controlled: strip control characters before showing them.</summary>
     private static string Printable(string s)

@@ -8,7 +8,8 @@ namespace OnedriveOffsite.Engine.Legacy;
 /// <summary>What a legacy restore produced.</summary>
 /// <param name="VerifiedAgainstExpectedHash">True when the whole file matched the SHA-256 the caller gave
 /// (the old service's local hash file); false when none was given (each chunk is still authenticated).</param>
-public sealed record LegacyRestoreResult(string Destination, long Length, string Sha256, bool VerifiedAgainstExpectedHash, int ArchiveCount, int ChunkCount);
+public sealed record LegacyRestoreResult(string Destination, long Length, string Sha256, bool VerifiedAgainstExpectedHash, int ArchiveCount,
+    int ChunkCount);
 
 /// <summary>
 /// Restores a backup made by the old Python service: streams its archives in counter order, checks the member
@@ -41,7 +42,9 @@ public sealed class LegacyRestoreOperation
         var set = LegacyArchiveSet.Select(listing, source.Description);
         foreach (var other in listing.Where(e => !set.Archives.Contains(e)))
             observer.Verbose($"Ignoring '{other.Name}': not an archive of the old service.");
-        observer.Verbose($"Restoring backup '{set.BaseName}' from {source.Description}: {set.Archives.Count} archive(s), {set.StoredSize:N0} bytes stored.");
+        observer.Verbose(
+            $"Restoring backup '{set.BaseName}' from {source.Description}: {set.Archives.Count} archive(s), {set.StoredSize:N0} bytes " +
+            $"stored.");
 
         using var pending = PendingFile.Create(destination, overwrite);
         var run = new Run(set, key, pending.Stream, source.Description, observer, ct);
@@ -144,7 +147,8 @@ public sealed class LegacyRestoreOperation
                 _observer.Verbose($"'{archive.Name}': {members} chunk(s), up to number {_sequence.Count}.");
             }
             if (archive.Size >= 0 && counted.BytesRead != archive.Size)
-                throw LegacyErrors.ArchiveCorrupt(archive.Name, $"{counted.BytesRead:N0} bytes were read but the folder lists {archive.Size:N0}.");
+                throw LegacyErrors.ArchiveCorrupt(archive.Name,
+                    $"{counted.BytesRead:N0} bytes were read but the folder lists {archive.Size:N0}.");
             _archiveBytesBefore += counted.BytesRead;
         }
 
@@ -214,7 +218,8 @@ public sealed class LegacyRestoreOperation
         private void CheckChunkSize(string archive, string member, long length)
         {
             if (_chunkSize < 0) _chunkSize = length;
-            else if (_last is { } last && last.Length != _chunkSize) throw LegacyErrors.ChunkSizeInconsistent(last.Archive, last.Member, last.Length, _chunkSize);
+            else if (_last is { } last && last.Length != _chunkSize) throw LegacyErrors.ChunkSizeInconsistent(last.Archive, last.Member,
+                last.Length, _chunkSize);
             else if (length > _chunkSize) throw LegacyErrors.ChunkSizeInconsistent(archive, member, length, _chunkSize);
             _last = (archive, member, length);
         }
@@ -223,7 +228,9 @@ public sealed class LegacyRestoreOperation
         {
             _rate.Add(done - BytesDone);
             BytesDone = done;
-            _observer.Progress(new OperationProgress(0, Activity, status, done, _set.StoredSize, _clock.Elapsed) { Remaining = _rate.Remaining(_set.StoredSize - done) });
+            _observer.Progress(
+                new OperationProgress(0, Activity, status, done, _set.StoredSize,
+                _clock.Elapsed) { Remaining = _rate.Remaining(_set.StoredSize - done) });
         }
     }
 }

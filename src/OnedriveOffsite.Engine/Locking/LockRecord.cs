@@ -38,5 +38,7 @@ public sealed record LockRecord
     }
 
     [JsonIgnore]
-    public string Describe => $"{Operation} by process {ProcessId} on {Host}, started {StartedUtc:yyyy-MM-dd HH:mm:ss}Z, last refreshed {RefreshedUtc:yyyy-MM-dd HH:mm:ss}Z";
+    public string Describe =>
+        $"{Operation} by process {ProcessId} on {Host}, started {StartedUtc:yyyy-MM-dd HH:mm:ss}Z, last refreshed " +
+        $"{RefreshedUtc:yyyy-MM-dd HH:mm:ss}Z";
 }

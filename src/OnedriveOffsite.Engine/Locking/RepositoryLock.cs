@@ -25,7 +25,8 @@ public sealed class RepositoryLock : IAsyncDisposable
     private byte[] _bytes;
     private Task? _refresher;
 
-    private RepositoryLock(ISnapshotRepository repository, string? scope, LockRecord record, LockOptions options, IOperationObserver observer)
+    private RepositoryLock(ISnapshotRepository repository, string? scope, LockRecord record, LockOptions options,
+        IOperationObserver observer)
     {
         _repository = repository;
         _scope = scope;
@@ -53,7 +54,8 @@ public sealed class RepositoryLock : IAsyncDisposable
             var now = options.Clock.GetUtcNow().UtcDateTime;
             var mine = new RepositoryLock(repository, scope, new LockRecord
             {
-                RunId = runId, Host = options.Host, ProcessId = options.ProcessId, Operation = operation, StartedUtc = started, RefreshedUtc = now,
+                RunId = runId, Host = options.Host, ProcessId = options.ProcessId, Operation = operation, StartedUtc = started,
+                    RefreshedUtc = now,
             }, options, observer);
             if (await repository.TryCreateLockAsync(scope, mine._bytes, ct).ConfigureAwait(false))
             {
@@ -81,7 +83,9 @@ public sealed class RepositoryLock : IAsyncDisposable
             if (!options.Wait) throw Locked(repository, scope, holder);
             if (!announced)
             {
-                observer.Warning($"Waiting for the lock of {What(scope)} in {repository.Description}, held by {holder?.Describe ?? "an unreadable lock file"}.");
+                observer.Warning(
+                    $"Waiting for the lock of {What(scope)} in {repository.Description}, held by " +
+                    $"{holder?.Describe ?? "an unreadable lock file"}.");
                 announced = true;
             }
             await Task.Delay(poll, options.Clock, ct).ConfigureAwait(false);
@@ -93,8 +97,10 @@ public sealed class RepositoryLock : IAsyncDisposable
     public static string? StaleReason(LockRecord holder, DateTime nowUtc, LockOptions options)
     {
         if (nowUtc - holder.RefreshedUtc > options.StaleAfter)
-            return $"not refreshed for {(nowUtc - holder.RefreshedUtc).TotalMinutes:0} minutes (stale after {options.StaleAfter.TotalMinutes:0})";
-        if (string.Equals(holder.Host, options.Host, StringComparison.OrdinalIgnoreCase) && !options.IsProcessRunning(holder.ProcessId, holder.StartedUtc))
+            return $"not refreshed for {(nowUtc - holder.RefreshedUtc).TotalMinutes:0} minutes (stale after " +
+                $"{options.StaleAfter.TotalMinutes:0})";
+        if (string.Equals(holder.Host, options.Host, StringComparison.OrdinalIgnoreCase)
+            && !options.IsProcessRunning(holder.ProcessId, holder.StartedUtc))
             return $"process {holder.ProcessId} no longer runs on this host";
         return null;
     }
@@ -118,7 +124,8 @@ public sealed class RepositoryLock : IAsyncDisposable
         return new OffsiteException("LockLost", OffsiteErrorCategory.ResourceUnavailable,
             $"This run lost the lock of {What(_scope)} in {_repository.Description} " +
             (other is null ? "(it is gone)" : $"(now held by {other.Describe})") +
-            $": it could not refresh it for more than {_options.StaleAfter.TotalMinutes:0} minutes, so another run took over. Nothing was marked complete; run it again.",
+            $": it could not refresh it for more than {_options.StaleAfter.TotalMinutes:0} minutes, so another run took over. Nothing " +
+                $"was marked complete; run it again.",
             _scope ?? _repository.Description);
     }
 
@@ -141,7 +148,8 @@ public sealed class RepositoryLock : IAsyncDisposable
                     }
                     else
                     {
-                        _observer.Warning($"The lock of {What(_scope)} in {_repository.Description} was taken over by another run: stopping.");
+                        _observer.Warning(
+                            $"The lock of {What(_scope)} in {_repository.Description} was taken over by another run: stopping.");
                         await _lost.CancelAsync().ConfigureAwait(false);
                         return;
                     }
@@ -149,7 +157,9 @@ public sealed class RepositoryLock : IAsyncDisposable
                 catch (OffsiteException e)
                 {
                     // A network outage: keep trying; EnsureHeldAsync decides before anything final happens.
-                    _observer.Verbose($"Could not refresh the lock of {What(_scope)} ({e.ErrorId}); trying again in {_options.RefreshInterval.TotalMinutes:0.#} minutes.");
+                    _observer.Verbose(
+                        $"Could not refresh the lock of {What(_scope)} ({e.ErrorId}); trying again in " +
+                        $"{_options.RefreshInterval.TotalMinutes:0.#} minutes.");
                 }
                 finally { _gate.Release(); }
             }
@@ -168,7 +178,9 @@ public sealed class RepositoryLock : IAsyncDisposable
         }
         catch (Exception e) when (e is OffsiteException or IOException)
         {
-            _observer.Warning($"Could not release the lock of {What(_scope)} in {_repository.Description} ({e.Message}); it expires {_options.StaleAfter.TotalMinutes:0} minutes after its last refresh.");
+            _observer.Warning(
+                $"Could not release the lock of {What(_scope)} in {_repository.Description} ({e.Message}); it expires " +
+                $"{_options.StaleAfter.TotalMinutes:0} minutes after its last refresh.");
         }
         _stop.Dispose();
         _lost.Dispose();
@@ -181,6 +193,7 @@ public sealed class RepositoryLock : IAsyncDisposable
         $"{(scope is null ? "The repository" : $"Set '{scope}'")} in {repository.Description} is in use: " +
         (holder is null
             ? $"its lock file ({SnapshotFiles.LockName}) cannot be read. If no run uses it, delete that file."
-            : $"{holder.Describe}. Add -Wait to wait for it; a lock not refreshed for {LockOptions.DefaultStaleAfter.TotalMinutes:0} minutes (or whose process no longer runs on this host) is removed automatically."),
+            : $"{holder.Describe}. Add -Wait to wait for it; a lock not refreshed for {LockOptions.DefaultStaleAfter.TotalMinutes:0} " +
+                $"minutes (or whose process no longer runs on this host) is removed automatically."),
         scope ?? repository.Description);
 }

@@ -19,7 +19,8 @@ internal static class AwsCredentialSource
     {
         if (!string.IsNullOrWhiteSpace(profile))
         {
-            return TryProfile(profile) ?? throw new OffsiteException(NotificationErrors.NotificationCredentialsNotFound, OffsiteErrorCategory.AuthenticationError,
+            return TryProfile(profile)
+                ?? throw new OffsiteException(NotificationErrors.NotificationCredentialsNotFound, OffsiteErrorCategory.AuthenticationError,
                 $"The AWS profile '{profile}' was not found in the shared credentials or config file.", profile);
         }
 
@@ -28,9 +29,11 @@ internal static class AwsCredentialSource
         try
         {
             // ResolveIdentity is synchronous (it may probe instance metadata over the network): keep it off the caller's thread.
-            return await Task.Run(() => new DefaultAWSCredentialsIdentityResolver().ResolveIdentity(null, timeout.Token), timeout.Token).ConfigureAwait(false);
+            return await Task.Run(() => new DefaultAWSCredentialsIdentityResolver().ResolveIdentity(null, timeout.Token), timeout.Token)
+                .ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AmazonClientException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is AmazonClientException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // The SDK's chain fixes the shared credentials file's location at first use in the process, so a file
             // written after a failed lookup (same pwsh session: test, fix, test again) would go unseen until restart.

@@ -1,6 +1,8 @@
 namespace OnedriveOffsite.Engine.Notifications;
 
-/// <summary>Delivers one mail to the configured recipients. Failures are <see cref="Errors.OffsiteException"/>s with secrets masked.</summary>
+/// <summary>
+/// Delivers one mail to the configured recipients. Failures are <see cref="Errors.OffsiteException"/>s with secrets masked.
+/// </summary>
 public interface IEmailSender
 {
     /// <summary>Sends the mail; returns the service's message id (SES) or server reply (SMTP), when there is one.</summary>

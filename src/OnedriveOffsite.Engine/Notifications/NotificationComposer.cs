@@ -69,7 +69,8 @@ public static class NotificationComposer
         yield return ("Result", r.Succeeded ? "Succeeded" : "Failed");
         yield return ("Backup set", r.SetName);
         if (r.SnapshotId is { Length: > 0 }) yield return ("Snapshot", r.SnapshotId);
-        if (r.SourcePath is { Length: > 0 }) yield return (r.Kind switch { OperationKind.Backup => "Source file", OperationKind.Restore => "Restored file", _ => "Checked" }, r.SourcePath);
+        if (r.SourcePath is { Length: > 0 }) yield return (r.Kind switch { OperationKind.Backup => "Source file",
+            OperationKind.Restore => "Restored file", _ => "Checked" }, r.SourcePath);
         if (r.SourceSize is { } size) yield return ("File size", FormatSize(size));
         if (r.StoredSize is { } stored) yield return ("Stored size", FormatSize(stored));
         if (r.PartCount is { } parts) yield return ("Parts", parts.ToString(Invariant));

@@ -14,7 +14,8 @@ public static class NotificationErrors
     /// <summary>No AWS credentials could be found (default chain or the named profile).</summary>
     public const string NotificationCredentialsNotFound = ErrorIds.Notifications.NotificationCredentialsNotFound;
 
-    public static OffsiteException Failed(string message, OffsiteErrorCategory category = OffsiteErrorCategory.ConnectionError, object? target = null) =>
+    public static OffsiteException Failed(string message, OffsiteErrorCategory category = OffsiteErrorCategory.ConnectionError,
+        object? target = null) =>
         new(NotificationFailed, category, message, target);
 
     public static OffsiteException Invalid(string message, object? target = null) =>

@@ -29,7 +29,8 @@ public sealed class NotificationService
     /// <paramref name="cancellationToken"/> fires): failures become a warning on <paramref name="observer"/>
     /// and a <see cref="NotificationOutcome.Failed"/> result.
     /// </summary>
-    public async Task<NotificationResult> TrySendAsync(OperationReport report, IOperationObserver observer, CancellationToken cancellationToken)
+    public async Task<NotificationResult> TrySendAsync(OperationReport report, IOperationObserver observer,
+        CancellationToken cancellationToken)
     {
         NotificationSettings? settings = null;
         string? subject = null;
@@ -40,7 +41,8 @@ public sealed class NotificationService
                 await new HealthCheckPinger(url).TryPingAsync(report.Succeeded ? HealthCheckSignal.Success : HealthCheckSignal.Failure,
                     HealthCheckPinger.Summarize(report), observer, cancellationToken).ConfigureAwait(false);
             if (settings is null || settings.Provider == NotificationProvider.None)
-                return new NotificationResult(NotificationOutcome.NotConfigured, NotificationProvider.None, Array.Empty<string>(), null, null, null, null);
+                return new NotificationResult(NotificationOutcome.NotConfigured, NotificationProvider.None, Array.Empty<string>(), null,
+                    null, null, null);
             if (!settings.Wants(report.Succeeded))
             {
                 observer.Verbose($"No notification mail: it is configured for {settings.On} only.");
@@ -66,7 +68,8 @@ public sealed class NotificationService
         try
         {
             if (_store.Load()?.HealthCheckUrl is { } url)
-                await new HealthCheckPinger(url).TryPingAsync(HealthCheckSignal.Start, summary, observer, cancellationToken).ConfigureAwait(false);
+                await new HealthCheckPinger(url).TryPingAsync(HealthCheckSignal.Start, summary, observer, cancellationToken)
+                    .ConfigureAwait(false);
         }
         catch (OffsiteException ex)
         {
@@ -80,7 +83,9 @@ public sealed class NotificationService
         try
         {
             if (_store.Load()?.HealthCheckUrl is { } url)
-                await new HealthCheckPinger(url).TryPingAsync(HealthCheckSignal.Failure, HealthCheckPinger.Summarize(report), observer, CancellationToken.None).ConfigureAwait(false);
+                await new HealthCheckPinger(url)
+                    .TryPingAsync(HealthCheckSignal.Failure, HealthCheckPinger.Summarize(report), observer, CancellationToken.None)
+                    .ConfigureAwait(false);
         }
         catch (OffsiteException ex)
         {
@@ -100,11 +105,13 @@ public sealed class NotificationService
         return new NotificationResult(NotificationOutcome.Sent, settings.Provider, settings.To, message.Subject, id, null, null);
     }
 
-    private async Task<string?> SendAsync(NotificationSettings settings, NotificationMessage message, IOperationObserver observer, CancellationToken cancellationToken)
+    private async Task<string?> SendAsync(NotificationSettings settings, NotificationMessage message, IOperationObserver observer,
+        CancellationToken cancellationToken)
     {
         var password = settings.Provider == NotificationProvider.Smtp ? _store.LoadSmtpPassword() : null;
         var sender = EmailSenders.Create(settings, password);
-        observer.Verbose($"Sending the notification mail '{message.Subject}' through {settings.Provider} to {string.Join(", ", settings.To)}.");
+        observer.Verbose(
+            $"Sending the notification mail '{message.Subject}' through {settings.Provider} to {string.Join(", ", settings.To)}.");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
         try
@@ -115,7 +122,8 @@ public sealed class NotificationService
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw NotificationErrors.Failed($"Sending the notification mail took longer than {_timeout.TotalSeconds:0} s and was abandoned.");
+            throw NotificationErrors.Failed(
+                $"Sending the notification mail took longer than {_timeout.TotalSeconds:0} s and was abandoned.");
         }
     }
 

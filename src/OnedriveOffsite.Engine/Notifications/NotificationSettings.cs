@@ -52,7 +52,9 @@ public sealed record NotificationSettings
     public bool Wants(bool succeeded) => On.HasFlag(succeeded ? NotificationTrigger.Success : NotificationTrigger.Failure);
 }
 
-/// <summary>SES options. <see cref="Endpoint"/> overrides <c>https://email.&lt;region&gt;.amazonaws.com</c> (VPC endpoints, tests).</summary>
+/// <summary>
+/// SES options. <see cref="Endpoint"/> overrides <c>https://email.&lt;region&gt;.amazonaws.com</c> (VPC endpoints, tests).
+/// </summary>
 public sealed record SesSettings
 {
     public string Region { get; init; } = "";
@@ -83,7 +85,8 @@ public sealed record SmtpSettings
 
     /// <summary>True when a login is configured and the connection settings would allow it to travel in plain text.</summary>
     [JsonIgnore]
-    public bool MaySendCredentialUnencrypted => !string.IsNullOrEmpty(UserName) && Security is SmtpSecurity.None or SmtpSecurity.StartTlsWhenAvailable;
+    public bool MaySendCredentialUnencrypted => !string.IsNullOrEmpty(UserName) && Security is SmtpSecurity.None
+        or SmtpSecurity.StartTlsWhenAvailable;
 
     /// <summary>The port used when none was given: 465 for implicit TLS, 25 for plain, else 587 (submission).</summary>
     [JsonIgnore]

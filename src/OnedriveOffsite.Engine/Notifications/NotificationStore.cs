@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.IO;
 
 namespace OnedriveOffsite.Engine.Notifications;
@@ -14,15 +14,9 @@ namespace OnedriveOffsite.Engine.Notifications;
 /// </summary>
 public sealed class NotificationStore
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        // Admins read this file: keep "Ops <ops@example.org>" legible (it is never embedded in HTML).
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    // Admins read this file: keep "Ops <ops@example.org>" legible (it is never embedded in HTML).
+    private static readonly JsonSerializerOptions Json =
+        JsonSettingsFile.CreateOptions(System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 
     public NotificationStore(ConfigHome home) => Home = home;
 
@@ -33,17 +27,14 @@ public sealed class NotificationStore
     /// <summary>The stored settings, or null when notifications were never configured (or were removed).</summary>
     public NotificationSettings? Load()
     {
-        if (!File.Exists(SettingsPath)) return null;
-        try
-        {
-            return JsonSerializer.Deserialize<NotificationSettings>(File.ReadAllText(SettingsPath), Json)
-                ?? throw new JsonException("The file is empty.");
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
-        {
-            throw NotificationErrors.Invalid($"The notification settings file '{SettingsPath}' is not valid ({ex.Message}). Run Set-OffsiteNotification again.", SettingsPath);
-        }
+        if (!JsonSettingsFile.TryRead<NotificationSettings>(SettingsPath, Json, Invalid, out var settings)) return null;
+        return settings ?? throw Invalid(new JsonException("The file is empty."));
     }
+
+    private OffsiteException Invalid(Exception ex) =>
+        NotificationErrors.Invalid(
+            $"The notification settings file '{SettingsPath}' is not valid ({ex.Message}). Run Set-OffsiteNotification again.",
+            SettingsPath);
 
     /// <summary>The SMTP password, or null when none is stored.</summary>
     public string? LoadSmtpPassword()
@@ -56,7 +47,9 @@ public sealed class NotificationStore
         catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or FormatException)
         {
             // Message deliberately without ex.Message: it never holds the secret, but there is nothing useful in it either.
-            throw NotificationErrors.Invalid($"The stored SMTP password in '{SecretPath}' cannot be read (was it copied from another user or machine?). Run Set-OffsiteNotification -Credential again.", SecretPath);
+            throw NotificationErrors.Invalid(
+                $"The stored SMTP password in '{SecretPath}' cannot be read (was it copied from another user or machine?). Run " +
+                $"Set-OffsiteNotification -Credential again.", SecretPath);
         }
     }
 
@@ -76,7 +69,7 @@ public sealed class NotificationStore
             OwnerOnlyFile.WriteAllBytes(SecretPath, SecretFileProtection.Protect(smtpPassword));
         else
             DeleteIfExists(SecretPath);
-        OwnerOnlyFile.WriteAllText(SettingsPath, JsonSerializer.Serialize(settings, Json));
+        JsonSettingsFile.Write(SettingsPath, settings, Json);
     }
 
     /// <summary>Forgets the configuration and the password (<c>-Provider None</c>).</summary>

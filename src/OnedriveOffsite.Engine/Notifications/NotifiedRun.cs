@@ -38,7 +38,8 @@ public static class NotifiedRun
                 await new NotificationService(home).TrySendAsync(report, observer, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-        if (notify) await new NotificationService(home).TrySendAsync(onSuccess(result, tail.Tail()), observer, CancellationToken.None).ConfigureAwait(false);
+        if (notify) await new NotificationService(home).TrySendAsync(onSuccess(result, tail.Tail()), observer, CancellationToken.None)
+            .ConfigureAwait(false);
         return result;
     }
 }

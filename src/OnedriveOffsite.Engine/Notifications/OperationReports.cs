@@ -11,8 +11,11 @@ public static class OperationReports
     public static OperationReport DedupBackupSucceeded(BackupRequest request, Dedup.DedupBackupResult result, IReadOnlyList<string> tail) =>
         BackupSucceeded(request, new BackupResult(result.Snapshot, result.Duration, null!), tail) with
         {
-            Verification = $"SHA-256 {result.Snapshot.Sha256} computed while reading; {result.Manifest.Added.Packs} new pack(s) ({result.Manifest.Added.StoredBytes} bytes) stored" +
-                (result.Snapshot.Repository.StartsWith("onedrive:", StringComparison.OrdinalIgnoreCase) ? " and their OneDrive quickXorHash verified" : " and flushed to disk"),
+            Verification =
+                $"SHA-256 {result.Snapshot.Sha256} computed while reading; {result.Manifest.Added.Packs} new pack(s) " +
+                $"({result.Manifest.Added.StoredBytes} bytes) stored" +
+                (result.Snapshot.Repository.StartsWith("onedrive:", StringComparison.OrdinalIgnoreCase)
+                    ? " and their OneDrive quickXorHash verified" : " and flushed to disk"),
         };
 
     public static OperationReport BackupSucceeded(BackupRequest request, BackupResult result, IReadOnlyList<string> tail) => new()
@@ -28,7 +31,8 @@ public static class OperationReports
         Duration = result.Duration,
         BytesPerSecond = result.BytesPerSecond,
         Verification = $"SHA-256 {result.Snapshot.Sha256} computed while reading; all {result.Snapshot.PartCount} part(s) stored" +
-            (result.Snapshot.Repository.StartsWith("onedrive:", StringComparison.OrdinalIgnoreCase) ? " and their OneDrive quickXorHash verified" : " and flushed to disk"),
+            (result.Snapshot.Repository.StartsWith("onedrive:", StringComparison.OrdinalIgnoreCase)
+                ? " and their OneDrive quickXorHash verified" : " and flushed to disk"),
         VerboseTail = tail,
     };
 
@@ -44,7 +48,8 @@ public static class OperationReports
         PartCount = result.Snapshot.PartCount,
         Duration = result.Duration,
         BytesPerSecond = result.BytesPerSecond,
-        Verification = $"All {result.Snapshot.PartCount} part(s) authenticated and hashed; whole-file SHA-256 {result.Sha256} matches the original",
+        Verification =
+            $"All {result.Snapshot.PartCount} part(s) authenticated and hashed; whole-file SHA-256 {result.Sha256} matches the original",
         VerboseTail = tail,
     };
 
@@ -63,7 +68,8 @@ public static class OperationReports
         ErrorMessage = string.Join("; ", result.Problems),
     };
 
-    public static OperationReport Failed(OperationKind kind, string setName, string? sourcePath, Exception error, TimeSpan duration, IReadOnlyList<string> tail)
+    public static OperationReport Failed(OperationKind kind, string setName, string? sourcePath, Exception error, TimeSpan duration,
+        IReadOnlyList<string> tail)
     {
         var ex = error is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : error;
         return new OperationReport

@@ -30,7 +30,8 @@ internal static class SecretFileProtection
         return stored[0] switch
         {
             Plain => Encoding.UTF8.GetString(body),
-            Dpapi when OperatingSystem.IsWindows() => Encoding.UTF8.GetString(ProtectedData.Unprotect(body, Entropy, DataProtectionScope.CurrentUser)),
+            Dpapi when OperatingSystem.IsWindows() =>
+                Encoding.UTF8.GetString(ProtectedData.Unprotect(body, Entropy, DataProtectionScope.CurrentUser)),
             _ => throw new FormatException("unknown secret encoding"),
         };
     }

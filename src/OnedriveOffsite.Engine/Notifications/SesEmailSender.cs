@@ -29,7 +29,9 @@ public sealed class SesEmailSender : IEmailSender
     {
         // Checked again here for settings stored before the validator refused them (or edited by hand).
         if (_ses.EffectiveEndpoint is { Scheme: "http", IsLoopback: false } plain)
-            throw NotificationErrors.Invalid($"The SES endpoint '{plain}' uses plain http; only https is accepted, except for a loopback host. Run Set-OffsiteNotification again.", plain);
+            throw NotificationErrors.Invalid(
+                $"The SES endpoint '{plain}' uses plain http; only https is accepted, except for a loopback host. Run " +
+                $"Set-OffsiteNotification again.", plain);
         var credentials = await AwsCredentialSource.ResolveAsync(_ses.Profile, cancellationToken).ConfigureAwait(false);
         var resolved = await credentials.GetCredentialsAsync().ConfigureAwait(false);
         var masker = new SecretMasker([resolved.SecretKey, resolved.Token]);
@@ -49,10 +51,12 @@ public sealed class SesEmailSender : IEmailSender
         {
             response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is HttpRequestException
+            || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             var reason = ex is TaskCanceledException ? $"no answer within {RequestTimeout.TotalSeconds:0} s" : ex.Message;
-            throw NotificationErrors.Failed(masker.Mask($"Amazon SES at {uri.GetLeftPart(UriPartial.Authority)} could not be reached: {reason}"), target: uri);
+            throw NotificationErrors.Failed(
+                masker.Mask($"Amazon SES at {uri.GetLeftPart(UriPartial.Authority)} could not be reached: {reason}"), target: uri);
         }
         using (response)
         {

@@ -48,32 +48,42 @@ public sealed class SmtpEmailSender : IEmailSender
             await client.ConnectAsync(_smtp.Server, port, SocketOptions(port), cancellationToken).ConfigureAwait(false);
             if (!string.IsNullOrEmpty(_smtp.UserName) && !client.IsSecure && !_smtp.AllowUnencryptedCredential)
                 throw NotificationErrors.Failed(
-                    $"The SMTP server {where} did not offer TLS (STARTTLS), so the credentials of '{_smtp.UserName}' were not sent and no mail went out. "
-                    + "Use a server or port with TLS, or Set-OffsiteNotification -AllowUnencryptedCredential to accept sending them unencrypted.", OffsiteErrorCategory.SecurityError, where);
+                    $"The SMTP server {where} did not offer TLS (STARTTLS), so the credentials of '{_smtp.UserName}' were not sent and " +
+                        $"no mail went out. "
+                    + "Use a server or port with TLS, or Set-OffsiteNotification -AllowUnencryptedCredential to accept sending them " +
+                        "unencrypted.", OffsiteErrorCategory.SecurityError, where);
             if (!string.IsNullOrEmpty(_smtp.UserName))
-                await client.AuthenticateAsync(new NetworkCredential(_smtp.UserName, _password ?? ""), cancellationToken).ConfigureAwait(false);
+                await client.AuthenticateAsync(new NetworkCredential(_smtp.UserName, _password ?? ""), cancellationToken)
+                    .ConfigureAwait(false);
             var reply = await client.SendAsync(mime, cancellationToken).ConfigureAwait(false);
             await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
             return reply;
         }
         catch (SslHandshakeException)
         {
-            var presented = validator.Presented is { } p ? $" It presented a certificate for '{p.Subject}' with SHA-256 thumbprint {p.Thumbprint}." : "";
+            var presented = validator.Presented is { } p
+                ? $" It presented a certificate for '{p.Subject}' with SHA-256 thumbprint {p.Thumbprint}." : "";
             throw NotificationErrors.Failed(
-                $"The TLS connection to the SMTP server {where} failed: its certificate is not trusted or does not match the pinned thumbprint.{presented} "
-                + "If you trust this server, pin its certificate with Set-OffsiteNotification -CertificateThumbprint.", OffsiteErrorCategory.SecurityError, where);
+                $"The TLS connection to the SMTP server {where} failed: its certificate is not trusted or does not match the pinned " +
+                    $"thumbprint.{presented} "
+                + "If you trust this server, pin its certificate with Set-OffsiteNotification -CertificateThumbprint.",
+                    OffsiteErrorCategory.SecurityError, where);
         }
         catch (MailKit.Security.AuthenticationException ex)
         {
-            throw NotificationErrors.Failed(_masker.Mask($"The SMTP server {where} rejected the credentials of '{_smtp.UserName}': {ex.Message}"), OffsiteErrorCategory.AuthenticationError, where);
+            throw NotificationErrors.Failed(
+                _masker.Mask($"The SMTP server {where} rejected the credentials of '{_smtp.UserName}': {ex.Message}"),
+                OffsiteErrorCategory.AuthenticationError, where);
         }
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or NotSupportedException)
         {
-            throw NotificationErrors.Failed(_masker.Mask($"The SMTP server {where} refused the mail: {ex.Message}"), OffsiteErrorCategory.InvalidOperation, where);
+            throw NotificationErrors.Failed(_masker.Mask($"The SMTP server {where} refused the mail: {ex.Message}"),
+                OffsiteErrorCategory.InvalidOperation, where);
         }
         catch (Exception ex) when (ex is SocketException or IOException or TimeoutException or ServiceNotConnectedException)
         {
-            throw NotificationErrors.Failed(_masker.Mask($"The SMTP server {where} could not be reached: {ex.Message}"), OffsiteErrorCategory.ConnectionError, where);
+            throw NotificationErrors.Failed(_masker.Mask($"The SMTP server {where} could not be reached: {ex.Message}"),
+                OffsiteErrorCategory.ConnectionError, where);
         }
     }
 

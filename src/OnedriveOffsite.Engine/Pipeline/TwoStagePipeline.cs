@@ -55,7 +55,8 @@ public static class TwoStagePipeline
         }
 
         try { await producer.ConfigureAwait(false); }
-        catch (Exception ex) when (consumerError is null || consumerError is OperationCanceledException && ex is not OperationCanceledException)
+        catch (Exception ex) when (consumerError is null || consumerError is OperationCanceledException
+            && ex is not OperationCanceledException)
         {
             consumerError = ex;
         }

@@ -52,7 +52,8 @@ public sealed class StreamProgress : ITransferStatus
 
     public void Waiting(TimeSpan remaining)
     {
-        Interlocked.Exchange(ref _waitingUntil, remaining > TimeSpan.Zero ? Stopwatch.GetTimestamp() + (long)(remaining.TotalSeconds * Stopwatch.Frequency) : 0);
+        Interlocked.Exchange(ref _waitingUntil, remaining > TimeSpan.Zero ? Stopwatch.GetTimestamp()
+            + (long)(remaining.TotalSeconds * Stopwatch.Frequency) : 0);
         Report();
     }
 
@@ -62,7 +63,9 @@ public sealed class StreamProgress : ITransferStatus
         Report();
     }
 
-    public void Complete() => _observer.Progress(new OperationProgress(0, _activity, "", BytesDone, BytesDone, _clock.Elapsed, Completed: true) { Names = _names });
+    public void Complete() =>
+        _observer.Progress(
+        new OperationProgress(0, _activity, "", BytesDone, BytesDone, _clock.Elapsed, Completed: true) { Names = _names });
 
     private void Report()
     {

@@ -12,7 +12,10 @@ public interface ITransferStatus
     /// <summary>Waiting for OneDrive's Retry-After (throttled), <paramref name="remaining"/> left; zero: the wait is over.</summary>
     void Waiting(TimeSpan remaining);
 
-    /// <summary>Attempt <paramref name="attempt"/> of <paramref name="maxAttempts"/> comes next, after <paramref name="delay"/> (null: at once or after a throttled wait).</summary>
+    /// <summary>
+    /// Attempt <paramref name="attempt"/> of <paramref name="maxAttempts"/> comes next, after <paramref name="delay"/> (null: at once or
+    /// after a throttled wait).
+    /// </summary>
     void Retrying(int attempt, int maxAttempts, TimeSpan? delay);
 }
 

@@ -43,10 +43,14 @@ public sealed class TransferProgress
 
     public long BytesDone => Interlocked.Read(ref _done);
 
-    /// <summary>The status of part <paramref name="part"/>, to make current (<see cref="TransferActivity.Enter"/>) while working on it.</summary>
+    /// <summary>
+    /// The status of part <paramref name="part"/>, to make current (<see cref="TransferActivity.Enter"/>) while working on it.
+    /// </summary>
     public ITransferStatus Part(int part) => _parts[part];
 
-    /// <summary><paramref name="bytes"/> more of part <paramref name="part"/> went through while it was doing <paramref name="step"/>.</summary>
+    /// <summary>
+    /// <paramref name="bytes"/> more of part <paramref name="part"/> went through while it was doing <paramref name="step"/>.
+    /// </summary>
     public void Add(int part, long bytes, string step)
     {
         var p = _parts[part];
@@ -137,7 +141,8 @@ public sealed class TransferProgress
 
     /// <summary>The status of a throttled wait, rounded up to whole seconds (never "0 s" while still waiting).</summary>
     public static string ThrottledText(TimeSpan remaining) =>
-        string.Create(CultureInfo.InvariantCulture, $"waiting for OneDrive (throttled, {Math.Max(1, (long)Math.Ceiling(remaining.TotalSeconds))} s)");
+        string.Create(CultureInfo.InvariantCulture,
+            $"waiting for OneDrive (throttled, {Math.Max(1, (long)Math.Ceiling(remaining.TotalSeconds))} s)");
 
     /// <summary>One part's state. Its methods may be called from the part's pipeline threads and its HTTP layer at once.</summary>
     private sealed class PartStatus : ITransferStatus
@@ -219,7 +224,8 @@ public sealed class TransferProgress
         public void Waiting(TimeSpan remaining)
         {
             if (remaining > TimeSpan.Zero)
-                _owner._waitingUntil[Index] = _owner._clock.GetTimestamp() + (long)(remaining.TotalSeconds * _owner._clock.TimestampFrequency);
+                _owner._waitingUntil[Index] = _owner._clock.GetTimestamp()
+                    + (long)(remaining.TotalSeconds * _owner._clock.TimestampFrequency);
             else
                 _owner._waitingUntil.TryRemove(Index, out _);
             _owner.Report(this);
@@ -230,7 +236,8 @@ public sealed class TransferProgress
             lock (_gate)
             {
                 _retry = (attempt, maxAttempts);
-                _backoffUntil = delay is { } d ? _owner._clock.GetTimestamp() + (long)(d.TotalSeconds * _owner._clock.TimestampFrequency) : 0;
+                _backoffUntil = delay is { } d ? _owner._clock.GetTimestamp()
+                    + (long)(d.TotalSeconds * _owner._clock.TimestampFrequency) : 0;
             }
             _owner.Report(this);
         }
@@ -238,16 +245,19 @@ public sealed class TransferProgress
         /// <summary>The status text at <paramref name="now"/>, and whether the part is in a throttled wait.</summary>
         public (string Status, bool Waiting) Describe(long now)
         {
-            var waitLeft = _owner._waitingUntil.TryGetValue(Index, out var until) ? _owner._clock.GetElapsedTime(now, until) : TimeSpan.Zero;
+            var waitLeft = _owner._waitingUntil.TryGetValue(Index, out var until) ? _owner._clock.GetElapsedTime(now, until)
+                : TimeSpan.Zero;
             lock (_gate)
             {
                 if (_complete) return ("done", false);
-                var retry = _retry is { } r ? string.Create(CultureInfo.InvariantCulture, $"retrying (attempt {r.Attempt} of {r.Max})") : null;
+                var retry = _retry is { } r ? string.Create(CultureInfo.InvariantCulture, $"retrying (attempt {r.Attempt} of {r.Max})")
+                    : null;
                 if (waitLeft > TimeSpan.Zero)
                     return (ThrottledText(waitLeft) + (retry is null ? "" : ", then " + retry), true);
                 var backoff = _backoffUntil == 0 ? TimeSpan.Zero : _owner._clock.GetElapsedTime(now, _backoffUntil);
                 if (retry is not null && backoff > TimeSpan.Zero)
-                    return (string.Create(CultureInfo.InvariantCulture, $"{retry} in {Math.Max(1, (long)Math.Ceiling(backoff.TotalSeconds))} s"), false);
+                    return (string.Create(CultureInfo.InvariantCulture,
+                        $"{retry} in {Math.Max(1, (long)Math.Ceiling(backoff.TotalSeconds))} s"), false);
                 var step = _doing ?? _step;
                 return (retry is null ? step : $"{retry}, {step}", false);
             }

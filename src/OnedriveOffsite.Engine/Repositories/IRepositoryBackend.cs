@@ -9,7 +9,8 @@ namespace OnedriveOffsite.Engine.Repositories;
 /// <param name="Observer">Receives retry narration for the repository's whole life.</param>
 /// <param name="FragmentSize">Upload fragment size in bytes where the backend uploads in fragments (OneDrive).</param>
 /// <param name="Limits">Bandwidth limits shared by all of the run's transfers (null: none).</param>
-public sealed record RepositoryOpenRequest(ConfigHome Home, string Target, IOperationObserver Observer, int? FragmentSize = null, IO.TransferLimits? Limits = null);
+public sealed record RepositoryOpenRequest(ConfigHome Home, string Target, IOperationObserver Observer, int? FragmentSize = null,
+    IO.TransferLimits? Limits = null);
 
 /// <summary>
 /// One kind of repository, registered in <see cref="RepositoryRegistry"/> under the scheme its -Repository values

@@ -9,7 +9,8 @@ namespace OnedriveOffsite.Engine.Repositories;
 /// </summary>
 public sealed class RetryablePartException : OffsiteException
 {
-    public RetryablePartException(string errorId, OffsiteErrorCategory category, string message, object? target = null, Exception? inner = null)
+    public RetryablePartException(string errorId, OffsiteErrorCategory category, string message, object? target = null,
+        Exception? inner = null)
         : base(errorId, category, message, target, inner)
     {
     }

@@ -22,7 +22,8 @@ public static class SnapshotPlacement
         var expected = SnapshotFiles.SnapshotFolder(created, Convert.FromHexString(manifest.SnapshotId));
         if (manifest.Set == location.Set && expected == location.Snapshot) return;
         throw new OffsiteException("SnapshotMisplaced", OffsiteErrorCategory.InvalidData,
-            $"The snapshot at {location.Set}/{location.Snapshot} is {manifest.Set}/{expected} according to its manifest (set '{manifest.Set}'): " +
+            $"The snapshot at {location.Set}/{location.Snapshot} is {manifest.Set}/{expected} according to its manifest (set " +
+                $"'{manifest.Set}'): " +
             $"it was copied or renamed, so it is refused. Move it back to {manifest.Set}/{expected} if that was intended.",
             $"{location.Set}/{location.Snapshot}");
     }

@@ -43,7 +43,8 @@ internal static class PartRestore
         CheckBelongs(c.Key, c.Manifest, c.SnapshotId, c.Location, entry, header, name);
 
         using var decoder = new PartDecoder(c.Key, header, headerBytes, input, name);
-        using var partHash = c.Destination is null && entry.PlainSha256 is not null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        using var partHash = c.Destination is null
+            && entry.PlainSha256 is not null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         var records = PartLayout.RecordCount(header.SourceLength, header.SegmentSize);
         long written = 0;
         await TwoStagePipeline.RunAsync(records, header.SegmentSize, 3,
@@ -68,15 +69,19 @@ internal static class PartRestore
     }
 
     /// <summary>Refuses a part whose header does not match its manifest entry (shared with stream restores).</summary>
-    internal static void CheckBelongs(MasterKey key, SnapshotManifest manifest, byte[] snapshotId, SnapshotLocation location, SnapshotManifest.PartEntry entry, PartHeader header, string name)
+    internal static void CheckBelongs(MasterKey key, SnapshotManifest manifest, byte[] snapshotId, SnapshotLocation location,
+        SnapshotManifest.PartEntry entry, PartHeader header, string name)
     {
         string? problem =
-            !header.SnapshotId.AsSpan().SequenceEqual(snapshotId) ? $"it belongs to snapshot {Convert.ToHexString(header.SnapshotId).ToLowerInvariant()}"
-            : !header.KeyId.AsSpan().SequenceEqual(key.KeyIdBytes) ? $"it was made with key {Convert.ToHexString(header.KeyId).ToLowerInvariant()}"
+            !header.SnapshotId.AsSpan().SequenceEqual(snapshotId)
+                ? $"it belongs to snapshot {Convert.ToHexString(header.SnapshotId).ToLowerInvariant()}"
+            : !header.KeyId.AsSpan().SequenceEqual(key.KeyIdBytes)
+                ? $"it was made with key {Convert.ToHexString(header.KeyId).ToLowerInvariant()}"
             : header.Index != entry.Index ? $"its header says it is {SnapshotFiles.PartName(header.Index)}"
             : header.SourceOffset != entry.Offset || header.SourceLength != entry.Length ? "its source range differs from the manifest's"
             : header.Codec != entry.Codec || header.SegmentSize != manifest.SegmentSize ? "its encoding differs from the manifest's"
-            : !string.Equals(Convert.ToHexString(header.Salt), entry.Salt, StringComparison.OrdinalIgnoreCase) ? "it is another copy of this part than the one the manifest records"
+            : !string.Equals(Convert.ToHexString(header.Salt), entry.Salt, StringComparison.OrdinalIgnoreCase)
+                ? "it is another copy of this part than the one the manifest records"
             : null;
         if (problem is not null)
             throw new OffsiteException(ErrorIds.Snapshots.PartMismatch, OffsiteErrorCategory.InvalidData,

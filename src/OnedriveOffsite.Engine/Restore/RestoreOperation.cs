@@ -32,34 +32,48 @@ public sealed class RestoreOperation
         _key = key;
     }
 
-    /// <summary>Free bytes on a directory's volume (null: unknown), checked before the restore writes; tests simulate a small volume with it.</summary>
+    /// <summary>
+    /// Free bytes on a directory's volume (null: unknown), checked before the restore writes; tests simulate a small volume with it.
+    /// </summary>
     public Func<string, long?> FreeSpaceProbe { get; init; } = IO.DestinationSpace.Available;
 
-    /// <summary>Reads and decrypts a snapshot's manifest and checks that it belongs where it was found (<see cref="SnapshotPlacement"/>) and that its part list covers the source exactly.</summary>
+    /// <summary>
+    /// Reads and decrypts a snapshot's manifest and checks that it belongs where it was found (<see cref="SnapshotPlacement"/>) and that
+    /// its part list covers the source exactly.
+    /// </summary>
     public Task<SnapshotManifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct) =>
         new ManifestReader(_repository, _key).ReadAsync(location, ct);
 
     /// <summary>Where the file will go: into <paramref name="destination"/> when it is a directory, else that path.</summary>
     public static string ResolveDestination(string destination, SnapshotManifest manifest) =>
-        Directory.Exists(destination) ? Path.Combine(destination, RestoredFileName.For(manifest.Source.Name, OperatingSystem.IsWindows())) : Path.GetFullPath(destination);
+        Directory.Exists(destination) ? Path.Combine(destination, RestoredFileName.For(manifest.Source.Name, OperatingSystem.IsWindows()))
+            : Path.GetFullPath(destination);
 
-    public async Task<RestoreResult> RunAsync(SnapshotLocation location, string destination, bool overwrite, int throttleLimit, IOperationObserver observer, CancellationToken ct)
+    public async Task<RestoreResult> RunAsync(SnapshotLocation location, string destination, bool overwrite, int throttleLimit,
+        IOperationObserver observer, CancellationToken ct)
     {
         var manifest = await ReadManifestAsync(location, ct).ConfigureAwait(false);
         var target = ResolveDestination(destination, manifest);
         ThreadPoolSizing.EnsureFor(throttleLimit);
         using var pending = PendingFile.Create(target, overwrite, manifest.Source.Length, FreeSpaceProbe);
-        observer.Verbose($"Restoring {location.Set}/{location.Snapshot} ('{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.Parts.Count} part(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
+        observer.Verbose(
+            $"Restoring {location.Set}/{location.Snapshot} ('{manifest.Source.Name}', {manifest.Source.Length} bytes, " +
+            $"{manifest.Parts.Count} part(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
         pending.Stream.SetLength(manifest.Source.Length);
         var handle = pending.Stream.SafeFileHandle;
-        var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set), manifest.Parts.Select(p => p.Length).ToList());
+        var progress =
+            new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set),
+            manifest.Parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var hasher = new TrailingHasher(handle, manifest.Parts.Select(p => (p.Offset, p.Length)).ToList());
         var hashing = hasher.RunAsync(cts.Token);
-        var context = new PartRestoreContext(_key, manifest, Convert.FromHexString(manifest.SnapshotId), _repository, location, handle, hasher, progress);
+        var context =
+            new PartRestoreContext(_key, manifest, Convert.FromHexString(manifest.SnapshotId), _repository, location, handle, hasher,
+            progress);
         try
         {
-            await Parallel.ForEachAsync(manifest.Parts, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = cts.Token },
+            await Parallel.ForEachAsync(manifest.Parts,
+                new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = cts.Token },
                 (entry, token) => new ValueTask(PartRestore.RunAsync(context, entry, token))).ConfigureAwait(false);
         }
         catch
@@ -72,7 +86,8 @@ public sealed class RestoreOperation
         var sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
         if (sha256 != manifest.Source.Sha256)
             throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
-                $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}; the file was not written.", location.Snapshot);
+                $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}; the file was not written.",
+                    location.Snapshot);
         pending.Commit(overwrite, manifest.Source.LastWriteTimeUtc);
         progress.Complete();
         observer.Verbose($"Restored '{target}': {manifest.Source.Length} bytes, SHA-256 {sha256} verified, every part authenticated.");

@@ -31,15 +31,19 @@ public sealed class StreamRestoreOperation
     }
 
     /// <param name="openSink">Starts the destination (e.g. the command); called once, after the manifest was read and checked.</param>
-    public async Task<RestoreResult> RunAsync(SnapshotLocation location, Func<IByteSink> openSink, IOperationObserver observer, CancellationToken ct)
+    public async Task<RestoreResult> RunAsync(SnapshotLocation location, Func<IByteSink> openSink, IOperationObserver observer,
+        CancellationToken ct)
     {
         var manifest = await new RestoreOperation(_repository, _key).ReadManifestAsync(location, ct).ConfigureAwait(false);
         ThreadPoolSizing.EnsureFor(1);
         await using var sink = openSink();
         using var stopSink = ct.Register(sink.Abort);
-        observer.Verbose($"Restoring {location.Set}/{location.Snapshot} ('{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.Parts.Count} part(s)) from {_repository.Description} into {sink.Description}. " +
+        observer.Verbose(
+            $"Restoring {location.Set}/{location.Snapshot} ('{manifest.Source.Name}', {manifest.Source.Length} bytes, " +
+            $"{manifest.Parts.Count} part(s)) from {_repository.Description} into {sink.Description}. " +
             "Every record is authenticated before it is written; the whole-stream SHA-256 is checked at the end.");
-        var progress = new StreamProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set, $" into {sink.Description}"), "written");
+        var progress =
+            new StreamProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set, $" into {sink.Description}"), "written");
         using var current = TransferActivity.Enter(progress);
         var snapshotId = Convert.FromHexString(manifest.SnapshotId);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -54,8 +58,10 @@ public sealed class StreamRestoreOperation
             actual = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
             if (actual != manifest.Source.Sha256)
                 throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
-                    $"The restored data's SHA-256 {actual} differs from the original's {manifest.Source.Sha256}. {sink.Description} received bytes that were each authenticated, " +
-                    "but not the original whole: its input was ended abnormally (the command was stopped). Do not use what it produced.", location.Snapshot);
+                    $"The restored data's SHA-256 {actual} differs from the original's {manifest.Source.Sha256}. {sink.Description} " +
+                        $"received bytes that were each authenticated, " +
+                    "but not the original whole: its input was ended abnormally (the command was stopped). Do not use what it produced.",
+                        location.Snapshot);
         }
         catch
         {
@@ -64,11 +70,14 @@ public sealed class StreamRestoreOperation
         }
         await sink.CompleteAsync(ct).ConfigureAwait(false);
         progress.Complete();
-        observer.Verbose($"Restored {manifest.Source.Length} bytes into {sink.Description}: SHA-256 {actual} verified, every part authenticated.");
-        return new RestoreResult(sink.Description, manifest.Source.Length, actual, SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
+        observer.Verbose(
+            $"Restored {manifest.Source.Length} bytes into {sink.Description}: SHA-256 {actual} verified, every part authenticated.");
+        return new RestoreResult(sink.Description, manifest.Source.Length, actual,
+            SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
     }
 
-    private async Task RestorePartAsync(SnapshotManifest manifest, byte[] snapshotId, SnapshotLocation location, SnapshotManifest.PartEntry entry,
+    private async Task RestorePartAsync(SnapshotManifest manifest, byte[] snapshotId, SnapshotLocation location,
+        SnapshotManifest.PartEntry entry,
         IByteSink sink, IncrementalHash sha, StreamProgress progress, CancellationToken ct)
     {
         var name = entry.File;

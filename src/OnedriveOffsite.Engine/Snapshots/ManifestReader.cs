@@ -21,7 +21,10 @@ public sealed class ManifestReader
         _key = key;
     }
 
-    /// <summary>Reads and decrypts a snapshot's manifest and checks that it belongs where it was found and that its part list covers the source exactly.</summary>
+    /// <summary>
+    /// Reads and decrypts a snapshot's manifest and checks that it belongs where it was found and that its part list covers the source
+    /// exactly.
+    /// </summary>
     public async Task<SnapshotManifest> ReadAsync(SnapshotLocation location, CancellationToken ct)
     {
         var what = $"snapshot {location.Set}/{location.Snapshot}";

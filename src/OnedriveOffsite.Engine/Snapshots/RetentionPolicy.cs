@@ -27,14 +27,16 @@ public sealed record RetentionPolicy
     {
         if (!HasKeepRule && OlderThanUtc is null)
             throw new OffsiteException(ErrorIds.Snapshots.RetentionRuleMissing, OffsiteErrorCategory.InvalidArgument,
-                "Give a retention rule: -KeepLast, -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly, -KeepWithin and/or -OlderThan.");
+                "Give a retention rule: -KeepLast, -KeepHourly, -KeepDaily, -KeepWeekly, -KeepMonthly, -KeepYearly, -KeepWithin and/or " +
+                    "-OlderThan.");
         foreach (var (name, value) in new[] { ("KeepLast", KeepLast), ("KeepHourly", KeepHourly), ("KeepDaily", KeepDaily),
                      ("KeepWeekly", KeepWeekly), ("KeepMonthly", KeepMonthly), ("KeepYearly", KeepYearly) })
             if (value is < 1)
                 throw new OffsiteException("InvalidRetentionRule", OffsiteErrorCategory.InvalidArgument,
                     $"-{name} must be at least 1: the newest good snapshot is always kept (to delete it, name it by -SnapshotId).", value);
         if (KeepWithin is { } within && within <= TimeSpan.Zero)
-            throw new OffsiteException("InvalidRetentionRule", OffsiteErrorCategory.InvalidArgument, "-KeepWithin must be a positive time span.", within);
+            throw new OffsiteException("InvalidRetentionRule", OffsiteErrorCategory.InvalidArgument,
+                "-KeepWithin must be a positive time span.", within);
         return this;
     }
 
@@ -55,11 +57,13 @@ public sealed record RetentionPolicy
                 if (days >= 0 && days <= 36500) return now.AddDays(-days);
                 break;
             case string text:
-                if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d))
+                if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture,
+                    out var d))
                     return OlderThanFrom(d, clock);
                 if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span) && text.Contains(':'))
                     return OlderThanFrom(span, clock);
-                if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeLocal, out var when))
+                if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AssumeLocal, out var when))
                     return when.UtcDateTime;
                 break;
         }

@@ -87,14 +87,16 @@ public sealed class SnapshotCatalog
         if (!folder.HasManifest) return Unfinished(basic);
         byte[]? bytes;
         try { bytes = await _repository.ReadManifestAsync(folder.Location, ct).ConfigureAwait(false); }
-        catch (OffsiteException ex) when (ex.ErrorId == ErrorIds.Snapshots.ManifestCorrupt) { return basic with { Note = ex.Message }; } // e.g. over the size cap
+        // e.g. over the size cap
+        catch (OffsiteException ex) when (ex.ErrorId == ErrorIds.Snapshots.ManifestCorrupt) { return basic with { Note = ex.Message }; }
         if (bytes is null) return Unfinished(basic with { State = SnapshotState.Incomplete });
         try
         {
             if (Dedup.V2ManifestCodec.IsV2(bytes)) return DescribeV2(folder.Location, bytes, basic);
             var header = ManifestCodec.ReadHeader(bytes, "the manifest");
             if (_key is null) return basic with { KeyId = header.KeyIdHex, Note = "No key loaded: details are encrypted." };
-            if (header.KeyIdHex != _key.KeyId) return basic with { KeyId = header.KeyIdHex, Note = $"Made with another key ({header.KeyIdHex})." };
+            if (header.KeyIdHex != _key.KeyId) return basic with { KeyId = header.KeyIdHex,
+                Note = $"Made with another key ({header.KeyIdHex})." };
             var manifest = ManifestCodec.Decode(bytes, _key, $"manifest of {folder.Location.Set}/{folder.Location.Snapshot}");
             SnapshotPlacement.Check(folder.Location, manifest);
             return Describe(_repository, folder.Location, manifest, header.KeyIdHex) with { StoredLength = stored };
@@ -110,16 +112,20 @@ public sealed class SnapshotCatalog
         basic = basic with { Format = 2 };
         var header = Dedup.V2ManifestCodec.ReadHeader(bytes, "the manifest");
         if (_key is null) return basic with { KeyId = header.KeyIdHex, Note = "No key loaded: details are encrypted." };
-        if (header.KeyIdHex != _key.KeyId) return basic with { KeyId = header.KeyIdHex, Note = $"Made with another key ({header.KeyIdHex})." };
-        return Dedup.V2Catalog.Describe(_repository, location, Dedup.V2ManifestCodec.Decode(bytes, _key, location), header.KeyIdHex) with { Authenticated = true };
+        if (header.KeyIdHex != _key.KeyId) return basic with { KeyId = header.KeyIdHex,
+            Note = $"Made with another key ({header.KeyIdHex})." };
+        return Dedup.V2Catalog.Describe(_repository, location, Dedup.V2ManifestCodec.Decode(bytes, _key, location),
+            header.KeyIdHex) with { Authenticated = true };
     }
 
     private SnapshotInfo Unfinished(SnapshotInfo info) =>
         _journals is not null && _journals.TryGetValue(info.SnapshotId, out var journal)
-            ? info with { State = SnapshotState.Resumable, JournalPath = journal, Note = "Running the same backup again continues it; removing it also deletes its resume journal." }
+            ? info with { State = SnapshotState.Resumable, JournalPath = journal,
+                Note = "Running the same backup again continues it; removing it also deletes its resume journal." }
             : info;
 
-    internal static SnapshotInfo Describe(ISnapshotRepository repository, SnapshotLocation location, SnapshotManifest manifest, string keyId) => new()
+    internal static SnapshotInfo Describe(ISnapshotRepository repository, SnapshotLocation location, SnapshotManifest manifest,
+        string keyId) => new()
     {
         Repository = repository.Description,
         Set = location.Set,

@@ -27,7 +27,10 @@ public sealed record SnapshotInfo
     public string? Sha256 { get; init; }
     public long StoredLength { get; init; }
     public int PartCount { get; init; }
-    /// <summary>What compression did: "Zstd (60%)" (stored size as a share of the source's) or "Stored" (<see cref="OnedriveOffsite.Engine.Compression.CompressionSummary"/>).</summary>
+    /// <summary>
+    /// What compression did: "Zstd (60%)" (stored size as a share of the source's) or "Stored"
+    /// (<see cref="OnedriveOffsite.Engine.Compression.CompressionSummary"/>).
+    /// </summary>
     public string? Compression { get; init; }
     /// <summary>The -Compression mode the backup asked for (Auto, Zstd, None).</summary>
     public string? RequestedCompression { get; init; }

@@ -24,11 +24,13 @@ public sealed record RetentionDecision(SnapshotInfo Snapshot, bool Remove, strin
 /// </summary>
 public static class SnapshotRetention
 {
-    public static IReadOnlyList<RetentionDecision> Decide(IEnumerable<SnapshotInfo> snapshotsOfSet, RetentionPolicy policy, TimeZoneInfo? zone = null)
+    public static IReadOnlyList<RetentionDecision> Decide(IEnumerable<SnapshotInfo> snapshotsOfSet, RetentionPolicy policy,
+        TimeZoneInfo? zone = null)
     {
         policy.Validate();
         zone ??= TimeZoneInfo.Local;
-        var newestFirst = snapshotsOfSet.OrderByDescending(s => s.CreatedUtc).ThenByDescending(s => s.SnapshotId, StringComparer.Ordinal).ToList();
+        var newestFirst = snapshotsOfSet.OrderByDescending(s => s.CreatedUtc).ThenByDescending(s => s.SnapshotId, StringComparer.Ordinal)
+            .ToList();
         var good = newestFirst.Where(IsGood).ToList();
         var reasons = good.ToDictionary(s => s, _ => new List<string>());
         if (good.Count > 0) reasons[good[0]].Add("newest good snapshot");
@@ -55,19 +57,26 @@ public static class SnapshotRetention
                 var why = reasons[s];
                 decision = why.Count > 0 ? new(s, false, "kept: " + string.Join(", ", why))
                     : !before ? new(s, false, $"kept: not {olderThanText}")
-                    : new(s, true, policy.HasKeepRule ? "no rule keeps it" + (olderThanText is null ? "" : ", " + olderThanText) : olderThanText!);
+                    : new(s, true, policy.HasKeepRule ? "no rule keeps it"
+                        + (olderThanText is null ? "" : ", " + olderThanText) : olderThanText!);
             }
             else if (s.State == SnapshotState.Complete)
             {
-                decision = new(s, false, $"kept, not counted: its manifest does not authenticate with the loaded key ({s.Note ?? "unverified"}); remove it by -SnapshotId");
+                decision =
+                    new(s, false,
+                    $"kept, not counted: its manifest does not authenticate with the loaded key ({s.Note ?? "unverified"}); remove it " +
+                    $"by -SnapshotId");
             }
-            else if (newestGood is null || s.CreatedUtc > newestGood.CreatedUtc || (s.CreatedUtc == newestGood.CreatedUtc && string.CompareOrdinal(s.SnapshotId, newestGood.SnapshotId) > 0))
+            else if (newestGood is null || s.CreatedUtc > newestGood.CreatedUtc
+                || (s.CreatedUtc == newestGood.CreatedUtc && string.CompareOrdinal(s.SnapshotId, newestGood.SnapshotId) > 0))
             {
                 decision = new(s, false, "kept: incomplete but newer than every good snapshot (a run may still continue it)");
             }
             else
             {
-                decision = before ? new(s, true, "incomplete and older than the newest good snapshot" + (olderThanText is null ? "" : ", " + olderThanText))
+                decision = before
+                    ? new(s, true, "incomplete and older than the newest good snapshot"
+                    + (olderThanText is null ? "" : ", " + olderThanText))
                     : new(s, false, $"kept: incomplete but not {olderThanText}");
             }
             decisions.Add(decision);

@@ -24,12 +24,15 @@ public static class SourceRemoval
     {
         var manifest = backup.Manifest;
         var location = new SnapshotLocation(backup.Snapshot.Set, backup.Snapshot.SnapshotId);
-        var depth = await ConfirmedByListingAsync(repository, location, manifest, ct).ConfigureAwait(false) ? VerificationDepth.Quick : VerificationDepth.Full;
+        var depth = await ConfirmedByListingAsync(repository, location, manifest, ct).ConfigureAwait(false) ? VerificationDepth.Quick
+            : VerificationDepth.Full;
         observer.Verbose($"Verifying {location.Set}/{location.Snapshot} ({depth}) before removing '{manifest.Source.Path}'.");
-        var result = await new SnapshotVerifier(repository, key).VerifyAsync(location, depth, throttleLimit, observer, ct).ConfigureAwait(false);
+        var result = await new SnapshotVerifier(repository, key).VerifyAsync(location, depth, throttleLimit, observer, ct)
+            .ConfigureAwait(false);
         if (!result.Passed)
             throw new OffsiteException(ErrorIds.Backup.VerificationFailed, OffsiteErrorCategory.InvalidData,
-                $"The source was NOT removed: snapshot {location.Set}/{location.Snapshot} failed verification: {string.Join(" ", result.Problems)}", location.Snapshot);
+                $"The source was NOT removed: snapshot {location.Set}/{location.Snapshot} failed verification: " +
+                    $"{string.Join(" ", result.Problems)}", location.Snapshot);
         var source = new FileInfo(manifest.Source.Path);
         if (!source.Exists || source.Length != manifest.Source.Length || source.LastWriteTimeUtc != manifest.Source.LastWriteTimeUtc)
             throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
@@ -38,12 +41,15 @@ public static class SourceRemoval
         observer.Verbose($"Removed '{source.FullName}': snapshot {location.Set}/{location.Snapshot} is complete and verified.");
     }
 
-    private static async Task<bool> ConfirmedByListingAsync(ISnapshotRepository repository, SnapshotLocation location, Format.SnapshotManifest manifest, CancellationToken ct)
+    private static async Task<bool> ConfirmedByListingAsync(ISnapshotRepository repository, SnapshotLocation location,
+        Format.SnapshotManifest manifest, CancellationToken ct)
     {
-        var folder = (await repository.ListSnapshotsAsync(location.Set, ct).ConfigureAwait(false)).FirstOrDefault(f => f.Location == location);
+        var folder = (await repository.ListSnapshotsAsync(location.Set, ct).ConfigureAwait(false))
+            .FirstOrDefault(f => f.Location == location);
         if (folder is null) return false;
         var listed = folder.Files.ToDictionary(f => f.Name);
         return manifest.Parts.All(p => p.StoredQuickXorHash is not null && listed.TryGetValue(p.File, out var file)
-            && file.Length == p.StoredLength && string.Equals(file.Checksum?.ManifestQuickXorHash, p.StoredQuickXorHash, StringComparison.Ordinal));
+            && file.Length == p.StoredLength
+                && string.Equals(file.Checksum?.ManifestQuickXorHash, p.StoredQuickXorHash, StringComparison.Ordinal));
     }
 }

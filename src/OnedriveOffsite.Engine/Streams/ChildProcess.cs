@@ -47,7 +47,8 @@ internal sealed class ChildProcess : IAsyncDisposable
     public Process Process => _process;
 
     /// <summary>Starts <paramref name="command"/> (program, then its arguments) with the given streams redirected.</summary>
-    public static ChildProcess Start(IReadOnlyList<string> command, string? workingDirectory, bool writesOutput, IOperationObserver observer)
+    public static ChildProcess Start(IReadOnlyList<string> command, string? workingDirectory, bool writesOutput,
+        IOperationObserver observer)
     {
         Validate(command, workingDirectory);
         var program = Path.GetFileName(command[0]);
@@ -70,9 +71,12 @@ internal sealed class ChildProcess : IAsyncDisposable
         catch (Win32Exception ex)
         {
             throw new OffsiteException("CommandNotStarted", OffsiteErrorCategory.ObjectNotFound,
-                $"The command '{program}' could not be started: {ex.Message}. Give the program's name (found in PATH) or full path, and its arguments as separate array elements.", program, ex);
+                $"The command '{program}' could not be started: {ex.Message}. Give the program's name (found in PATH) or full path, " +
+                    $"and its arguments as separate array elements.", program, ex);
         }
-        observer.Verbose($"Started '{program}' (process {process.Id}) with {command.Count - 1} argument(s){(workingDirectory is null ? "" : $" in '{workingDirectory}'")}.");
+        observer.Verbose(
+            $"Started '{program}' (process {process.Id}) with {command.Count - 1} " +
+            $"argument(s){(workingDirectory is null ? "" : $" in '{workingDirectory}'")}.");
         return new ChildProcess(process, program, observer);
     }
 
@@ -82,7 +86,8 @@ internal sealed class ChildProcess : IAsyncDisposable
             throw new OffsiteException("CommandNotStarted", OffsiteErrorCategory.InvalidArgument,
                 "The command is empty: give the program, then its arguments, as an array (e.g. pg_dump, -Fc, main).");
         if (command.Any(a => a is null || a.Contains('\0')))
-            throw new OffsiteException("CommandNotStarted", OffsiteErrorCategory.InvalidArgument, "A command argument is null or contains a NUL character.");
+            throw new OffsiteException("CommandNotStarted", OffsiteErrorCategory.InvalidArgument,
+                "A command argument is null or contains a NUL character.");
         if (workingDirectory is not null && !Directory.Exists(workingDirectory))
             throw new OffsiteException("CommandNotStarted", OffsiteErrorCategory.ObjectNotFound,
                 $"The working directory '{workingDirectory}' does not exist.", workingDirectory);
@@ -113,7 +118,8 @@ internal sealed class ChildProcess : IAsyncDisposable
             if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         }
         // Called from cancellation callbacks: it must never throw (exited meanwhile, or already disposed).
-        catch (Exception ex) when (ex is InvalidOperationException or Win32Exception or NotSupportedException or AggregateException or IOException) { }
+        catch (Exception ex) when (ex is InvalidOperationException or Win32Exception or NotSupportedException or AggregateException
+            or IOException) { }
     }
 
     public async ValueTask DisposeAsync()

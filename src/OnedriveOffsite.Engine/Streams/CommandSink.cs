@@ -24,7 +24,8 @@ public sealed class CommandSink : IByteSink
     public static CommandSink Start(IReadOnlyList<string> command, string? workingDirectory, IOperationObserver observer) =>
         new(ChildProcess.Start(command, workingDirectory, writesOutput: false, observer));
 
-    public static void Validate(IReadOnlyList<string>? command, string? workingDirectory) => ChildProcess.Validate(command, workingDirectory);
+    public static void Validate(IReadOnlyList<string>? command, string? workingDirectory) =>
+        ChildProcess.Validate(command, workingDirectory);
 
     public string Description => $"command '{_child.Program}'";
 
@@ -56,7 +57,8 @@ public sealed class CommandSink : IByteSink
         }
         catch (IOException ex)
         {
-            throw Failed(await _child.WaitForExitAsync(ct).ConfigureAwait(false), $"it stopped reading its input after {_written} bytes", ex);
+            throw Failed(await _child.WaitForExitAsync(ct).ConfigureAwait(false), $"it stopped reading its input after {_written} bytes",
+                ex);
         }
         var code = await _child.WaitForExitAsync(ct).ConfigureAwait(false);
         if (code != 0) throw Failed(code, $"it received all {_written} bytes", null);
@@ -68,5 +70,6 @@ public sealed class CommandSink : IByteSink
 
     private OffsiteException Failed(int? code, string what, Exception? inner) =>
         new("DestinationCommandFailed", OffsiteErrorCategory.InvalidResult,
-            $"The command '{_child.Program}' {(code is { } c ? $"exited with code {c}" : "did not exit")} ({what}); the restore did not complete.{_child.ErrorTail()}", _child.Program, inner);
+            $"The command '{_child.Program}' {(code is { } c ? $"exited with code {c}" : "did not exit")} ({what}); the restore did " +
+                $"not complete.{_child.ErrorTail()}", _child.Program, inner);
 }

@@ -26,7 +26,8 @@ public sealed class CommandSource : IByteSource
         new(ChildProcess.Start(command, workingDirectory, writesOutput: true, observer));
 
     /// <summary>Checks the command line without starting anything (-WhatIf, and before any work).</summary>
-    public static void Validate(IReadOnlyList<string>? command, string? workingDirectory) => ChildProcess.Validate(command, workingDirectory);
+    public static void Validate(IReadOnlyList<string>? command, string? workingDirectory) =>
+        ChildProcess.Validate(command, workingDirectory);
 
     public string Description => $"command '{_child.Program}'";
     public string? Program => _child.Program;
@@ -43,7 +44,8 @@ public sealed class CommandSource : IByteSource
         var code = await _child.WaitForExitAsync(ct).ConfigureAwait(false);
         if (code != 0 || !_ended)
             throw new OffsiteException("SourceCommandFailed", OffsiteErrorCategory.InvalidResult,
-                $"The command '{_child.Program}' exited with code {code}; its output is not a complete backup, so no snapshot was completed.{_child.ErrorTail()}", _child.Program);
+                $"The command '{_child.Program}' exited with code {code}; its output is not a complete backup, so no snapshot was " +
+                    $"completed.{_child.ErrorTail()}", _child.Program);
     }
 
     public void Abort() => _child.KillTree();

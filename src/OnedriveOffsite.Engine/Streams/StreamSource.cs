@@ -11,7 +11,8 @@ public sealed class StreamSource : IByteSource
     public StreamSource(Stream stream)
     {
         if (!stream.CanRead)
-            throw new Errors.OffsiteException("StreamNotReadable", Errors.OffsiteErrorCategory.InvalidArgument, "The input stream cannot be read.");
+            throw new Errors.OffsiteException("StreamNotReadable", Errors.OffsiteErrorCategory.InvalidArgument,
+                "The input stream cannot be read.");
         _stream = stream;
     }
 
@@ -35,7 +36,8 @@ public sealed class StreamSink : IByteSink
     public StreamSink(Stream stream)
     {
         if (!stream.CanWrite)
-            throw new Errors.OffsiteException("StreamNotWritable", Errors.OffsiteErrorCategory.InvalidArgument, "The output stream cannot be written.");
+            throw new Errors.OffsiteException("StreamNotWritable", Errors.OffsiteErrorCategory.InvalidArgument,
+                "The output stream cannot be written.");
         _stream = stream;
     }
 

@@ -13,7 +13,9 @@ public static partial class NameShortener
     private const string Ellipsis = "…";
 
     // A date (2026_12_01, 2026-12-01, 20261201), optionally followed by a time (02_00_00, 02:00, T020000).
-    [GeneratedRegex(@"(?<!\d)(?<date>(?:19|20)\d\d(?<ds>[-_.]?)(?:0[1-9]|1[0-2])\k<ds>(?:0[1-9]|[12]\d|3[01]))(?:[T_\- ]?\d\d(?<ts>[-_:.]?)\d\d(?:\k<ts>\d\d)?)?(?!\d)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(
+        @"(?<!\d)(?<date>(?:19|20)\d\d(?<ds>[-_.]?)(?:0[1-9]|1[0-2])\k<ds>(?:0[1-9]|[12]\d|3[01]))(?:[T_\- " +
+        @"]?\d\d(?<ts>[-_:.]?)\d\d(?:\k<ts>\d\d)?)?(?!\d)", RegexOptions.CultureInvariant)]
     private static partial Regex DatePattern();
 
     public static string Shorten(string name, int maxLength)

@@ -19,13 +19,17 @@ public sealed class GetOffsiteAccountCommand : OffsiteCmdlet
         var home = Home;
         try
         {
-            var account = new SignInService(home).GetAccount() ?? throw new OffsiteException(ErrorIds.Auth.NotConnected, OffsiteErrorCategory.AuthenticationError,
+            var account = new SignInService(home).GetAccount()
+                ?? throw new OffsiteException(ErrorIds.Auth.NotConnected, OffsiteErrorCategory.AuthenticationError,
                 $"No account is connected for the config home '{home.Path}'. Run Connect-OffsiteAccount first.", home.Path);
             var now = DateTimeOffset.UtcNow;
             if (account.RefreshTokenAgeWarning(now) && account.RefreshTokenUpdatedOn is { } refreshed)
             {
-                WriteWarning($"The sign-in was last renewed {(int)(now - refreshed).TotalDays} days ago. Refresh tokens expire after 90 days without use " +
-                    $"(here about {refreshed.AddDays(90).ToUniversalTime():yyyy-MM-dd}); run a backup or Connect-OffsiteAccount before then.");
+                WriteWarning(
+                    $"The sign-in was last renewed {(int)(now - refreshed).TotalDays} days ago. Refresh tokens expire after 90 days " +
+                    $"without use " +
+                    $"(here about {refreshed.AddDays(90).ToUniversalTime():yyyy-MM-dd}); run a backup or Connect-OffsiteAccount before " +
+                        $"then.");
             }
             if (account.Kind == ConnectionKind.AccessToken && account.AccessTokenExpiresOn is { } expires && expires <= now)
                 WriteWarning($"The stored access token expired at {expires.ToUniversalTime():u}. Run Connect-OffsiteAccount again.");

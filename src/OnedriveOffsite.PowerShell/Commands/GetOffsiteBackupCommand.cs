@@ -47,10 +47,13 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
             var repository = OpenRepository(Repository);
             var store = new KeyStore(Home);
             var key = store.Exists ? store.Load() : null;
-            var snapshots = RunEngine((observer, ct) => new SnapshotCatalog(repository, key, ResumeJournals.BySnapshotFolder(Home)).ListAsync(Name, ct));
+            var snapshots =
+                RunEngine((observer, ct) => new SnapshotCatalog(repository, key, ResumeJournals.BySnapshotFolder(Home))
+                .ListAsync(Name, ct));
             IEnumerable<SnapshotInfo> shown = snapshots;
             if (Latest)
-                shown = snapshots.Where(s => s.State == SnapshotState.Complete).GroupBy(s => s.Set).Select(g => g.OrderBy(s => s.SnapshotId, StringComparer.Ordinal).Last());
+                shown = snapshots.Where(s => s.State == SnapshotState.Complete).GroupBy(s => s.Set)
+                    .Select(g => g.OrderBy(s => s.SnapshotId, StringComparer.Ordinal).Last());
             foreach (var s in shown) WriteObject(SnapshotMapper.ToOutput(s, RepositoryParameter.Resolve(this, Repository)));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
@@ -66,6 +69,8 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
         var found = RunEngine((_, ct) => archives.ListLegacyBackupsAsync(ct));
         return found
             .Where(b => Name is null || string.Equals(b.Name, Name, StringComparison.OrdinalIgnoreCase))
-            .Select(b => new OffsiteLegacyBackup { Name = b.Name, Archives = b.ArchiveCount, StoredSize = b.StoredSize, LastModified = b.LastModified?.UtcDateTime, Repository = root });
+            .Select(b =>
+                new OffsiteLegacyBackup { Name = b.Name, Archives = b.ArchiveCount, StoredSize = b.StoredSize,
+                LastModified = b.LastModified?.UtcDateTime, Repository = root });
     }
 }

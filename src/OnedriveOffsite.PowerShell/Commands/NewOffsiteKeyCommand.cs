@@ -18,7 +18,9 @@ public sealed class NewOffsiteKeyCommand : OffsiteCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Import a key from its text form (OOK2-…, or OOK1-… from older versions), e.g. from your safe copy after a disaster.</summary>
+    /// <summary>
+    /// Import a key from its text form (OOK2-…, or OOK1-… from older versions), e.g. from your safe copy after a disaster.
+    /// </summary>
     [Parameter]
     public SecureString? FromText { get; set; }
 
@@ -31,8 +33,10 @@ public sealed class NewOffsiteKeyCommand : OffsiteCmdlet
             var key = FromText is null ? MasterKey.Generate() : MasterKey.Parse(Reveal(FromText));
             if (!ShouldProcess(store.KeyPath, FromText is null ? "Create encryption key" : $"Import encryption key {key.KeyId}")) return;
             var saved = store.Save(key, Force);
-            if (saved.PreviousKeyPath is not null) WriteWarning($"The previous key was kept as '{saved.PreviousKeyPath}': snapshots made with it still need it.");
-            WriteWarning($"Keep a copy of this key somewhere safe and offline (password manager, printout): without it no backup can be restored. " +
+            if (saved.PreviousKeyPath is not null) WriteWarning(
+                $"The previous key was kept as '{saved.PreviousKeyPath}': snapshots made with it still need it.");
+            WriteWarning(
+                $"Keep a copy of this key somewhere safe and offline (password manager, printout): without it no backup can be restored. " +
                 $"Its text form is in '{saved.Path}' (owner-only); key id {saved.KeyId}.");
             WriteObject(new OffsiteKeyInfo { KeyId = saved.KeyId, Path = saved.Path, PreviousKeyPath = saved.PreviousKeyPath });
         }

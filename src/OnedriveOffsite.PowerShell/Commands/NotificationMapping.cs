@@ -5,7 +5,8 @@ namespace OnedriveOffsite.Commands;
 /// <summary>Converts between the cmdlet enums and the engine's (identical names; checked by a unit test).</summary>
 internal static class NotificationMapping
 {
-    public static Notify.NotificationProvider ToEngine(this OffsiteNotificationProvider value) => Convert<Notify.NotificationProvider>(value);
+    public static Notify.NotificationProvider ToEngine(this OffsiteNotificationProvider value) =>
+        Convert<Notify.NotificationProvider>(value);
     public static Notify.NotificationTrigger ToEngine(this OffsiteNotificationTrigger value) => (Notify.NotificationTrigger)(int)value;
     public static Notify.SmtpSecurity ToEngine(this OffsiteSmtpSecurity value) => Convert<Notify.SmtpSecurity>(value);
 

@@ -14,7 +14,8 @@ namespace OnedriveOffsite.Commands;
 /// <summary>
 /// <para type="synopsis">Deletes snapshots: given ones, or by a retention rule (-KeepLast, -KeepDaily, ..., -OlderThan).</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "OffsiteBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByNameSet)]
+[Cmdlet(VerbsCommon.Remove, "OffsiteBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
+    DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(OffsiteSnapshot))]
 public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
 {
@@ -101,7 +102,8 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
             var key = policy is not null ? store.Load() : store.Exists ? store.Load() : null;
             var catalog = new SnapshotCatalog(repository, key, ResumeJournals.BySnapshotFolder(home));
             RunEngine((_, ct) => catalog.EnsureSetExistsAsync(set, ct));
-            var setLock = RunEngine((o, ct) => RepositoryLock.AcquireAsync(repository, set, "remove", new LockOptions { Wait = Wait }, Observer, ct));
+            var setLock =
+                RunEngine((o, ct) => RepositoryLock.AcquireAsync(repository, set, "remove", new LockOptions { Wait = Wait }, Observer, ct));
             try
             {
                 var snapshots = RunEngine((_, ct) => catalog.ListAsync(set, ct));
@@ -124,7 +126,8 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
     {
         KeepLast = KeepLast, KeepHourly = KeepHourly, KeepDaily = KeepDaily, KeepWeekly = KeepWeekly, KeepMonthly = KeepMonthly,
         KeepYearly = KeepYearly, KeepWithin = KeepWithin,
-        OlderThanUtc = OlderThan is null ? null : RetentionPolicy.OlderThanFrom(OlderThan is PSObject p ? p.BaseObject : OlderThan, TimeProvider.System),
+        OlderThanUtc = OlderThan is null ? null
+            : RetentionPolicy.OlderThanFrom(OlderThan is PSObject p ? p.BaseObject : OlderThan, TimeProvider.System),
     }.Validate();
 
     private IReadOnlyList<RetentionDecision> ByIdentity(IReadOnlyList<SnapshotInfo> snapshots, string set)
@@ -142,14 +145,16 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
     {
         var result = RunEngine((o, ct) => Engine.Dedup.PackPruner.PruneAsync(repository, key, set, setLock, o, ct));
         if (result is null) return;
-        WriteVerbose($"Set '{set}': deleted {result.PacksDeleted} pack(s) no remaining snapshot needs ({Sizes.Format(result.BytesFreed)} freed); " +
+        WriteVerbose(
+            $"Set '{set}': deleted {result.PacksDeleted} pack(s) no remaining snapshot needs ({Sizes.Format(result.BytesFreed)} freed); " +
             $"{result.PacksKept} pack(s) kept" + (result.PartlyUsedPacks > 0
                 ? $", {result.PartlyUsedPacks} of them partly unused (about {Sizes.Format(result.UnusedBytesInKeptPacks)}, kept whole)."
                 : "."));
     }
 
     /// <summary>Applies one decision; true when the snapshot was deleted.</summary>
-    private bool Apply(RetentionDecision d, ISnapshotRepository repository, Engine.Config.ConfigHome home, string? spec, RepositoryLock setLock)
+    private bool Apply(RetentionDecision d, ISnapshotRepository repository, Engine.Config.ConfigHome home, string? spec,
+        RepositoryLock setLock)
     {
         var s = d.Snapshot;
         var what = $"{s.Set}/{s.SnapshotId} ({s.State}{(s.SourceName is null ? "" : ", " + s.SourceName)}, {s.StoredLength} bytes)";
@@ -168,7 +173,8 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
             await repository.DeleteSnapshotAsync(new SnapshotLocation(s.Set, s.SnapshotId), ct).ConfigureAwait(false);
         });
         var journals = ResumeJournals.DeleteFor(home, s.SnapshotId);
-        WriteVerbose($"Deleted snapshot {what} from {repository.Description} ({d.Reason}){(journals > 0 ? " and its resume journal" : "")}.");
+        WriteVerbose(
+            $"Deleted snapshot {what} from {repository.Description} ({d.Reason}){(journals > 0 ? " and its resume journal" : "")}.");
         if (PassThru) WriteObject(SnapshotMapper.ToOutput(s, RepositoryParameter.Resolve(this, spec)));
         return true;
     }

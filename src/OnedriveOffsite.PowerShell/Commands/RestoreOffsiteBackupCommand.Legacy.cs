@@ -33,17 +33,21 @@ public sealed partial class RestoreOffsiteBackupCommand
         try
         {
             if (ExpectedSha256 is not null && Sha256File is not null)
-                ThrowError(ErrorIds.Legacy.ExpectedHashConflict, ErrorCategory.InvalidArgument, "Give -ExpectedSha256 or -Sha256File, not both.", Sha256File);
+                ThrowError(ErrorIds.Legacy.ExpectedHashConflict, ErrorCategory.InvalidArgument,
+                    "Give -ExpectedSha256 or -Sha256File, not both.", Sha256File);
             if (Name.Contains('/') || Name.Contains('\\') || Name is "." or "..")
-                ThrowError(ErrorIds.Legacy.InvalidLegacyName, ErrorCategory.InvalidArgument, $"'{Name}' is not a folder name of the old service's backups.", Name);
+                ThrowError(ErrorIds.Legacy.InvalidLegacyName, ErrorCategory.InvalidArgument,
+                    $"'{Name}' is not a folder name of the old service's backups.", Name);
             var key = LegacyKey.Load(GetUnresolvedProviderPathFromPSPath(LegacyKeyPath));
-            var expected = ExpectedSha256 ?? (Sha256File is null ? null : LegacyHashFile.Read(GetUnresolvedProviderPathFromPSPath(Sha256File)));
+            var expected = ExpectedSha256
+                ?? (Sha256File is null ? null : LegacyHashFile.Read(GetUnresolvedProviderPathFromPSPath(Sha256File)));
             var source = OpenLegacySource();
             var destination = GetUnresolvedProviderPathFromPSPath(Destination);
             if (Directory.Exists(destination)) destination = Path.Combine(destination, Name);
             if (!ShouldProcess(destination, $"Restore legacy backup '{Name}' from {source.Description}")) return;
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var result = RunEngine((observer, ct) => new LegacyRestoreOperation().RunAsync(source, key, destination, expected, Force, observer, ct));
+            var result =
+                RunEngine((observer, ct) => new LegacyRestoreOperation().RunAsync(source, key, destination, expected, Force, observer, ct));
             WriteObject(RestoreResultMapper.ToOutput(result, Name, RepositoryParameter.Resolve(this, Repository), watch.Elapsed));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)

@@ -39,7 +39,8 @@ public sealed partial class RestoreOffsiteBackupCommand
         var set = InputObject?.Name ?? Name;
         var snapshotId = InputObject?.SnapshotId ?? SnapshotId;
         var repositorySpec = InputObject?.Repository ?? Repository;
-        var workingDirectory = WorkingDirectory is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
+        var workingDirectory = WorkingDirectory is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
+            : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
         var label = toCommand ? $"command '{System.IO.Path.GetFileName(ToCommand![0])}'" : "the output stream";
         var home = Home;
         try

@@ -102,7 +102,8 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
             if (!ShouldProcess(destination, $"Restore {location.Set}/{location.Snapshot}")) return;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
                 async (o, c) => await Engine.Dedup.SnapshotFormat.DetectAsync(repository, location, c) == 2
-                    ? await new Engine.Dedup.DedupRestoreOperation(repository, key).RunAsync(location, destination, Force, ThrottleLimit, o, c)
+                    ? await new Engine.Dedup.DedupRestoreOperation(repository, key)
+                        .RunAsync(location, destination, Force, ThrottleLimit, o, c)
                     : await new RestoreOperation(repository, key).RunAsync(location, destination, Force, ThrottleLimit, o, c),
                 (r, tail) => OperationReports.RestoreSucceeded(set, r, tail),
                 (ex, duration, tail) => OperationReports.Failed(OperationKind.Restore, set, destination, ex, duration, tail), ct,

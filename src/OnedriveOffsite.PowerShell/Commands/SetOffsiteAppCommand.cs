@@ -95,9 +95,12 @@ public sealed class SetOffsiteAppCommand : OffsiteCmdlet
                 MaxDownloadRate = Engine.IO.BandwidthSchedule.Parse(MaxDownloadRate)?.Text,
             }.Validate();
             var secret = SecretToStore(store);
-            if (!ShouldProcess(home.AppSettingsFile, $"Store app registration {settings.ClientId} ({settings.TenantId}, {settings.ScopeMode})")) return;
+            if (!ShouldProcess(home.AppSettingsFile,
+                $"Store app registration {settings.ClientId} ({settings.TenantId}, {settings.ScopeMode})")) return;
             var saved = store.Save(settings, secret);
-            WriteVerbose($"App settings stored in '{home.AppSettingsFile}'" + (saved.HasClientSecret ? $"; client secret in '{store.ClientSecretFile}', {Engine.IO.ProtectedSecretFile.ProtectionDescription}." : "."));
+            WriteVerbose($"App settings stored in '{home.AppSettingsFile}'"
+                + (saved.HasClientSecret
+                ? $"; client secret in '{store.ClientSecretFile}', {Engine.IO.ProtectedSecretFile.ProtectionDescription}." : "."));
             WarnIfSignInNoLongerFits(home, saved);
             if (PassThru) WriteObject(OffsiteAppInfo.From(saved, home));
         }
@@ -113,7 +116,8 @@ public sealed class SetOffsiteAppCommand : OffsiteCmdlet
         if (ClientSecret is not null)
         {
             var plain = new NetworkCredential(string.Empty, ClientSecret).Password;
-            if (string.IsNullOrEmpty(plain)) ThrowError(ErrorIds.App.InvalidClientSecret, ErrorCategory.InvalidArgument, "The client secret is empty.", null);
+            if (string.IsNullOrEmpty(plain)) ThrowError(ErrorIds.App.InvalidClientSecret, ErrorCategory.InvalidArgument,
+                "The client secret is empty.", null);
             return plain;
         }
         if (RemoveClientSecret) return "";
@@ -133,6 +137,8 @@ public sealed class SetOffsiteAppCommand : OffsiteCmdlet
         var fits = string.Equals(record.ClientId, saved.ClientId, StringComparison.OrdinalIgnoreCase)
             && string.Equals(record.Authority, saved.Authority.ToString(), StringComparison.OrdinalIgnoreCase)
             && record.Scopes.SequenceEqual(GraphScopes.For(saved), StringComparer.OrdinalIgnoreCase);
-        if (!fits) WriteWarning($"The account '{record.UserName}' signed in with different app settings. Run Connect-OffsiteAccount again before the next backup.");
+        if (!fits) WriteWarning(
+            $"The account '{record.UserName}' signed in with different app settings. Run Connect-OffsiteAccount again before the next " +
+            $"backup.");
     }
 }

@@ -106,10 +106,13 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
         var settings = BuildSettings();
         var password = Credential?.GetNetworkCredential().Password;
         if (settings.Smtp is { MaySendCredentialUnencrypted: true, AllowUnencryptedCredential: true })
-            WriteWarning($"-Security {Security} with -AllowUnencryptedCredential may send the SMTP password unencrypted; use it only with a relay on this host.");
+            WriteWarning(
+                $"-Security {Security} with -AllowUnencryptedCredential may send the SMTP password unencrypted; use it only with a " +
+                $"relay on this host.");
 
         var action = Provider == OffsiteNotificationProvider.None
-            ? (HealthCheckUrl is null ? "Remove the notification settings" : $"Send no mail; ping the health check at {HealthCheckUrl.Host}")
+            ? (HealthCheckUrl is null ? "Remove the notification settings"
+                : $"Send no mail; ping the health check at {HealthCheckUrl.Host}")
             : $"Send {On} notifications through {Provider} to {string.Join(", ", To)}";
         if (!ShouldProcess(store.SettingsPath, action)) return;
         try
@@ -125,7 +128,8 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
 
     private NotificationSettings BuildSettings() => Provider switch
     {
-        OffsiteNotificationProvider.None => new NotificationSettings { Provider = NotificationProvider.None, HealthCheckUrl = HealthCheckUrl },
+        OffsiteNotificationProvider.None =>
+            new NotificationSettings { Provider = NotificationProvider.None, HealthCheckUrl = HealthCheckUrl },
         _ => new NotificationSettings
         {
             Provider = Provider.ToEngine(),
@@ -134,9 +138,11 @@ public sealed class SetOffsiteNotificationCommand : OffsiteCmdlet
             FromName = FromName,
             On = On.ToEngine(),
             HealthCheckUrl = HealthCheckUrl,
-            Ses = Provider == OffsiteNotificationProvider.Ses ? new SesSettings { Region = Region, Profile = Profile, Endpoint = SesEndpoint } : null,
+            Ses = Provider == OffsiteNotificationProvider.Ses
+                ? new SesSettings { Region = Region, Profile = Profile, Endpoint = SesEndpoint } : null,
             Smtp = Provider == OffsiteNotificationProvider.Smtp
-                ? new SmtpSettings { Server = SmtpServer, Port = Port, Security = Security.ToEngine(), UserName = Credential?.UserName, CertificateThumbprint = CertificateThumbprint,
+                ? new SmtpSettings { Server = SmtpServer, Port = Port, Security = Security.ToEngine(), UserName = Credential?.UserName,
+                    CertificateThumbprint = CertificateThumbprint,
                     AllowUnencryptedCredential = AllowUnencryptedCredential }
                 : null,
         },

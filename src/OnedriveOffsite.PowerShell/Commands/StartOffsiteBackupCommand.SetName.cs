@@ -28,7 +28,9 @@ public sealed partial class StartOffsiteBackupCommand
     /// <summary>The name a notification carries when no file's set is known.</summary>
     private string ReportName => NameValue is ScriptBlock ? "(-Name script block)" : NameText;
 
-    /// <summary>The set of <paramref name="file"/>: -Name as text, or what the -Name script block returns for it. Throws InvalidSetName.</summary>
+    /// <summary>
+    /// The set of <paramref name="file"/>: -Name as text, or what the -Name script block returns for it. Throws InvalidSetName.
+    /// </summary>
     private string SetNameFor(string file)
     {
         if (NameValue is not ScriptBlock script) return SetName.Validate(NameText);
@@ -42,17 +44,20 @@ public sealed partial class StartOffsiteBackupCommand
             throw new OffsiteException(ErrorIds.Snapshots.InvalidSetName, OffsiteErrorCategory.InvalidArgument,
                 $"The -Name script block failed for '{file}': {ex.Message} Nothing was backed up for this file.", file, ex);
         }
-        var names = results.Where(r => r?.BaseObject is not null).Select(r => LanguagePrimitives.ConvertTo<string>(r.BaseObject) ?? "").ToList();
+        var names = results.Where(r => r?.BaseObject is not null).Select(r => LanguagePrimitives.ConvertTo<string>(r.BaseObject) ?? "")
+            .ToList();
         if (names.Count != 1)
             throw new OffsiteException(ErrorIds.Snapshots.InvalidSetName, OffsiteErrorCategory.InvalidArgument,
-                $"The -Name script block returned {names.Count} values for '{file}'; it must return exactly one set name. Nothing was backed up for this file.", file);
+                $"The -Name script block returned {names.Count} values for '{file}'; it must return exactly one set name. Nothing was " +
+                    $"backed up for this file.", file);
         try
         {
             return SetName.Validate(names[0]);
         }
         catch (OffsiteException ex)
         {
-            throw new OffsiteException(ex.ErrorId, ex.Category, $"The -Name script block named the set of '{file}': {ex.Message}", names[0], ex);
+            throw new OffsiteException(ex.ErrorId, ex.Category, $"The -Name script block named the set of '{file}': {ex.Message}", names[0],
+                ex);
         }
     }
 

@@ -16,8 +16,11 @@ public sealed partial class StartOffsiteBackupCommand
     {
         var fromCommand = ParameterSetName == FromCommandSet;
         var partSize = PartSize ?? StreamBackupRequest.DefaultPartSize;
-        var request = new StreamBackupRequest(Set, SourceName, partSize, (CompressionMode)Compression, ThrottleLimit) { Lock = new Engine.Locking.LockOptions { Wait = Wait } };
-        var workingDirectory = WorkingDirectory is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
+        var request =
+            new StreamBackupRequest(Set, SourceName, partSize, (CompressionMode)Compression,
+            ThrottleLimit) { Lock = new Engine.Locking.LockOptions { Wait = Wait } };
+        var workingDirectory = WorkingDirectory is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
+            : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
         var label = fromCommand ? $"command '{System.IO.Path.GetFileName(FromCommand![0])}'" : "the input stream";
         var home = Home;
         var started = false;
@@ -26,7 +29,8 @@ public sealed partial class StartOffsiteBackupCommand
             StreamBackupOperation.Validate(request);
             if (fromCommand) CommandSource.Validate(FromCommand, workingDirectory);
             var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize));
-            if (!ShouldProcess(label, $"Run it and back up its output as '{SourceName}' to set '{Set}' in {repository.Description}")) return;
+            if (!ShouldProcess(label,
+                $"Run it and back up its output as '{SourceName}' to set '{Set}' in {repository.Description}")) return;
             started = true;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
                 (o, c) =>
@@ -45,7 +49,8 @@ public sealed partial class StartOffsiteBackupCommand
         {
             if (!started && !NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
                 RunEngine((observer, ct) => new NotificationService(home).TrySendAsync(
-                    OperationReports.Failed(OperationKind.Backup, Set, label, ex, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
+                    OperationReports.Failed(OperationKind.Backup, Set, label, ex, TimeSpan.Zero, Array.Empty<string>()), observer,
+                        CancellationToken.None));
             WriteOffsiteError(ex, label);
         }
     }

@@ -30,7 +30,8 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
 
     /// <summary>Files to back up; wildcards allowed.</summary>
     [SupportsWildcards]
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true,
+        ValueFromPipelineByPropertyName = true)]
     public string[]? Path { get; set; }
 
     /// <summary>Files to back up, taken literally (no wildcards). Get-ChildItem output binds here.</summary>
@@ -68,7 +69,10 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     [ArgumentCompleter(typeof(RepositoryCompleter))]
     public string? Repository { get; set; }
 
-    /// <summary>Bytes of source per part (default 64 MiB to OneDrive, 256 MiB elsewhere, 32 MiB for streams; a rerun continues an interrupted run with its size).</summary>
+    /// <summary>
+    /// Bytes of source per part (default 64 MiB to OneDrive, 256 MiB elsewhere, 32 MiB for streams; a rerun continues an interrupted run
+    /// with its size).
+    /// </summary>
     [Parameter]
     public long? PartSize { get; set; }
 
@@ -162,7 +166,8 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
             $"No file reached Start-OffsiteBackup for {NameLabel} (the pipeline was empty): nothing was backed up.", NameLabel);
         if (!NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
             RunEngine((observer, _) => new NotificationService(Home).TrySendAsync(
-                OperationReports.Failed(OperationKind.Backup, ReportName, null, error, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
+                OperationReports.Failed(OperationKind.Backup, ReportName, null, error, TimeSpan.Zero, Array.Empty<string>()), observer,
+                    CancellationToken.None));
         WriteOffsiteError(error, NameLabel);
     }
 
@@ -174,10 +179,14 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
         try
         {
             Set = SetNameFor(file);
-            var request = new BackupRequest(file, Set, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume, AllowKeyChange: AllowKeyChange) { Lock = new LockOptions { Wait = Wait } };
+            var request =
+                new BackupRequest(file, Set, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume,
+                AllowKeyChange: AllowKeyChange) { Lock = new LockOptions { Wait = Wait } };
             BackupOperation.Validate(request);
-            var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize), BandwidthLimits(MaxUploadRate, null));
-            if (!ShouldProcess(file, $"Back up to set '{Set}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
+            var repository =
+                _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize), BandwidthLimits(MaxUploadRate, null));
+            if (!ShouldProcess(file, $"Back up to set '{Set}' in {repository.Description}"
+                + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
             if (Format == 2)
             {
@@ -188,7 +197,9 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
                 async (o, c) =>
                 {
                     var key = _key ??= new KeyStore(home).Load();
-                    var backup = await new BackupOperation(repository, key, ResumeJournal.For(home, repository.Description, request.SetName, file)).RunAsync(request, o, c);
+                    var backup =
+                        await new BackupOperation(repository, key, ResumeJournal.For(home, repository.Description, request.SetName, file))
+                        .RunAsync(request, o, c);
                     if (RemoveSource) await SourceRemoval.RemoveAsync(repository, key, backup, ThrottleLimit, o, c);
                     return backup;
                 },
@@ -204,7 +215,8 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
             // Bad input found before the run still tells the admin that tonight's backup did not happen.
             if (!started && !NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
                 RunEngine((observer, ct) => new NotificationService(home).TrySendAsync(
-                    OperationReports.Failed(OperationKind.Backup, Set, file, ex, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
+                    OperationReports.Failed(OperationKind.Backup, Set, file, ex, TimeSpan.Zero, Array.Empty<string>()), observer,
+                        CancellationToken.None));
             WriteOffsiteError(ex, file);
         }
     }
@@ -216,7 +228,8 @@ public sealed partial class StartOffsiteBackupCommand
     {
         if (RemoveSource)
             throw new Engine.Errors.OffsiteException("RemoveSourceNotSupported", Engine.Errors.OffsiteErrorCategory.NotImplemented,
-                "-RemoveSource is not available with -Format 2 yet; nothing was backed up. Back up with format 1 to remove the source afterwards.", file);
+                "-RemoveSource is not available with -Format 2 yet; nothing was backed up. Back up with format 1 to remove the source " +
+                    "afterwards.", file);
         var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
             (o, c) => new Engine.Dedup.DedupBackupOperation(repository, _key ??= new KeyStore(home).Load()).RunAsync(request, o, c),
             (r, tail) => OperationReports.DedupBackupSucceeded(request, r, tail),

@@ -13,7 +13,8 @@ using OnedriveOffsite.Output;
 namespace OnedriveOffsite.Commands;
 
 /// <summary>
-/// <para type="synopsis">Verifies a snapshot without restoring it: quick (stored sizes and hashes against the manifest) or -Full (every part downloaded, authenticated and hashed; nothing written).</para>
+/// <para type="synopsis">Verifies a snapshot without restoring it: quick (stored sizes and hashes against the manifest) or -Full (every
+/// part downloaded, authenticated and hashed; nothing written).</para>
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "OffsiteBackup", DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(OffsiteVerification))]
@@ -78,14 +79,18 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
         var depth = Full ? VerificationDepth.Full : ReadDataPercent > 0 ? VerificationDepth.Sampled : VerificationDepth.Quick;
         try
         {
-            var repository = OpenRepository(InputObject?.Repository ?? Repository, limits: Full ? BandwidthLimits(null, MaxDownloadRate) : null);
+            var repository =
+                OpenRepository(InputObject?.Repository ?? Repository, limits: Full ? BandwidthLimits(null, MaxDownloadRate) : null);
             var key = new KeyStore(home).Load();
             var result = RunEngine(async (observer, ct) =>
             {
                 var location = await new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct);
                 if (await Engine.Dedup.SnapshotFormat.DetectAsync(repository, location, ct) == 2)
-                    return await new Engine.Dedup.DedupVerifier(repository, key).VerifyAsync(location, depth, ReadDataPercent, ThrottleLimit, observer, ct);
-                return await new SnapshotVerifier(repository, key).VerifyAsync(location, depth == VerificationDepth.Sampled ? VerificationDepth.Full : depth, ThrottleLimit, observer, ct);
+                    return await new Engine.Dedup.DedupVerifier(repository, key)
+                        .VerifyAsync(location, depth, ReadDataPercent, ThrottleLimit, observer, ct);
+                return await new SnapshotVerifier(repository, key)
+                    .VerifyAsync(location, depth == VerificationDepth.Sampled ? VerificationDepth.Full : depth, ThrottleLimit, observer,
+                    ct);
             });
             WriteObject(new OffsiteVerification
             {
@@ -97,10 +102,12 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
             // `pwsh -File` exit codes must see it, not only code that inspects Passed.
             Notify(home, OperationReports.VerificationFailed(result, depth.ToString(), clock.Elapsed));
             WriteError(new ErrorRecord(new OffsiteException(ErrorIds.Backup.VerificationFailed, OffsiteErrorCategory.InvalidData,
-                    $"Snapshot {result.Location.Set}/{result.Location.Snapshot} failed its {depth} check: {string.Join(" ", result.Problems)}", result.Location.Snapshot),
+                    $"Snapshot {result.Location.Set}/{result.Location.Snapshot} failed its {depth} check: " +
+                        $"{string.Join(" ", result.Problems)}", result.Location.Snapshot),
                 ErrorIds.Backup.VerificationFailed, ErrorCategory.InvalidData, result.Location.Snapshot));
         }
-        catch (Exception ex) when (ex is not PipelineStoppedException && !(ex is OperationCanceledException && CancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is not PipelineStoppedException
+            && !(ex is OperationCanceledException && CancellationToken.IsCancellationRequested))
         {
             Notify(home, OperationReports.Failed(OperationKind.Verification, set, snapshotId, ex, clock.Elapsed, Array.Empty<string>()));
             WriteOffsiteError(ex, $"{set}/{snapshotId}");

@@ -22,7 +22,8 @@ internal static class CompletionContext
             var configPath = Text(fakeBoundParameters, "ConfigPath");
             var home = ConfigHome.Resolve(configPath is null ? null : ProviderPath(configPath));
             var repository = Text(fakeBoundParameters, "Repository");
-            var target = RepositoryRegistry.IsPath(repository) && repository is not null ? ProviderPath(repository) : repository ?? RepositoryRegistry.DefaultRepository;
+            var target = RepositoryRegistry.IsPath(repository) && repository is not null ? ProviderPath(repository) : repository
+                ?? RepositoryRegistry.DefaultRepository;
             return new RepositoryListings.Target(home, target);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -59,7 +60,8 @@ internal static class CompletionContext
     {
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         if (path == "~") return home;
-        if (path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal)) path = Path.Combine(home, path[2..]);
+        if (path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal)) path =
+            Path.Combine(home, path[2..]);
         return Path.IsPathFullyQualified(path) ? Path.GetFullPath(path) : Path.GetFullPath(path, CurrentDirectory());
     }
 

@@ -37,11 +37,16 @@ public sealed class RepositoryCompleter : QuietCompleter
         var parentSpec = prefix + (parent.Length == 0 ? "" : "/" + parent);
         var results = new List<CompletionResult>();
         if (path.Length == 0)
-            results.Add(new CompletionResult(prefix, prefix, CompletionResultType.ParameterValue, "OneDrive: the app folder, or the drive folder Set-OffsiteApp configured"));
-        foreach (var folder in RepositoryListings.Shared.Sets(target with { Repository = parentSpec }).Where(f => CompletionContext.Matches(f, partial)))
+            results.Add(
+                new CompletionResult(prefix, prefix, CompletionResultType.ParameterValue,
+                "OneDrive: the app folder, or the drive folder Set-OffsiteApp configured"));
+        foreach (var folder in RepositoryListings.Shared.Sets(target with { Repository = parentSpec })
+            .Where(f => CompletionContext.Matches(f, partial)))
         {
             var spec = $"{prefix}/{(parent.Length == 0 ? "" : parent + "/")}{folder}";
-            results.Add(new CompletionResult(CompletionContext.Quote(spec), spec, CompletionResultType.ParameterValue, $"The OneDrive folder {spec}"));
+            results.Add(
+                new CompletionResult(CompletionContext.Quote(spec), spec, CompletionResultType.ParameterValue,
+                $"The OneDrive folder {spec}"));
         }
         return results;
     }

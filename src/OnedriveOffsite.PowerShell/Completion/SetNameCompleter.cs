@@ -14,7 +14,9 @@ public sealed class SetNameCompleter : QuietCompleter
         var word = CompletionContext.Word(wordToComplete);
         return RepositoryListings.Shared.Sets(target)
             .Where(s => CompletionContext.Matches(s, word))
-            .Select(s => new CompletionResult(CompletionContext.Quote(s), s, CompletionResultType.ParameterValue, $"Backup set {s} in {target.Repository}"))
+            .Select(s =>
+                new CompletionResult(CompletionContext.Quote(s), s, CompletionResultType.ParameterValue,
+                $"Backup set {s} in {target.Repository}"))
             .ToList();
     }
 }

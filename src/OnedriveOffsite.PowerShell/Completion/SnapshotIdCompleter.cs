@@ -26,5 +26,6 @@ public sealed class SnapshotIdCompleter : QuietCompleter
         (withSet ? s.Set + "/" : "") + s.SnapshotId + (s.Complete ? "" : " (incomplete)");
 
     private static string ToolTip(SnapshotEntry s) =>
-        $"{s.Set}: created {s.CreatedUtc.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}, {(s.Complete ? "complete" : "incomplete")}";
+        $"{s.Set}: created {s.CreatedUtc.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}, " +
+            $"{(s.Complete ? "complete" : "incomplete")}";
 }

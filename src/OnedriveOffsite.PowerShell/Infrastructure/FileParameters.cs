@@ -27,7 +27,8 @@ internal static class FileParameters
                     if (provider.Name != "FileSystem" || resolved.Count == 0) throw new ItemNotFoundException(path);
                 }
             }
-            catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
+            catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException
+                or ProviderNotFoundException)
             {
                 writeError(ErrorRecords.From(new OffsiteException(ErrorIds.Backup.SourceNotFound, OffsiteErrorCategory.ObjectNotFound,
                     $"The source file '{path}' does not exist.", path), path));

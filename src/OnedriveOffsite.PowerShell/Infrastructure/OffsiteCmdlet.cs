@@ -43,19 +43,27 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
     {
         ConfigHomePermissions.Outcome? outcome;
         try { outcome = ConfigHomePermissions.Secure(Home); }
-        catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException or SessionStateException) { return; } // a bad -ConfigPath is reported by what uses it
+        // a bad -ConfigPath is reported by what uses it
+        catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException
+            or SessionStateException) { return; }
         if (outcome is null) return;
         if (outcome.Tightened) WriteVerbose(outcome.Message);
         else WriteWarning(outcome.Message);
     }
 
-    /// <summary>Opens the repository a -Repository value names (see <see cref="RepositoryParameter"/>); closed when the command ends.</summary>
+    /// <summary>
+    /// Opens the repository a -Repository value names (see <see cref="RepositoryParameter"/>); closed when the command ends.
+    /// </summary>
     protected ISnapshotRepository OpenRepository(string? value, int? fragmentSize = null, Engine.IO.TransferLimits? limits = null) =>
-        Own(RepositoryRegistry.Open(new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer, fragmentSize, limits)));
+        Own(RepositoryRegistry.Open(
+            new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer, fragmentSize, limits)));
 
-    /// <summary>The old service's archives kept where a -Repository value points (a repository capability); closed when the command ends.</summary>
+    /// <summary>
+    /// The old service's archives kept where a -Repository value points (a repository capability); closed when the command ends.
+    /// </summary>
     protected ILegacyArchiveStore OpenLegacyArchives(string? value, Engine.IO.TransferLimits? limits = null) =>
-        Own(RepositoryRegistry.OpenLegacyArchives(new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer, Limits: limits)));
+        Own(RepositoryRegistry.OpenLegacyArchives(
+            new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer, Limits: limits)));
 
     /// <summary>
     /// The run's bandwidth limits: each given parameter (a rate, 'off' or a timetable), else the default stored by
@@ -128,11 +136,14 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
     protected void WriteOffsiteError(Exception exception, object? target = null) => WriteError(ErrorRecords.From(exception, target));
 
     /// <summary>Stops the command with a terminating error built from an engine failure.</summary>
-    protected void ThrowOffsiteError(Exception exception, object? target = null) => ThrowTerminatingError(ErrorRecords.From(exception, target));
+    protected void ThrowOffsiteError(Exception exception, object? target = null) =>
+        ThrowTerminatingError(ErrorRecords.From(exception, target));
 
     /// <summary>Builds and throws a terminating error for bad input found in the cmdlet layer.</summary>
     protected void ThrowError(string errorId, ErrorCategory category, string message, object? target) =>
-        ThrowTerminatingError(new ErrorRecord(new OffsiteException(errorId, OffsiteErrorCategory.InvalidArgument, message, target), errorId, category, target));
+        ThrowTerminatingError(
+            new ErrorRecord(new OffsiteException(errorId, OffsiteErrorCategory.InvalidArgument, message, target), errorId, category,
+            target));
 
     /// <summary>
     /// Implements <see cref="IInteractiveObserver"/> too: sign-in instructions go to the information stream as host
@@ -173,7 +184,8 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
                 var width = cmdlet.Host?.UI?.RawUI?.BufferSize.Width ?? 0;
                 return width > 0 ? Math.Min(width, 120) / 2 : ActivityText.DefaultLength;
             }
-            catch (Exception ex) when (ex is NotImplementedException or PSNotImplementedException or System.Management.Automation.Host.HostException or IOException or InvalidOperationException)
+            catch (Exception ex) when (ex is NotImplementedException or PSNotImplementedException
+                or System.Management.Automation.Host.HostException or IOException or InvalidOperationException)
             {
                 return ActivityText.DefaultLength;
             }
@@ -199,7 +211,8 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
                     _cmdlet.Host.UI.Write(prompt + ": ");
                     answer.TrySetResult(_cmdlet.Host.UI.ReadLine());
                 }
-                catch (Exception ex) when (ex is PSInvalidOperationException or NotImplementedException or System.Management.Automation.Host.HostException)
+                catch (Exception ex) when (ex is PSInvalidOperationException or NotImplementedException
+                    or System.Management.Automation.Host.HostException)
                 {
                     answer.TrySetResult(null); // non-interactive host: the engine reports InteractiveInputRequired
                 }
@@ -232,7 +245,9 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
         {
             foreach (var (id, state) in _open.OrderByDescending(kv => kv.Key))
             {
-                _cmdlet.WriteProgress(new ProgressRecord(id, state.Activity, "Done") { RecordType = ProgressRecordType.Completed, ParentActivityId = state.ParentId });
+                _cmdlet.WriteProgress(
+                    new ProgressRecord(id, state.Activity, "Done") { RecordType = ProgressRecordType.Completed,
+                    ParentActivityId = state.ParentId });
             }
             _open.Clear();
         }

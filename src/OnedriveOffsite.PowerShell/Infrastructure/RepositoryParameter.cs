@@ -10,5 +10,6 @@ namespace OnedriveOffsite.Infrastructure;
 internal static class RepositoryParameter
 {
     public static string Resolve(PSCmdlet cmdlet, string? value) =>
-        RepositoryRegistry.IsPath(value) ? cmdlet.GetUnresolvedProviderPathFromPSPath(value) : value ?? RepositoryRegistry.DefaultRepository;
+        RepositoryRegistry.IsPath(value) ? cmdlet.GetUnresolvedProviderPathFromPSPath(value) : value
+            ?? RepositoryRegistry.DefaultRepository;
 }

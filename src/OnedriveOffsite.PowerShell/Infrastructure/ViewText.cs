@@ -3,7 +3,9 @@ using OnedriveOffsite.Engine.Text;
 
 namespace OnedriveOffsite.Infrastructure;
 
-/// <summary>Text the table and list views (OnedriveOffsite.Format.ps1xml) show, kept here so it is testable and the same everywhere.</summary>
+/// <summary>
+/// Text the table and list views (OnedriveOffsite.Format.ps1xml) show, kept here so it is testable and the same everywhere.
+/// </summary>
 public static class ViewText
 {
     /// <summary>Width of the Source column of the default snapshot table (the table fits 80 columns).</summary>
@@ -22,8 +24,10 @@ public static class ViewText
     };
 
     /// <summary>Decimal megabytes per second, as MBPerSecond holds them.</summary>
-    public static string? Rate(double? mbPerSecond) => mbPerSecond is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture) + " MB/s" : null;
+    public static string? Rate(double? mbPerSecond) => mbPerSecond is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture)
+        + " MB/s" : null;
 
     /// <summary>"1.2 GiB (1288490188 bytes)".</summary>
-    public static string SizeWithBytes(long bytes) => bytes < 1024 ? Sizes.Format(bytes) : $"{Sizes.Format(bytes)} ({bytes.ToString(CultureInfo.InvariantCulture)} bytes)";
+    public static string SizeWithBytes(long bytes) => bytes < 1024 ? Sizes.Format(bytes)
+        : $"{Sizes.Format(bytes)} ({bytes.ToString(CultureInfo.InvariantCulture)} bytes)";
 }

@@ -32,7 +32,8 @@ public sealed class OffsiteNotificationInfo
     {
         var healthCheck = settings?.HealthCheckUrl is { } url ? $"{url.Scheme}://{url.Authority}/…" : null;
         if (settings is null || settings.Provider == NotificationProvider.None)
-            return new OffsiteNotificationInfo { Provider = OffsiteNotificationProvider.None, On = OffsiteNotificationTrigger.None, SettingsPath = settingsPath, HealthCheck = healthCheck };
+            return new OffsiteNotificationInfo { Provider = OffsiteNotificationProvider.None, On = OffsiteNotificationTrigger.None,
+                SettingsPath = settingsPath, HealthCheck = healthCheck };
         return new OffsiteNotificationInfo
         {
             Provider = NotificationMapping.FromEngine(settings.Provider),

@@ -7,7 +7,7 @@ namespace OnedriveOffsite.GraphEmulator.Http;
 internal static class GraphResponses
 {
     /// <summary>camelCase, and quotes/apostrophes left readable (the default encoder escapes them as \u0022).</summary>
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerOptions.Web)
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };

@@ -31,6 +31,7 @@ internal static class IdentityCertificate
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
         File.WriteAllText(pemPath, created.ExportCertificatePem() + "\n");
         // Round trip through PKCS#12 so SslStream gets a key it can use on every platform (ephemeral keys fail on Windows).
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+        // The constructor, not X509CertificateLoader (.NET 9+): the emulator targets net8.0 like the product.
+        return new X509Certificate2(created.Export(X509ContentType.Pkcs12), (string?)null);
     }
 }

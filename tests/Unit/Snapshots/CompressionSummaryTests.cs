@@ -7,26 +7,26 @@ namespace OnedriveOffsite.Tests.Snapshots;
 /// <summary>The Compression property says what was done to the stored bytes, not which mode was asked for.</summary>
 public sealed class CompressionSummaryTests
 {
-    private static SnapshotManifest.PartEntry Part(PartCodec codec, long stored) => new() { Codec = codec, StoredLength = stored };
+    private static SnapshotManifest.PartEntry Part(PartCompression codec, long stored) => new() { Codec = codec, StoredLength = stored };
 
     [Fact]
     public void Parts_stored_without_zstd_say_Stored_whatever_their_size()
     {
-        Assert.Equal("Stored", CompressionSummary.Describe(new[] { Part(PartCodec.Stored, 1_000_100), Part(PartCodec.Stored, 500_050) }, 1_500_000));
+        Assert.Equal("Stored", CompressionSummary.Describe(new[] { Part(PartCompression.Stored, 1_000_100), Part(PartCompression.Stored, 500_050) }, 1_500_000));
     }
 
     [Fact]
     public void Any_zstd_part_says_Zstd_with_the_stored_share_of_the_whole_source()
     {
         // One part compressed to 20 %, one stored: 600 of 1000 bytes kept.
-        Assert.Equal("Zstd (60%)", CompressionSummary.Describe(new[] { Part(PartCodec.Zstd, 100), Part(PartCodec.Stored, 500) }, 1000));
-        Assert.Equal("Zstd (<1%)", CompressionSummary.Describe(new[] { Part(PartCodec.Zstd, 439) }, 2_400_000));
+        Assert.Equal("Zstd (60%)", CompressionSummary.Describe(new[] { Part(PartCompression.Zstd, 100), Part(PartCompression.Stored, 500) }, 1000));
+        Assert.Equal("Zstd (<1%)", CompressionSummary.Describe(new[] { Part(PartCompression.Zstd, 439) }, 2_400_000));
     }
 
     [Fact]
     public void An_empty_source_says_Stored()
     {
-        Assert.Equal("Stored", CompressionSummary.Describe(new[] { Part(PartCodec.Zstd, 64) }, 0));
+        Assert.Equal("Stored", CompressionSummary.Describe(new[] { Part(PartCompression.Zstd, 64) }, 0));
     }
 
     [Theory]

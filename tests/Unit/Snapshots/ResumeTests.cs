@@ -170,7 +170,7 @@ public sealed class ResumeTests : IDisposable
     private Dictionary<string, byte[]> ReadSalts()
     {
         var dir = Directory.GetDirectories(Path.Combine(_f.Repository.Root, "set1")).Single();
-        return Directory.GetFiles(dir, "part-*.oop").ToDictionary(Path.GetFileName, p => PartHeader.Parse(File.ReadAllBytes(p), p).Salt)!;
+        return Directory.GetFiles(dir, "part-*.oop").ToDictionary(p => Path.GetFileName(p), p => PartHeader.Parse(File.ReadAllBytes(p), p).Salt)!;
     }
 
     public void Dispose() => _f.Dispose();

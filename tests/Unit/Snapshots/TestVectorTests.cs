@@ -35,7 +35,7 @@ public sealed class TestVectorTests
         var source = Source;
         var files = new Dictionary<string, byte[]>();
         var entries = new List<SnapshotManifest.PartEntry>();
-        var codecs = new[] { PartCodec.Zstd, PartCodec.Stored };
+        var codecs = new[] { PartCompression.Zstd, PartCompression.Stored };
         for (var index = 0; index * PartSize < source.Length; index++)
         {
             var offset = index * PartSize;

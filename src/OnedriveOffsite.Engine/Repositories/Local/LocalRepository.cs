@@ -25,7 +25,8 @@ public sealed class LocalRepository : ISnapshotRepository
     internal static OffsiteException NotFound(string root) =>
         new(ErrorIds.Snapshots.RepositoryNotFound, OffsiteErrorCategory.ObjectNotFound, File.Exists(root)
             ? $"The repository '{root}' is a file, not a directory. Give the directory that holds the backup sets."
-            : $"The repository directory '{root}' does not exist. Create it first (repositories are never created implicitly, so a typo or an unmounted disk is noticed).", root);
+            : $"The repository directory '{root}' does not exist. Create it first (repositories are never created implicitly, so a " +
+                $"typo or an unmounted disk is noticed).", root);
 
     public string Root { get; }
 
@@ -47,7 +48,8 @@ public sealed class LocalRepository : ISnapshotRepository
             var files = new DirectoryInfo(dir).EnumerateFiles()
                 .Where(f => !f.Name.EndsWith(PartialSuffix, StringComparison.Ordinal))
                 .Select(f => new StoredFile(f.Name, f.Length, null)).ToList();
-            result.Add(new StoredSnapshotFolder(new SnapshotLocation(set, name), files.Any(f => f.Name == SnapshotFiles.ManifestName), files));
+            result.Add(
+                new StoredSnapshotFolder(new SnapshotLocation(set, name), files.Any(f => f.Name == SnapshotFiles.ManifestName), files));
         }
         return Task.FromResult<IReadOnlyList<StoredSnapshotFolder>>(result);
     }
@@ -75,7 +77,9 @@ public sealed class LocalRepository : ISnapshotRepository
         if (!File.Exists(path))
             throw new OffsiteException(ErrorIds.Snapshots.PartMissing, OffsiteErrorCategory.ObjectNotFound,
                 $"Stored {name} of snapshot {snapshot.Set}/{snapshot.Snapshot} is missing from the repository.", name);
-        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        Stream stream =
+            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
+            FileOptions.SequentialScan | FileOptions.Asynchronous);
         return Task.FromResult(_limits.Download is { } limit ? new IO.RateLimitedReadStream(stream, limit) : stream);
     }
 
@@ -94,7 +98,8 @@ public sealed class LocalRepository : ISnapshotRepository
         var path = Path.Combine(SnapshotDirectory(snapshot), SnapshotFiles.ManifestName);
         var info = new FileInfo(path);
         if (!info.Exists) return null;
-        if (info.Length > Format.ManifestCodec.MaxSize) throw Format.ManifestCodec.TooLarge($"The manifest of snapshot {snapshot.Set}/{snapshot.Snapshot}", info.Length);
+        if (info.Length > Format.ManifestCodec.MaxSize) throw Format.ManifestCodec.TooLarge(
+            $"The manifest of snapshot {snapshot.Set}/{snapshot.Snapshot}", info.Length);
         return await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
     }
 
@@ -150,7 +155,8 @@ public sealed class LocalRepository : ISnapshotRepository
     public async Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct)
     {
         var final = LockPath(scope);
-        if (await ReadLockAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.AsSpan().SequenceEqual(expected)) return false;
+        if (await ReadLockAsync(scope, ct).ConfigureAwait(false) is not { } current
+            || !current.AsSpan().SequenceEqual(expected)) return false;
         var temp = ExclusiveFile.WriteTemp(final, content);
         File.Move(temp, final, overwrite: true); // rename: readers see the old or the new content, never a mix
         return true;
@@ -158,7 +164,8 @@ public sealed class LocalRepository : ISnapshotRepository
 
     public async Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct)
     {
-        if (await ReadLockAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.AsSpan().SequenceEqual(expected)) return false;
+        if (await ReadLockAsync(scope, ct).ConfigureAwait(false) is not { } current
+            || !current.AsSpan().SequenceEqual(expected)) return false;
         File.Delete(LockPath(scope));
         // A run that stored nothing (refused, failed early) leaves no empty set folder behind.
         if (scope is not null)

@@ -48,7 +48,8 @@ internal sealed class GraphDrive
         var item = await GetRawAsync(relativePath, ct).ConfigureAwait(false);
         if (item is null || item.Folder is not null) return null;
         var url = item.AdditionalData.TryGetValue("@microsoft.graph.downloadUrl", out var u) ? u?.ToString() : null;
-        if (string.IsNullOrEmpty(url)) throw GraphErrors.RequestFailed($"getting the download address of {relativePath}", 200, "no downloadUrl");
+        if (string.IsNullOrEmpty(url)) throw GraphErrors.RequestFailed($"getting the download address of {relativePath}", 200,
+            "no downloadUrl");
         return (DriveItemInfo.From(item), new Uri(url));
     }
 
@@ -77,7 +78,8 @@ internal sealed class GraphDrive
         {
             var page = path.Length == 0
                 ? await _client.Drives[driveId].Items[anchorId].Children.GetAsync(cancellationToken: ct).ConfigureAwait(false)
-                : await _client.Drives[driveId].Items[anchorId].ItemWithPath(path).Children.GetAsync(cancellationToken: ct).ConfigureAwait(false);
+                : await _client.Drives[driveId].Items[anchorId].ItemWithPath(path).Children.GetAsync(cancellationToken: ct)
+                    .ConfigureAwait(false);
             while (page is not null)
             {
                 result.AddRange((page.Value ?? []).Select(DriveItemInfo.From));
@@ -85,8 +87,10 @@ internal sealed class GraphDrive
                 // The next link is absolute and opaque: follow it as given, to the end, but only to the configured
                 // Graph host (the bearer token goes with it).
                 if (!GraphRequestHandler.IsGraphHost(_graphEndpoint, page.OdataNextLink))
-                    throw GraphErrors.RequestFailed(what, 200, "@odata.nextLink leads to another host than the configured Graph endpoint; not followed");
-                page = await _client.Drives[driveId].Items[anchorId].Children.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: ct).ConfigureAwait(false);
+                    throw GraphErrors.RequestFailed(what, 200,
+                        "@odata.nextLink leads to another host than the configured Graph endpoint; not followed");
+                page = await _client.Drives[driveId].Items[anchorId].Children.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: ct)
+                    .ConfigureAwait(false);
             }
         }
         catch (ODataError e) when (e.ResponseStatusCode == 404) { return null; }
@@ -134,7 +138,8 @@ internal sealed class GraphDrive
             }
             catch (ODataError e) when (e.ResponseStatusCode == 409)
             {
-                var existing = await _client.Drives[driveId].Items[anchorId].ItemWithPath(path).GetAsync(cancellationToken: ct).ConfigureAwait(false);
+                var existing = await _client.Drives[driveId].Items[anchorId].ItemWithPath(path).GetAsync(cancellationToken: ct)
+                    .ConfigureAwait(false);
                 if (existing?.Folder is null) throw GraphErrors.AlreadyExists($"'{path}' (a file where a folder belongs)");
                 return existing.Id!;
             }
@@ -157,7 +162,8 @@ internal sealed class GraphDrive
         var (driveId, _) = await AnchorAsync(ct).ConfigureAwait(false);
         try
         {
-            var session = await _client.Drives[driveId].Items[folderId].ItemWithPath(name).CreateUploadSession.PostAsync(new CreateUploadSessionPostRequestBody
+            var session = await _client.Drives[driveId].Items[folderId].ItemWithPath(name)
+                .CreateUploadSession.PostAsync(new CreateUploadSessionPostRequestBody
             {
                 Item = new DriveItemUploadableProperties
                 {
@@ -221,7 +227,8 @@ internal sealed class GraphDrive
         var (driveId, _) = await AnchorAsync(ct).ConfigureAwait(false);
         try
         {
-            var item = await _client.Drives[driveId].Items[folderId].ItemWithPath(name).GetAsync(cancellationToken: ct).ConfigureAwait(false);
+            var item = await _client.Drives[driveId].Items[folderId].ItemWithPath(name).GetAsync(cancellationToken: ct)
+                .ConfigureAwait(false);
             return item is null ? null : DriveItemInfo.From(item);
         }
         catch (ODataError e) when (e.ResponseStatusCode == 404) { return null; }

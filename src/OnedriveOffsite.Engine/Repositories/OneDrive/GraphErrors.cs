@@ -4,23 +4,30 @@ using OnedriveOffsite.Engine.Repositories;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
-/// <summary>The OneDrive failures users can hit, with their stable ErrorIds. Messages never carry URLs (upload and download URLs are secrets).</summary>
+/// <summary>
+/// The OneDrive failures users can hit, with their stable ErrorIds. Messages never carry URLs (upload and download URLs are secrets).
+/// </summary>
 internal static class GraphErrors
 {
     public static OffsiteException QuotaExceeded(string what) =>
         new(ErrorIds.OneDrive.OneDriveQuotaExceeded, OffsiteErrorCategory.QuotaExceeded,
-            $"OneDrive is full (507 Insufficient Storage) while {what}. Free space (empty the recycle bin, remove old snapshots) or add storage, then run the backup again.", what);
+            $"OneDrive is full (507 Insufficient Storage) while {what}. Free space (empty the recycle bin, remove old snapshots) or " +
+                $"add storage, then run the backup again.", what);
 
     public static OffsiteException AccessDenied(string what, HttpStatusCode status) =>
         new(ErrorIds.OneDrive.OneDriveAccessDenied, OffsiteErrorCategory.PermissionDenied,
-            $"OneDrive denied access ({(int)status}) while {what}. With the app-folder permission some personal accounts cannot reach the app folder: " +
+            $"OneDrive denied access ({(int)status}) while {what}. With the app-folder permission some personal accounts cannot reach " +
+                $"the app folder: " +
             "then use Set-OffsiteApp -ScopeMode Drive -DriveFolder <folder> and Connect-OffsiteAccount again.", what);
 
     public static OffsiteException Unavailable(string what, string detail, Exception? inner = null) =>
         new(ErrorIds.OneDrive.OneDriveUnavailable, OffsiteErrorCategory.ConnectionError,
-            $"OneDrive could not be reached or kept failing while {what} ({detail}); gave up after retrying. Try again later.", what, inner);
+            $"OneDrive could not be reached or kept failing while {what} ({detail}); gave up after retrying. Try again later.", what,
+                inner);
 
-    /// <summary>OneDriveUnavailable for a TLS certificate OneDrive's connection did not accept: not retried, not "could not be reached".</summary>
+    /// <summary>
+    /// OneDriveUnavailable for a TLS certificate OneDrive's connection did not accept: not retried, not "could not be reached".
+    /// </summary>
     public static OffsiteException Tls(string what, System.Security.Authentication.AuthenticationException tls, Exception inner) =>
         new(ErrorIds.OneDrive.OneDriveUnavailable, OffsiteErrorCategory.SecurityError,
             $"Connecting to OneDrive failed while {what}: {IO.TlsFailure.Explain("OneDrive", tls)}", what, inner);
@@ -46,7 +53,8 @@ internal static class GraphErrors
 
     public static RetryablePartException HashMismatch(string name, string local, string? remote) =>
         new(ErrorIds.OneDrive.StoredHashMismatch, OffsiteErrorCategory.InvalidData,
-            $"OneDrive stored {name} with quickXorHash {remote ?? "(none)"}, but the bytes sent hash to {local}: it was damaged on the way.", name);
+            $"OneDrive stored {name} with quickXorHash {remote ?? "(none)"}, but the bytes sent hash to {local}: it was damaged on the " +
+                $"way.", name);
 
     public static OffsiteException SizeMismatch(string name, long expected, long actual) =>
         new(ErrorIds.Backup.StoredSizeMismatch, OffsiteErrorCategory.WriteError,

@@ -80,7 +80,8 @@ internal sealed class GraphRequestHandler : DelegatingHandler
 
     private static HttpRequestMessage Copy(HttpRequestMessage request, byte[]? body)
     {
-        var copy = new HttpRequestMessage(request.Method, request.RequestUri) { Version = request.Version, VersionPolicy = request.VersionPolicy };
+        var copy =
+            new HttpRequestMessage(request.Method, request.RequestUri) { Version = request.Version, VersionPolicy = request.VersionPolicy };
         foreach (var header in request.Headers)
         {
             if (!string.Equals(header.Key, "Authorization", StringComparison.OrdinalIgnoreCase)

@@ -48,22 +48,29 @@ internal sealed class GraphRetry
     /// After failed attempt number <paramref name="attempt"/> (1-based): throws OneDriveUnavailable when the
     /// attempts are used up, else arms the shared gate (Retry-After) or sleeps a backoff pause.
     /// </summary>
-    public async Task PauseAsync(int attempt, string what, string reason, TimeSpan? retryAfter, CancellationToken ct, Exception? inner = null)
+    public async Task PauseAsync(int attempt, string what, string reason, TimeSpan? retryAfter, CancellationToken ct,
+        Exception? inner = null)
     {
         // A certificate that is not trusted now will not be trusted in a minute: say so at once.
         if (IO.TlsFailure.Find(inner) is { } tls) throw GraphErrors.Tls(what, tls, inner!);
         if (attempt >= _options.MaxAttempts) throw GraphErrors.Unavailable(what, reason, inner);
         if (retryAfter > _options.MaxRetryAfter)
-            throw GraphErrors.Unavailable(what, $"{reason} asking to wait {retryAfter.Value.TotalSeconds:0} s (Retry-After), longer than the {_options.MaxRetryAfter.TotalSeconds:0} s this tool waits", inner);
+            throw GraphErrors.Unavailable(what,
+                $"{reason} asking to wait {retryAfter.Value.TotalSeconds:0} s (Retry-After), longer than the " +
+                $"{_options.MaxRetryAfter.TotalSeconds:0} s this tool waits", inner);
         if (retryAfter is { } ra)
         {
             Gate.Defer(ra);
             TransferActivity.Current?.Retrying(attempt + 1, _options.MaxAttempts, null); // the wait itself is shown by the gate
-            Observer.Verbose($"{reason} from OneDrive while {what}, waiting {ra.TotalSeconds:0.###} s (Retry-After); attempt {attempt + 1} of {_options.MaxAttempts} next.");
+            Observer.Verbose(
+                $"{reason} from OneDrive while {what}, waiting {ra.TotalSeconds:0.###} s (Retry-After); attempt {attempt + 1} of " +
+                $"{_options.MaxAttempts} next.");
             return; // the next request waits at the gate, like every other worker's
         }
         var delay = Backoff(attempt);
-        Observer.Verbose($"{reason} from OneDrive while {what}, retrying in {delay.TotalSeconds:0.###} s (attempt {attempt + 1} of {_options.MaxAttempts}).");
+        Observer.Verbose(
+            $"{reason} from OneDrive while {what}, retrying in {delay.TotalSeconds:0.###} s (attempt {attempt + 1} of " +
+            $"{_options.MaxAttempts}).");
         await CountDownAsync(attempt + 1, delay, ct).ConfigureAwait(false);
     }
 
@@ -80,7 +87,8 @@ internal sealed class GraphRetry
         {
             status.Retrying(nextAttempt, _options.MaxAttempts, left);
             // Task.Delay may wake a little early (and rounds below 1 ms to none): the extra millisecond avoids spinning.
-            await Task.Delay((left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)) + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
+            await Task.Delay((left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)) + TimeSpan.FromMilliseconds(1), ct)
+                .ConfigureAwait(false);
         }
     }
 
@@ -95,7 +103,8 @@ internal sealed class GraphRetry
     public string DescribeStall() => $"no bytes moved for {_options.StallTimeout.TotalSeconds:0.###} s";
 
     /// <summary>Reason text for a status, for messages ("429", "503", "connection reset").</summary>
-    public static string Describe(HttpResponseMessage response) => ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string Describe(HttpResponseMessage response) => ((int)response.StatusCode)
+        .ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static string Describe(Exception e) => e switch
     {

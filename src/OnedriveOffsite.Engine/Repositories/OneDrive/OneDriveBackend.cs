@@ -14,5 +14,6 @@ internal sealed class OneDriveBackend : IRepositoryBackend
 
     private static OneDriveRepository OpenOneDrive(RepositoryOpenRequest request) =>
         OneDriveRepository.Open(request.Home, request.Target, request.Observer,
-            new OneDriveOptions { FragmentSize = request.FragmentSize ?? OneDriveOptions.DefaultFragmentSize, Limits = request.Limits ?? IO.TransferLimits.None });
+            new OneDriveOptions { FragmentSize = request.FragmentSize ?? OneDriveOptions.DefaultFragmentSize, Limits = request.Limits
+                ?? IO.TransferLimits.None });
 }

@@ -23,7 +23,8 @@ internal sealed class OneDriveContext
     {
         var folderId = await Drive.EnsureFolderAsync(target.FolderPath, ct).ConfigureAwait(false);
         var url = await Drive.CreateUploadSessionAsync(folderId, target.Name, what, ct).ConfigureAwait(false);
-        return new UploadSessionClient(PreAuthenticated, Retry, url, total, what, token => Drive.GetChildAsync(folderId, target.Name, token), Options.Limits.Upload);
+        return new UploadSessionClient(PreAuthenticated, Retry, url, total, what,
+            token => Drive.GetChildAsync(folderId, target.Name, token), Options.Limits.Upload);
     }
 
     /// <summary>A forward-only stream over a stored file, or null when it does not exist.</summary>

@@ -50,7 +50,8 @@ internal sealed class OneDriveDownloadStream : Stream
             try
             {
                 watchdog.Progress(); // the time the caller spent between reads is not a stall
-                n = await _body!.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _bodyEnd - _position)], watchdog.Token).ConfigureAwait(false);
+                n = await _body!.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _bodyEnd - _position)], watchdog.Token)
+                    .ConfigureAwait(false);
             }
             catch (Exception e) when (GraphRetry.IsConnectionFailure(e, ct) || (e is OperationCanceledException && watchdog.Stalled))
             {
@@ -88,14 +89,16 @@ internal sealed class OneDriveDownloadStream : Stream
             var watchdog = _watchdog = new StallWatchdog(_ctx.Retry.StallTimeout, ct);
             try
             {
-                response = await _ctx.PreAuthenticated.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watchdog.Token).ConfigureAwait(false);
+                response = await _ctx.PreAuthenticated.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watchdog.Token)
+                    .ConfigureAwait(false);
             }
             catch (Exception e) when (GraphRetry.IsConnectionFailure(e, ct) || (e is OperationCanceledException && watchdog.Stalled))
             {
                 request.Dispose();
                 var stalled = watchdog.Stalled;
                 CloseBody();
-                await _ctx.Retry.PauseAsync(++_failures, What, stalled ? _ctx.Retry.DescribeStall() : GraphRetry.Describe(e), null, ct, e).ConfigureAwait(false);
+                await _ctx.Retry.PauseAsync(++_failures, What, stalled ? _ctx.Retry.DescribeStall() : GraphRetry.Describe(e), null, ct, e)
+                    .ConfigureAwait(false);
                 continue;
             }
             switch (response.StatusCode)
@@ -126,8 +129,11 @@ internal sealed class OneDriveDownloadStream : Stream
                     // Download URLs live a few minutes: get the item again for a fresh one and continue from here.
                     response.Dispose();
                     if (++renewals > _ctx.Retry.MaxAttempts) throw GraphErrors.Unavailable(What, "the download address kept expiring");
-                    _ctx.Retry.Observer.Verbose($"Download address of {_path} expired ({(int)response.StatusCode}); getting a fresh one, resuming at byte {_position}.");
-                    var fresh = await _ctx.Drive.GetForDownloadAsync(_path, ct).ConfigureAwait(false) ?? throw GraphErrors.NotFound(_path, "OneDrive");
+                    _ctx.Retry.Observer.Verbose(
+                        $"Download address of {_path} expired ({(int)response.StatusCode}); getting a fresh one, resuming at byte " +
+                        $"{_position}.");
+                    var fresh = await _ctx.Drive.GetForDownloadAsync(_path, ct).ConfigureAwait(false)
+                        ?? throw GraphErrors.NotFound(_path, "OneDrive");
                     _url = fresh.DownloadUrl;
                     continue;
                 default:
@@ -173,8 +179,10 @@ internal sealed class OneDriveDownloadStream : Stream
         _watchdog = null;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter()
+        .GetResult();
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();

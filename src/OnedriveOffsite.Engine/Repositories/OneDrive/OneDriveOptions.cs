@@ -53,7 +53,8 @@ public sealed record OneDriveOptions
     {
         if (FragmentSize <= 0 || FragmentSize % FragmentUnit != 0 || FragmentSize > MaxFragmentSize)
             throw new Errors.OffsiteException(ErrorIds.OneDrive.InvalidFragmentSize, Errors.OffsiteErrorCategory.InvalidArgument,
-                $"The upload fragment size {FragmentSize} must be a positive multiple of {FragmentUnit} bytes (320 KiB) and at most {MaxFragmentSize} bytes (OneDrive refuses 60 MiB fragments).", FragmentSize);
+                $"The upload fragment size {FragmentSize} must be a positive multiple of {FragmentUnit} bytes (320 KiB) and at most " +
+                    $"{MaxFragmentSize} bytes (OneDrive refuses 60 MiB fragments).", FragmentSize);
         if (MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(MaxAttempts));
         if (DownloadChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(DownloadChunkSize));
         if (StallTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(StallTimeout));

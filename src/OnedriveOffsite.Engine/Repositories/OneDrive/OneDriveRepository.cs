@@ -65,10 +65,14 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
             ConnectTimeout = TimeSpan.FromSeconds(30),
         };
         // Long fragment PUTs and downloads on slow links: no overall timeout; stalls surface as IO errors and are retried.
-        var graphHttp = new HttpClient(new GraphRequestHandler(tokens, retry, handler, settings.GraphEndpoint), disposeHandler: false) { Timeout = TimeSpan.FromMinutes(5) };
+        var graphHttp =
+            new HttpClient(new GraphRequestHandler(tokens, retry, handler, settings.GraphEndpoint),
+            disposeHandler: false) { Timeout = TimeSpan.FromMinutes(5) };
         var plainHttp = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         // Tokens are added by GraphRequestHandler (with the 401 refresh), so the SDK itself sends none.
-        var client = new GraphServiceClient(graphHttp, new AnonymousAuthenticationProvider(), settings.GraphEndpoint.ToString().TrimEnd('/') + "/v1.0");
+        var client =
+            new GraphServiceClient(graphHttp, new AnonymousAuthenticationProvider(), settings.GraphEndpoint.ToString().TrimEnd('/')
+            + "/v1.0");
         var drive = new GraphDrive(client, settings.ScopeMode, rootPath, settings.GraphEndpoint);
         var where = settings.ScopeMode == ScopeMode.Drive ? $"drive folder /{rootPath}" : "app folder";
         var description = $"{OneDriveBackend.Prefix}/{sub} ({(settings.ScopeMode == ScopeMode.Drive ? where : "app folder")})";
@@ -97,18 +101,28 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
     {
         var folders = await _ctx.Drive.ListChildrenAsync(set, ct).ConfigureAwait(false);
         var result = new List<StoredSnapshotFolder>();
-        foreach (var folder in (folders ?? []).Where(f => f.IsFolder && SnapshotFiles.TryParseSnapshotFolder(f.Name, out _)).OrderBy(f => f.Name, StringComparer.Ordinal))
+        foreach (var folder in (folders ?? []).Where(f => f.IsFolder && SnapshotFiles.TryParseSnapshotFolder(f.Name, out _))
+            .OrderBy(f => f.Name, StringComparer.Ordinal))
         {
             var files = (await _ctx.Drive.ListChildrenAsync(GraphDrive.Join(set, folder.Name), ct).ConfigureAwait(false) ?? [])
-                .Where(f => !f.IsFolder).Select(f => new StoredFile(f.Name, f.Size, f.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, f.QuickXorHash))).ToList();
-            result.Add(new StoredSnapshotFolder(new SnapshotLocation(set, folder.Name), files.Any(f => f.Name == SnapshotFiles.ManifestName), files));
+                .Where(f => !f.IsFolder)
+                    .Select(f =>
+                    new StoredFile(f.Name, f.Size,
+                    f.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, f.QuickXorHash))).ToList();
+            result.Add(
+                new StoredSnapshotFolder(new SnapshotLocation(set, folder.Name), files.Any(f => f.Name == SnapshotFiles.ManifestName),
+                files));
         }
         return result;
     }
 
     public async Task<IReadOnlyList<StoredFile>> ListFilesAsync(SnapshotLocation folder, CancellationToken ct) =>
         ((await _ctx.Drive.ListChildrenAsync(Folder(folder), ct).ConfigureAwait(false)) ?? [])
-            .Where(f => !f.IsFolder).Select(f => new StoredFile(f.Name, f.Size, f.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, f.QuickXorHash))).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+            .Where(f => !f.IsFolder)
+                .Select(f =>
+                new StoredFile(f.Name, f.Size,
+                f.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, f.QuickXorHash)))
+                .OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
 
     public Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct) =>
         Task.FromResult<IPartSink>(new OneDriveUploadSink(_ctx, new UploadDestination(Folder(snapshot), name), knownLength));
@@ -128,7 +142,8 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
         {
             try
             {
-                await using var sink = new OneDriveUploadSink(_ctx, new UploadDestination(Folder(snapshot), SnapshotFiles.ManifestName), manifest.Length);
+                await using var sink =
+                    new OneDriveUploadSink(_ctx, new UploadDestination(Folder(snapshot), SnapshotFiles.ManifestName), manifest.Length);
                 await sink.WriteAsync(manifest, ct).ConfigureAwait(false);
                 await sink.CompleteAsync(ct).ConfigureAwait(false);
                 return;
@@ -142,10 +157,12 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
 
     public async Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct)
     {
-        await using var stream = await _ctx.OpenDownloadAsync(GraphDrive.Join(Folder(snapshot), SnapshotFiles.ManifestName), ct).ConfigureAwait(false);
+        await using var stream = await _ctx.OpenDownloadAsync(GraphDrive.Join(Folder(snapshot), SnapshotFiles.ManifestName), ct)
+            .ConfigureAwait(false);
         if (stream is null) return null;
         // The stream reads exactly the size OneDrive listed, so checking that size bounds what is downloaded.
-        if (stream.Length > Format.ManifestCodec.MaxSize) throw Format.ManifestCodec.TooLarge($"The manifest of snapshot {snapshot.Set}/{snapshot.Snapshot}", stream.Length);
+        if (stream.Length > Format.ManifestCodec.MaxSize) throw Format.ManifestCodec.TooLarge(
+            $"The manifest of snapshot {snapshot.Set}/{snapshot.Snapshot}", stream.Length);
         using var copy = new MemoryStream((int)stream.Length);
         await stream.CopyToAsync(copy, ct).ConfigureAwait(false);
         return copy.ToArray();
@@ -160,27 +177,33 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
     public async Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct)
     {
         var folder = await _ctx.Drive.GetAsync(Folder(snapshot), ct).ConfigureAwait(false);
-        if (folder is not null) await _ctx.Drive.DeleteAsync(folder.Id, $"removing snapshot {snapshot.Set}/{snapshot.Snapshot}", ct).ConfigureAwait(false);
+        if (folder is not null) await _ctx.Drive.DeleteAsync(folder.Id, $"removing snapshot {snapshot.Set}/{snapshot.Snapshot}", ct)
+            .ConfigureAwait(false);
     }
 
     public async Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct)
     {
         var folderId = await _ctx.Drive.EnsureFolderAsync(scope ?? "", ct).ConfigureAwait(false);
-        return await _ctx.Drive.TryCreateSmallFileAsync(folderId, SnapshotFiles.LockName, content, $"creating the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
+        return await _ctx.Drive.TryCreateSmallFileAsync(folderId, SnapshotFiles.LockName, content,
+            $"creating the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
     }
 
-    public async Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) => (await ReadLockItemAsync(scope, ct).ConfigureAwait(false))?.Content;
+    public async Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) =>
+        (await ReadLockItemAsync(scope, ct).ConfigureAwait(false))?.Content;
 
     public async Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct)
     {
         // Replaced by item id: a lock deleted and created again by someone else is another item, so this fails (404).
-        if (await ReadLockItemAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.Content.AsSpan().SequenceEqual(expected)) return false;
-        return await _ctx.Drive.ReplaceSmallFileAsync(current.Id, content, $"refreshing the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
+        if (await ReadLockItemAsync(scope, ct).ConfigureAwait(false) is not { } current
+            || !current.Content.AsSpan().SequenceEqual(expected)) return false;
+        return await _ctx.Drive.ReplaceSmallFileAsync(current.Id, content, $"refreshing the lock of {LockWhat(scope)}", ct)
+            .ConfigureAwait(false);
     }
 
     public async Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct)
     {
-        if (await ReadLockItemAsync(scope, ct).ConfigureAwait(false) is not { } current || !current.Content.AsSpan().SequenceEqual(expected)) return false;
+        if (await ReadLockItemAsync(scope, ct).ConfigureAwait(false) is not { } current
+            || !current.Content.AsSpan().SequenceEqual(expected)) return false;
         await _ctx.Drive.DeleteAsync(current.Id, $"removing the lock of {LockWhat(scope)}", ct).ConfigureAwait(false);
         return true;
     }
@@ -199,11 +222,14 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
 
     private static string LockWhat(string? scope) => scope is null ? "the repository" : $"set {scope}";
 
-    /// <summary>Backups of the old service: direct subfolders of the repository root holding '&lt;counter&gt;_&lt;base&gt;' archives.</summary>
+    /// <summary>
+    /// Backups of the old service: direct subfolders of the repository root holding '&lt;counter&gt;_&lt;base&gt;' archives.
+    /// </summary>
     public async Task<IReadOnlyList<LegacyBackupInfo>> ListLegacyBackupsAsync(CancellationToken ct)
     {
         var result = new List<LegacyBackupInfo>();
-        foreach (var folder in (await _ctx.Drive.ListChildrenAsync("", ct).ConfigureAwait(false) ?? []).Where(f => f.IsFolder).OrderBy(f => f.Name, StringComparer.Ordinal))
+        foreach (var folder in (await _ctx.Drive.ListChildrenAsync("", ct).ConfigureAwait(false) ?? []).Where(f => f.IsFolder)
+            .OrderBy(f => f.Name, StringComparer.Ordinal))
         {
             var archives = (await _ctx.Drive.ListChildrenAsync(folder.Name, ct).ConfigureAwait(false) ?? [])
                 .Where(f => !f.IsFolder && LegacyArchiveSet.TryParseName(f.Name, out _, out _)).ToList();
@@ -215,7 +241,8 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
 
     /// <summary>The archives of the old service in <paramref name="folder"/> (below the repository root).</summary>
     public ILegacyArchiveSource OpenLegacyArchiveSource(string folder) =>
-        new OneDriveLegacyArchiveSource(_ctx, AppSettings.NormalizeDriveFolder(folder) ?? "", $"{Description.Split(' ')[0].TrimEnd('/')}/{folder.Trim('/')}");
+        new OneDriveLegacyArchiveSource(_ctx, AppSettings.NormalizeDriveFolder(folder) ?? "",
+            $"{Description.Split(' ')[0].TrimEnd('/')}/{folder.Trim('/')}");
 
     private static string Folder(SnapshotLocation s) => GraphDrive.Join(s.Set, s.Snapshot);
 

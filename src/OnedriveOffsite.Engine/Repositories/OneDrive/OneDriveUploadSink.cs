@@ -101,19 +101,22 @@ internal sealed class OneDriveUploadSink : IPartSink
             if (_written != _knownLength) throw GraphErrors.SizeMismatch(_target.Path, _knownLength!.Value, _written);
             while (_filled > 0) await FlushBufferAsync(_written, ct).ConfigureAwait(false);
         }
-        var done = _session?.Completed ?? throw GraphErrors.RequestFailed(What, 0, "upload did not complete"); // empty files are never stored
+        // empty files are never stored
+        var done = _session?.Completed ?? throw GraphErrors.RequestFailed(What, 0, "upload did not complete");
         var local = _hash.GetBase64();
         if (done.Size != _written) throw GraphErrors.SizeMismatch(_target.Path, _written, done.Size);
         if (done.QuickXorHash is not null && !string.Equals(done.QuickXorHash, local, StringComparison.Ordinal))
         {
             // Remove the damaged copy so the part's next attempt (new salt, same name) can be stored.
             await _ctx.Drive.DeleteAsync(done.Id, $"removing the damaged {_target.Path}", ct).ConfigureAwait(false);
-            _ctx.Retry.Observer.Verbose($"quickXorHash of {_target.Path} differs from OneDrive's: removed it, the part will be stored again.");
+            _ctx.Retry.Observer.Verbose(
+                $"quickXorHash of {_target.Path} differs from OneDrive's: removed it, the part will be stored again.");
             throw GraphErrors.HashMismatch(_target.Path, local, done.QuickXorHash);
         }
         _completed = true;
         // Only what OneDrive reported: a null hash means "not confirmed", and -RemoveSource then reads the part back.
-        return new StoredPartResult(_written, done.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, done.QuickXorHash));
+        return new StoredPartResult(_written,
+            done.QuickXorHash is null ? null : new StoredChecksum(StoredChecksum.QuickXorHash, done.QuickXorHash));
     }
 
     /// <summary>Sends the buffer; bytes the session could not take yet (under 320 KiB) move to its front.</summary>

@@ -119,7 +119,8 @@ internal sealed class UploadSessionClient
                 if (GraphRetry.IsTransient(response.StatusCode))
                 {
                     // The fragment may have been stored (lost acknowledgement, partial store): ask before resending.
-                    await _retry.PauseAsync(++attempt, _what, GraphRetry.Describe(response), GraphRetry.RetryAfter(response), ct).ConfigureAwait(false);
+                    await _retry.PauseAsync(++attempt, _what, GraphRetry.Describe(response), GraphRetry.RetryAfter(response), ct)
+                        .ConfigureAwait(false);
                     await RefreshStatusAsync(ct).ConfigureAwait(false);
                     continue;
                 }
@@ -170,10 +171,12 @@ internal sealed class UploadSessionClient
                 }
                 // 409: the session ended because the file was committed (e.g. a fragment whose answer a stall abort
                 // lost): the same check as a vanished session decides whether that file is this upload.
-                if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict) { await OnSessionGoneAsync(ct).ConfigureAwait(false); return; }
+                if (response.StatusCode is HttpStatusCode.NotFound
+                    or HttpStatusCode.Conflict) { await OnSessionGoneAsync(ct).ConfigureAwait(false); return; }
                 if (GraphRetry.IsTransient(response.StatusCode))
                 {
-                    await _retry.PauseAsync(attempt, _what + " (status)", GraphRetry.Describe(response), GraphRetry.RetryAfter(response), ct).ConfigureAwait(false);
+                    await _retry.PauseAsync(attempt, _what + " (status)", GraphRetry.Describe(response), GraphRetry.RetryAfter(response),
+                        ct).ConfigureAwait(false);
                     continue;
                 }
                 throw Fatal(response);
@@ -217,7 +220,8 @@ internal sealed class UploadSessionClient
     /// <summary>The lowest start of nextExpectedRanges ("12345-" or "12345-67890"), or null when absent.</summary>
     internal static long? ParseNextExpected(JsonElement json)
     {
-        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("nextExpectedRanges", out var ranges) || ranges.ValueKind != JsonValueKind.Array)
+        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("nextExpectedRanges", out var ranges)
+            || ranges.ValueKind != JsonValueKind.Array)
             return null;
         long? lowest = null;
         foreach (var range in ranges.EnumerateArray())
@@ -225,7 +229,8 @@ internal sealed class UploadSessionClient
             var text = range.GetString();
             if (string.IsNullOrEmpty(text)) continue;
             var dash = text.IndexOf('-');
-            if (long.TryParse(dash < 0 ? text : text[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var start))
+            if (long.TryParse(dash < 0 ? text : text[..dash], System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var start))
                 lowest = lowest is { } l ? Math.Min(l, start) : start;
         }
         return lowest;
@@ -236,7 +241,8 @@ internal sealed class UploadSessionClient
         var id = json.TryGetProperty("id", out var i) ? i.GetString() ?? "" : "";
         var size = json.TryGetProperty("size", out var s) ? s.GetInt64() : -1;
         string? hash = null;
-        if (json.TryGetProperty("file", out var file) && file.TryGetProperty("hashes", out var hashes) && hashes.TryGetProperty("quickXorHash", out var q))
+        if (json.TryGetProperty("file", out var file) && file.TryGetProperty("hashes", out var hashes)
+            && hashes.TryGetProperty("quickXorHash", out var q))
             hash = q.GetString();
         return new CompletedUpload(id, size, hash);
     }
