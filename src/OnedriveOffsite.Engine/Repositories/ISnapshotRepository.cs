@@ -43,6 +43,13 @@ public interface ISnapshotRepository
     /// </summary>
     long? PreferredPartSize => null;
 
+    /// <summary>
+    /// True when storing parts one after another in file order is as fast here as storing several at once (a local
+    /// directory: no network latency to hide). A backup whose parts are not compressed then reads the source once and
+    /// feeds the whole-file SHA-256 from that read (docs/DECISIONS.md "Single-read backup in file order").
+    /// </summary>
+    bool StoresPartsFastestInFileOrder => false;
+
     Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct);
 
     Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct);
