@@ -46,7 +46,8 @@ public interface ISnapshotRepository
     /// <summary>
     /// True when storing parts one after another in file order is as fast here as storing several at once (a local
     /// directory: no network latency to hide). A backup whose parts are not compressed then reads the source once and
-    /// feeds the whole-file SHA-256 from that read (docs/DECISIONS.md "Single-read backup in file order").
+    /// feeds the whole-file SHA-256 from that read, and a restore of such parts goes one part at a time
+    /// (docs/DECISIONS.md "Single-read backup in file order").
     /// </summary>
     bool StoresPartsFastestInFileOrder => false;
 
