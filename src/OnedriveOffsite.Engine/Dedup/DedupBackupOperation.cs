@@ -55,7 +55,8 @@ public sealed class DedupBackupOperation
         observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {set}/{location.Snapshot} (format 2): " +
             $"the set's index holds {index.ChunkCount} chunk(s) in {index.Packs.Count} pack(s); chunks of {chunker.Min}–{chunker.Max} bytes (average {chunker.Average}), packs of {_packSize} bytes, compression {request.Compression}, key {_key.KeyId}.");
 
-        var progress = new TransferProgress(observer, $"Backing up {source.Name} to {set}", new[] { length });
+        var progress = new TransferProgress(observer, ActivityText.Backup(source.Name, set), new[] { length });
+        using var current = TransferActivity.Enter(progress.Part(0));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var batches = Channel.CreateBounded<Task<ChunkBatch>>(new BoundedChannelOptions(request.ThrottleLimit + 1) { SingleReader = true, SingleWriter = true });
         var stream = new SourceChunkStream(handle, length, chunker);
@@ -99,7 +100,7 @@ public sealed class DedupBackupOperation
                                 pack = null;
                             }
                         }
-                        progress.Add(0, batch.Lengths.Sum(), "");
+                        progress.Add(0, batch.Lengths.Sum(), "reading, deduplicating, encrypting");
                     }
                     await producing.ConfigureAwait(false);
                     if (pack is { ChunkCount: > 0 })
