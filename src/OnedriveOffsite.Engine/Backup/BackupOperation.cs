@@ -107,38 +107,55 @@ public sealed class BackupOperation
 
         var progress = new TransferProgress(observer, ActivityText.Backup(source.Name, request.SetName), parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var hasher = new TrailingHasher(handle, parts.Select(p => (p.Offset, p.Length)).ToList(), checksumParts: true);
-        var hashing = hasher.RunAsync(cts.Token);
+        var partRanges = parts.Select(p => (p.Offset, p.Length)).ToList();
+        var inFileOrder = StoresInFileOrder(request, handle, looksCompressed, parts, segmentSize);
+        using var inOrderHasher = inFileOrder ? new InOrderHasher(partRanges) : null;
+        var hasher = inFileOrder ? null : new TrailingHasher(handle, partRanges, checksumParts: true);
+        var hashing = hasher?.RunAsync(cts.Token);
         var context = new PartBackupContext(_key, snapshotId, handle, segmentSize, request.Compression, looksCompressed,
-            _repository, location, hasher, progress, observer);
+            _repository, location, (ISourceReadObserver?)inOrderHasher ?? hasher!, progress, observer)
+        {
+            // In file order the stored bytes are the hashed bytes; a per-part checksum is then needed only where a part
+            // may be read again (a retried OneDrive upload): a local repository never asks for that.
+            ChecksumSource = !(inFileOrder && _repository.StoresPartsFastestInFileOrder),
+        };
         var results = new BackedUpPart[parts.Count];
         var testHook = PartStoredTestHook.FromEnvironment();
         string sha256;
         try
         {
-            await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token },
-                async (part, token) =>
-                {
-                    if (done.TryGetValue(part.Index, out var stored))
+            if (inOrderHasher is not null)
+            {
+                observer.Verbose("Storing the parts one after another in file order, hashing the source from the same read.");
+                sha256 = await StoreInFileOrderAsync(context, inOrderHasher, parts, results, done, journalState, testHook, cts.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token },
+                    async (part, token) =>
                     {
-                        // Reused, but only once the hasher's read of this range proves it unchanged (below).
-                        results[part.Index] = stored;
-                        hasher.Report(part.Index, part.Length);
-                        progress.Reused(part.Index);
-                        return;
-                    }
-                    results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
-                    _journal?.RecordPart(journalState, results[part.Index]);
-                    await testHook.PartRecordedAsync(token).ConfigureAwait(false);
-                }).ConfigureAwait(false);
-            progress.Finishing("checking the SHA-256");
-            sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
-            await ProveAgainstSourceAsync(context, parts, results, done, journalState, ct).ConfigureAwait(false);
+                        if (done.TryGetValue(part.Index, out var stored))
+                        {
+                            // Reused, but only once the hasher's read of this range proves it unchanged (below).
+                            results[part.Index] = stored;
+                            hasher!.Report(part.Index, part.Length);
+                            progress.Reused(part.Index);
+                            return;
+                        }
+                        results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
+                        _journal?.RecordPart(journalState, results[part.Index]);
+                        await testHook.PartRecordedAsync(token).ConfigureAwait(false);
+                    }).ConfigureAwait(false);
+                progress.Finishing("checking the SHA-256");
+                sha256 = Convert.ToHexString(await hashing!.ConfigureAwait(false)).ToLowerInvariant();
+                await ProveAgainstSourceAsync(context, hasher!, parts, results, done, journalState, ct).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
             cts.Cancel();
-            try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { } catch (IOException) { }
+            if (hashing is not null)
+                try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { } catch (IOException) { }
             if (ex is OperationCanceledException stopped && ct.IsCancellationRequested)
             {
                 var kept = parts.Where(p => results[p.Index] is not null).ToList();
@@ -181,26 +198,92 @@ public sealed class BackupOperation
     }
 
     /// <summary>
+    /// Whether this run stores its parts one after another in file order with <see cref="InOrderHasher"/> (one read
+    /// of the source) rather than several at once with a <see cref="TrailingHasher"/> reading every range again: with
+    /// one part at a time anyway, or on a repository where that is as fast and the first part is not compressed
+    /// (parallel parts only pay off to spread compression over cores; the SHA-256 is one serial pass either way).
+    /// </summary>
+    private bool StoresInFileOrder(BackupRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle source, bool looksCompressed, IReadOnlyList<PartPlan> parts, int segmentSize)
+    {
+        if (request.ThrottleLimit == 1 || parts.Count <= 1) return true;
+        if (!_repository.StoresPartsFastestInFileOrder) return false;
+        using var compressor = new Compression.SegmentCompressor();
+        return CodecChooser.Choose(request.Compression, looksCompressed, source, parts[0], segmentSize, compressor) == PartCompression.Stored;
+    }
+
+    /// <summary>
+    /// Stores the parts one after another in file order, the whole-file SHA-256 fed from the part workers' reads. A
+    /// part reused from an interrupted run is read here (feeding the hash) and proven against its stored checksum;
+    /// one that no longer matches is stored again and must match the bytes hashed. If a part had to be read again
+    /// (a retried upload), the file is hashed once more in order and every part proven against that pass.
+    /// </summary>
+    private async Task<string> StoreInFileOrderAsync(PartBackupContext context, InOrderHasher hasher, IReadOnlyList<PartPlan> parts,
+        BackedUpPart[] results, Dictionary<int, BackedUpPart> reused, JournalState journalState, PartStoredTestHook testHook, CancellationToken ct)
+    {
+        foreach (var part in parts)
+        {
+            if (reused.TryGetValue(part.Index, out var stored))
+            {
+                var hashed = await Task.Run(() => hasher.ReadAndHash(context.Source, part.Index, part.Length, ct), ct).ConfigureAwait(false);
+                var prefix = hasher.PrefixDigest();
+                // The part's own checksum when the interrupted run took one; else the running SHA-256 up to its end (which
+                // also differs after an earlier part that changed: such later parts are stored again too — safe, and rare).
+                if (stored.SourceChecksum is { } checksum ? checksum == hashed : prefix is not null && stored.SourcePrefixSha256 == prefix)
+                {
+                    results[part.Index] = stored;
+                    context.Progress.Reused(part.Index);
+                    continue;
+                }
+                results[part.Index] = await StoreAgainAsync(context with { WholeFileHasher = ISourceReadObserver.None, ChecksumSource = true },
+                    part, hashed, prefix, journalState, ct).ConfigureAwait(false);
+                continue;
+            }
+            results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, ct).ConfigureAwait(false) with { SourcePrefixSha256 = hasher.PrefixDigest() };
+            _journal?.RecordPart(journalState, results[part.Index]);
+            await testHook.PartRecordedAsync(ct).ConfigureAwait(false);
+        }
+        if (hasher.Finish() is { } digest) return Convert.ToHexString(digest).ToLowerInvariant();
+
+        context.Observer.Verbose("A part was read again after a retry: hashing the source once more in file order to prove every stored part.");
+        var again = new TrailingHasher(context.Source, parts.Select(p => (p.Offset, p.Length)).ToList(), checksumParts: true);
+        foreach (var part in parts) again.Report(part.Index, part.Length);
+        var sha256 = Convert.ToHexString(await again.RunAsync(ct).ConfigureAwait(false)).ToLowerInvariant();
+        foreach (var part in parts)
+            if (results[part.Index].SourceChecksum is not { } checksum || checksum != again.PartChecksum(part.Index)) throw ChangedWhileReading(SnapshotFiles.PartName(part.Index));
+        return sha256;
+    }
+
+    /// <summary>
+    /// Stores again a part reused from an interrupted run whose bytes no longer match (same size and time, other
+    /// bytes), with a fresh salt; the bytes stored must be the ones hashed (<paramref name="hashed"/>).
+    /// </summary>
+    private async Task<BackedUpPart> StoreAgainAsync(PartBackupContext context, PartPlan part, UInt128 hashed, string? prefixSha256, JournalState journalState, CancellationToken ct)
+    {
+        var name = SnapshotFiles.PartName(part.Index);
+        context.Observer.Verbose($"{name} no longer matches the source (its bytes changed since the interrupted run stored it, though size and modification time did not): storing it again.");
+        await _repository.DeleteFileAsync(context.Location, name, ct).ConfigureAwait(false);
+        context.Progress.ResetPart(part.Index);
+        var again = await PartBackup.RunWithRetriesAsync(context, part, ct).ConfigureAwait(false) with { SourcePrefixSha256 = prefixSha256 };
+        if (again.SourceChecksum != hashed) throw ChangedWhileReading(name);
+        _journal?.RecordPart(journalState, again);
+        return again;
+    }
+
+    /// <summary>
     /// Proves that the stored parts hold the bytes the whole-file SHA-256 covers: the hasher read every range again in
     /// file order and checksummed it. A part stored in this run must match (else the file changed under us: no
     /// snapshot). A part reused from an interrupted run that no longer matches (same size and time, other bytes) is
     /// stored again, with a fresh salt, from the bytes the hash covered.
     /// </summary>
-    private async Task ProveAgainstSourceAsync(PartBackupContext context, IReadOnlyList<PartPlan> parts, BackedUpPart[] results,
+    private async Task ProveAgainstSourceAsync(PartBackupContext context, TrailingHasher hasher, IReadOnlyList<PartPlan> parts, BackedUpPart[] results,
         Dictionary<int, BackedUpPart> reused, JournalState journalState, CancellationToken ct)
     {
         foreach (var part in parts)
         {
-            var hashed = context.WholeFileHasher.PartChecksum(part.Index);
+            var hashed = hasher.PartChecksum(part.Index);
             if (results[part.Index].SourceChecksum == hashed) continue;
-            var name = SnapshotFiles.PartName(part.Index);
-            if (!reused.ContainsKey(part.Index)) throw ChangedWhileReading(name);
-            context.Observer.Verbose($"{name} no longer matches the source (its bytes changed since the interrupted run stored it, though size and modification time did not): storing it again.");
-            await _repository.DeleteFileAsync(context.Location, name, ct).ConfigureAwait(false);
-            context.Progress.ResetPart(part.Index);
-            results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, ct).ConfigureAwait(false);
-            if (results[part.Index].SourceChecksum != hashed) throw ChangedWhileReading(name);
-            _journal?.RecordPart(journalState, results[part.Index]);
+            if (!reused.ContainsKey(part.Index)) throw ChangedWhileReading(SnapshotFiles.PartName(part.Index));
+            results[part.Index] = await StoreAgainAsync(context, part, hashed, null, journalState, ct).ConfigureAwait(false);
         }
     }
 

@@ -22,16 +22,29 @@ internal sealed record PartBackupContext(
     bool FileLooksCompressed,
     ISnapshotRepository Repository,
     SnapshotLocation Location,
-    TrailingHasher WholeFileHasher,
+    ISourceReadObserver WholeFileHasher,
     TransferProgress Progress,
-    IOperationObserver Observer);
-
-/// <summary>A stored part and the <see cref="PartChecksumHasher"/> checksum of the source bytes it holds.</summary>
-internal sealed record BackedUpPart(SnapshotManifest.PartEntry Entry, UInt128 SourceChecksum);
+    IOperationObserver Observer)
+{
+    /// <summary>
+    /// Whether each part worker takes the <see cref="PartChecksumHasher"/> checksum of the bytes it reads (needed
+    /// whenever the whole-file hash reads them separately, or a part may be read again).
+    /// </summary>
+    public bool ChecksumSource { get; init; } = true;
+}
 
 /// <summary>
-/// Stores one part: reads its source range once (checksumming it and feeding the whole-file hasher) on one thread,
-/// and compresses, encrypts and writes the records on another. Every attempt gets a fresh random salt, hence a fresh
+/// A stored part and what proves the source bytes it holds: the <see cref="PartChecksumHasher"/> checksum of those
+/// bytes (null when the worker took none: a single-read backup in file order, where the stored bytes are the hashed
+/// bytes by construction), and/or the SHA-256 of the source from its start to this part's end (hex, recorded by a
+/// backup in file order; a resumed run in file order reuses the part when its own running hash agrees).
+/// </summary>
+internal sealed record BackedUpPart(SnapshotManifest.PartEntry Entry, UInt128? SourceChecksum, string? SourcePrefixSha256 = null);
+
+/// <summary>
+/// Stores one part: reads its source range once (telling the whole-file hasher) on one thread, and checksums,
+/// compresses, encrypts and writes the records on another (SHA-256 fed on the reading thread, when it is, and the
+/// checksum on the other keep the two stages about equally busy). Every attempt gets a fresh random salt, hence a fresh
 /// key. No SHA-256 here: the whole-file SHA-256 is the only cryptographic hash pass of a backup, and the checksum
 /// lets the caller prove that it covered exactly these bytes.
 /// </summary>
@@ -72,11 +85,11 @@ internal static class PartBackup
         var codec = CodecChooser.Choose(c.Compression, c.FileLooksCompressed, c.Source, part, c.SegmentSize, compressor);
         var header = new PartHeader(c.SnapshotId, c.Key.KeyIdBytes, part.Index, part.Offset, part.Length, codec, c.SegmentSize, RandomNumberGenerator.GetBytes(32));
         using var encoder = new PartEncoder(c.Key, header, compressor);
-        long? knownLength = codec == PartCodec.Stored ? PartLayout.StoredSizeWithoutCompression(part.Length, c.SegmentSize) : null;
+        long? knownLength = codec == PartCompression.Stored ? PartLayout.StoredSizeWithoutCompression(part.Length, c.SegmentSize) : null;
         var name = SnapshotFiles.PartName(part.Index);
-        var step = codec == PartCodec.Zstd ? "reading, compressing, encrypting" : "reading, encrypting";
+        var step = codec == PartCompression.Zstd ? "reading, compressing, encrypting" : "reading, encrypting";
 
-        var checksum = new XxHash128();
+        var checksum = c.ChecksumSource ? new XxHash128() : null;
         var records = PartLayout.RecordCount(part.Length, c.SegmentSize);
         var encoded = new byte[PartEncoder.MaxEncodedLength(c.SegmentSize)];
         long read = 0;
@@ -88,13 +101,13 @@ internal static class PartBackup
             {
                 var length = PartLayout.RecordPlainLength(part.Length, c.SegmentSize, record);
                 ReadExactly(c.Source, buffer.Span[..length], part.Offset + record * c.SegmentSize);
-                checksum.Append(buffer.Span[..length]);
                 read += length;
-                c.WholeFileHasher.Report(part.Index, read);
+                c.WholeFileHasher.Read(part.Index, read, buffer.Span[..length]);
                 return ValueTask.FromResult(length);
             },
             async (record, data, token) =>
             {
+                checksum?.Append(data.Span);
                 var n = encoder.Encode(record, record == records - 1, data.Span, encoded);
                 await sink.WriteAsync(encoded.AsMemory(0, n), token).ConfigureAwait(false);
                 c.Progress.Add(part.Index, data.Length, step);
@@ -117,7 +130,7 @@ internal static class PartBackup
             Salt = Convert.ToHexString(header.Salt).ToLowerInvariant(),
             StoredLength = stored.Length,
             StoredQuickXorHash = stored.Checksum?.ManifestQuickXorHash,
-        }, PartChecksumHasher.Value(checksum));
+        }, checksum is null ? null : PartChecksumHasher.Value(checksum));
     }
 
     private static void ReadExactly(SafeFileHandle file, Span<byte> buffer, long offset)

@@ -55,7 +55,10 @@ public sealed class ResumeJournal
         {
             state.Parts.RemoveAll(p => p.Index == part.Entry.Index);
             state.Parts.Add(part.Entry);
-            state.SourceChecksums[part.Entry.Index] = PartChecksumHasher.ToHex(part.SourceChecksum);
+            if (part.SourceChecksum is { } checksum) state.SourceChecksums[part.Entry.Index] = PartChecksumHasher.ToHex(checksum);
+            else state.SourceChecksums.Remove(part.Entry.Index);
+            if (part.SourcePrefixSha256 is { } prefix) state.SourcePrefixSha256[part.Entry.Index] = prefix;
+            else state.SourcePrefixSha256.Remove(part.Entry.Index);
             Save(state);
         }
     }
@@ -85,6 +88,12 @@ public sealed class JournalState
     /// reuses a part only when the source range it reads now has the same checksum; parts without one are stored again.
     /// </summary>
     public Dictionary<int, string> SourceChecksums { get; set; } = new();
+    /// <summary>
+    /// Part index → SHA-256 (hex) of the source from its first byte to that part's end, recorded by a backup that
+    /// stores its parts in file order and hashes them from the same read (no per-part checksum there). A resumed run
+    /// in file order reuses the part only when its own running SHA-256 at that point is the same.
+    /// </summary>
+    public Dictionary<int, string> SourcePrefixSha256 { get; set; } = new();
 
     /// <summary>True when this journal describes the same source and settings as the run about to start.</summary>
     public bool Matches(JournalState run) => MatchesSource(run) && PartSize == run.PartSize && SegmentSize == run.SegmentSize;

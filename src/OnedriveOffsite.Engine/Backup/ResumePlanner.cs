@@ -44,9 +44,13 @@ internal static class ResumePlanner
             {
                 var stored = folder.Files.ToDictionary(f => f.Name, f => f.Length);
                 foreach (var entry in previous.Parts)
-                    if (stored.TryGetValue(entry.File, out var length) && length == entry.StoredLength
-                        && previous.SourceChecksums.TryGetValue(entry.Index, out var hex) && UInt128.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var checksum))
-                        done[entry.Index] = new BackedUpPart(entry, checksum);
+                {
+                    if (!stored.TryGetValue(entry.File, out var length) || length != entry.StoredLength) continue;
+                    UInt128? checksum = previous.SourceChecksums.TryGetValue(entry.Index, out var hex)
+                        && UInt128.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var value) ? value : null;
+                    var prefix = previous.SourcePrefixSha256.GetValueOrDefault(entry.Index);
+                    if (checksum is not null || prefix is not null) done[entry.Index] = new BackedUpPart(entry, checksum, prefix);
+                }
                 // A part the interrupted run stored but did not record yet (killed between the two) cannot be trusted
                 // or reused without its recorded salt and hash: remove it so it is stored again (never overwritten).
                 foreach (var orphan in folder.Files.Where(f => f.Name.EndsWith(SnapshotFiles.PartExtension, StringComparison.Ordinal)
@@ -57,6 +61,7 @@ internal static class ResumePlanner
                 }
                 previous.Parts = done.Values.Select(p => p.Entry).OrderBy(e => e.Index).ToList();
                 previous.SourceChecksums = previous.SourceChecksums.Where(kv => done.ContainsKey(kv.Key)).ToDictionary();
+                previous.SourcePrefixSha256 = previous.SourcePrefixSha256.Where(kv => done.ContainsKey(kv.Key)).ToDictionary();
                 journal!.Save(previous);
                 observer.Verbose($"Resuming snapshot {set}/{previous.SnapshotFolder}: {done.Count} part(s) already stored (each is checked against the source as it is read now).");
                 return (previous, done);

@@ -13,7 +13,7 @@ namespace OnedriveOffsite.Engine.Hashing;
 /// that a backup can prove that the bytes a part worker stored are the bytes this hash covers (docs/DECISIONS.md
 /// "One SHA-256 pass").</para>
 /// </summary>
-public sealed class TrailingHasher
+public sealed class TrailingHasher : ISourceReadObserver
 {
     private const int BufferSize = 1 << 20;
     private readonly SafeFileHandle _file;
@@ -38,6 +38,8 @@ public sealed class TrailingHasher
         Volatile.Write(ref _progress[part], bytes);
         if (_signal.CurrentCount == 0) _signal.Release();
     }
+
+    void ISourceReadObserver.Read(int part, long endInPart, ReadOnlySpan<byte> bytes) => Report(part, endInPart);
 
     /// <summary>
     /// The <see cref="PartChecksumHasher"/> value of the bytes this hasher read for <paramref name="part"/>; valid once

@@ -43,6 +43,14 @@ public interface ISnapshotRepository
     /// </summary>
     long? PreferredPartSize => null;
 
+    /// <summary>
+    /// True when storing parts one after another in file order is as fast here as storing several at once (a local
+    /// directory: no network latency to hide). A backup whose parts are not compressed then reads the source once and
+    /// feeds the whole-file SHA-256 from that read, and a restore of such parts goes one part at a time
+    /// (docs/DECISIONS.md "Single-read backup in file order").
+    /// </summary>
+    bool StoresPartsFastestInFileOrder => false;
+
     /// <summary>What reading a stored file is called in progress: "reading" here, "downloading" from OneDrive.</summary>
     string ReadStep => "reading";
 

@@ -70,10 +70,15 @@ public sealed class RestoreOperation
         var context =
             new PartRestoreContext(_key, manifest, Convert.FromHexString(manifest.SnapshotId), _repository, location, handle, hasher,
             progress);
+        // The SHA-256 is one serial pass that trails the part workers in file order: with several parts at once it waits
+        // on the first one and then hashes the rest alone. Parts in parallel pay off only to hide network latency or
+        // spread decompression over cores; from a local repository, parts stored without compression go one at a time.
+        var parallelParts = _repository.StoresPartsFastestInFileOrder && manifest.Parts.All(p => p.Codec == PartCompression.Stored)
+            ? 1 : throttleLimit;
         try
         {
             await Parallel.ForEachAsync(manifest.Parts,
-                new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = cts.Token },
+                new ParallelOptions { MaxDegreeOfParallelism = parallelParts, CancellationToken = cts.Token },
                 (entry, token) => new ValueTask(PartRestore.RunAsync(context, entry, token))).ConfigureAwait(false);
         }
         catch

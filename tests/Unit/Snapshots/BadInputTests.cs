@@ -57,11 +57,13 @@ public sealed class BadInputTests : IDisposable
         Assert.Single(_f.OutputFiles());
     }
 
-    [Fact]
-    public async Task A_source_that_changes_during_the_backup_makes_no_snapshot()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // parts stored in file order, the source read once (a local repository)
+    public async Task A_source_that_changes_during_the_backup_makes_no_snapshot(bool inFileOrder)
     {
         var source = _f.WriteSource("growing.bin", F.Random(600_000));
-        var repository = new ChangingSourceRepository(_f.Repository, source);
+        var repository = new ChangingSourceRepository(_f.Repository, source, inFileOrder);
         var ex = await Assert.ThrowsAsync<OffsiteException>(() =>
             new BackupOperation(repository, _f.Key).RunAsync(new BackupRequest(source, "s", F.Part, SegmentSize: F.Segment), NullObserver.Instance, default));
         Assert.Equal("SourceChanged", ex.ErrorId);
@@ -88,8 +90,9 @@ public sealed class BadInputTests : IDisposable
     public void Dispose() => _f.Dispose();
 
     /// <summary>Appends to the source as soon as the first part starts: a writer still busy with the file.</summary>
-    private sealed class ChangingSourceRepository(ISnapshotRepository inner, string source) : ISnapshotRepository
+    private sealed class ChangingSourceRepository(ISnapshotRepository inner, string source, bool inFileOrder) : ISnapshotRepository
     {
+        public bool StoresPartsFastestInFileOrder => inFileOrder;
         public string Description => inner.Description;
         public Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct) => inner.ListSetsAsync(ct);
         public Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct) => inner.ListSnapshotsAsync(set, ct);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Errors;
@@ -17,9 +18,47 @@ public sealed class ResumeTests : IDisposable
 
     private ResumeJournal Journal(string source) => ResumeJournal.For(new ConfigHome(Path.Combine(_f.Root, "home")), _f.Repository.Description, "set1", source);
 
-    private Task<BackupResult> Run(ISnapshotRepository repository, string source, bool requireResume = false, long? partSize = F.Part, CancellationToken ct = default) =>
+    private Task<BackupResult> Run(ISnapshotRepository repository, string source, bool requireResume = false, long? partSize = F.Part, CancellationToken ct = default, int throttleLimit = 1) =>
         new BackupOperation(repository, _f.Key, Journal(source))
-            .RunAsync(new BackupRequest(source, "set1", partSize, ThrottleLimit: 1, SegmentSize: F.Segment, RequireResume: requireResume), NullObserver.Instance, ct);
+            .RunAsync(new BackupRequest(source, "set1", partSize, ThrottleLimit: throttleLimit, SegmentSize: F.Segment, RequireResume: requireResume), NullObserver.Instance, ct);
+
+    [Fact]
+    public async Task A_local_backup_in_file_order_records_the_running_SHA256_of_the_source_instead_of_part_checksums_and_a_rerun_reuses_its_parts()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        // Four parts in parallel asked for, but a local repository with incompressible data stores them in file order.
+        await Assert.ThrowsAsync<IOException>(() => Run(new CountingRepository(_f.Repository, failAtPart: 4, inFileOrder: true), source, throttleLimit: 4));
+        var state = Journal(source).Load()!;
+        Assert.Equal(new[] { 0, 1, 2, 3 }, state.Parts.Select(p => p.Index).Order().ToArray());
+        Assert.Empty(state.SourceChecksums);   // no per-part checksum taken: the stored bytes are the hashed bytes
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(_content.AsSpan(0, 4 * (int)F.Part))).ToLowerInvariant(), state.SourcePrefixSha256[3]);
+
+        var counting = new CountingRepository(_f.Repository, failAtPart: -1, inFileOrder: true);
+        var result = await Run(counting, source, throttleLimit: 4);
+        Assert.Equal(new[] { 4, 5, 6, 7, 8 }, counting.PartsWritten.Order().ToArray());
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(_content)).ToLowerInvariant(), result.Manifest.Source.Sha256);
+        Assert.Equal(_content, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
+
+    [Fact]
+    public async Task A_local_backup_in_file_order_stores_again_a_reused_part_whose_bytes_changed_and_every_part_after_it()
+    {
+        var source = _f.WriteSource("vm.bin", _content);
+        await Assert.ThrowsAsync<IOException>(() => Run(new CountingRepository(_f.Repository, failAtPart: 4, inFileOrder: true), source, throttleLimit: 4));
+        var mtime = File.GetLastWriteTimeUtc(source);
+        var changed = _content.ToArray();
+        changed[(int)F.Part + 10] ^= 0xFF;   // inside part 1; same size and time
+        await File.WriteAllBytesAsync(source, changed);
+        File.SetLastWriteTimeUtc(source, mtime);
+
+        var counting = new CountingRepository(_f.Repository, failAtPart: -1, inFileOrder: true);
+        var result = await Run(counting, source, throttleLimit: 4);
+        // Part 0 is proven by the running SHA-256; from part 1 on it differs, so those stored parts are stored again.
+        Assert.Equal(new[] { 1, 2, 3, 4, 5, 6, 7, 8 }, counting.PartsWritten.Order().ToArray());
+        Assert.Equal(new[] { "part-00001.oop", "part-00002.oop", "part-00003.oop" }, counting.Deleted.Order().ToArray());
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(changed)).ToLowerInvariant(), result.Manifest.Source.Sha256);
+        Assert.Equal(changed, await File.ReadAllBytesAsync((await _f.RestoreAsync(result.Snapshot)).Path));
+    }
 
     [Fact]
     public async Task A_run_without_a_part_size_uses_the_repositorys_preferred_size()
@@ -150,6 +189,7 @@ public sealed class ResumeTests : IDisposable
         var journal = Journal(source);
         var state = journal.Load()!;
         state.SourceChecksums.Clear();   // as an older version wrote it: nothing to prove the stored parts with
+        state.SourcePrefixSha256.Clear();
         journal.Save(state);
 
         var counting = new CountingRepository(_f.Repository, failAtPart: -1);
@@ -177,8 +217,9 @@ public sealed class ResumeTests : IDisposable
 
     /// <summary>Counts the parts written; "crashes" (throws) when part <c>failAtPart</c> starts or after its header.</summary>
     private sealed class CountingRepository(ISnapshotRepository inner, int failAtPart, bool failAfterHeader = false, bool failAfterComplete = false,
-        long? preferredPartSize = null, Action<int>? beforePart = null) : ISnapshotRepository
+        long? preferredPartSize = null, Action<int>? beforePart = null, bool inFileOrder = false) : ISnapshotRepository
     {
+        public bool StoresPartsFastestInFileOrder => inFileOrder;
         public List<int> PartsWritten { get; } = new();
         public List<string> Deleted { get; } = new();
         public string Description => inner.Description;

@@ -32,6 +32,8 @@ public sealed class LocalRepository : ISnapshotRepository
 
     public string Description => Root;
 
+    public bool StoresPartsFastestInFileOrder => true;
+
     public Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<string>>(Directory.EnumerateDirectories(Root)
             .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList());
