@@ -37,6 +37,7 @@ public sealed class DedupBackupOperation
     public async Task<DedupBackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var source = BackupOperation.Validate(request);
+        var warming = HashWarmup.EnsureStarted();
         // One run per set at a time, as for v1: packs, index files and the manifest are written under the set's lock.
         await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct).ConfigureAwait(false);
         ThreadPoolSizing.EnsureFor(request.ThrottleLimit + 2);
@@ -55,10 +56,18 @@ public sealed class DedupBackupOperation
         observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {set}/{location.Snapshot} (format 2): " +
             $"the set's index holds {index.ChunkCount} chunk(s) in {index.Packs.Count} pack(s); chunks of {chunker.Min}–{chunker.Max} bytes (average {chunker.Average}), packs of {_packSize} bytes, compression {request.Compression}, key {_key.KeyId}.");
 
+        await warming.WaitAsync(ct).ConfigureAwait(false);
+        if (!HashWarmup.Optimized) observer.Verbose("BLAKE3 is not running as optimized code yet (a busy machine); the first chunks are hashed more slowly.");
         var progress = new TransferProgress(observer, $"Backing up {source.Name} to {set}", new[] { length });
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var batches = Channel.CreateBounded<Task<ChunkBatch>>(new BoundedChannelOptions(request.ThrottleLimit + 1) { SingleReader = true, SingleWriter = true });
-        var stream = new SourceChunkStream(handle, length, chunker);
+        // Memory is bounded by design (docs/DECISIONS.md "v2 memory"): a fixed number of batches (hashing and
+        // compression run on as many at once as there are cores, no more) and of pack buffers (one filling, one per
+        // upload slot); every stage that runs ahead waits for one of them, nothing is allocated per chunk.
+        var workers = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, request.ThrottleLimit));
+        using var batchPool = SourceChunkStream.CreateBatchPool(chunker, workers + 2);
+        using var packPool = new BoundedPool<byte[]>(request.ThrottleLimit + 1, () => new byte[PackBuilder.BufferSize(_packSize, chunker.Max)]);
+        var batches = Channel.CreateBounded<Task<ChunkBatch>>(new BoundedChannelOptions(workers) { SingleReader = true, SingleWriter = true });
+        var stream = new SourceChunkStream(handle, length, chunker, batchPool);
         var producing = stream.RunAsync(async batch =>
             await batches.Writer.WriteAsync(Task.Run(() => { batch.Process(idKey, index, request.Compression, looksCompressed); return batch; }, cts.Token), cts.Token).ConfigureAwait(false), cts.Token);
         _ = producing.ContinueWith(t => batches.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
@@ -82,29 +91,32 @@ public sealed class DedupBackupOperation
                     await foreach (var pending in batches.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
                     {
                         var batch = await pending.ConfigureAwait(false);
-                        for (var i = 0; i < batch.Lengths.Count; i++)
+                        long batchBytes = 0;
+                        for (var i = 0; i < batch.Count; i++)
                         {
                             var id = batch.Ids[i];
                             var chunkLength = (uint)batch.Lengths[i];
+                            batchBytes += chunkLength;
                             list.Add(id, chunkLength);
                             if (batch.Encoded[i] is not { } encoded || added.ContainsKey(id)) continue;
-                            pack ??= new PackBuilder(_key, _packSize, chunker.Max);
+                            pack ??= new PackBuilder(_key, _packSize, chunker.Max, buffer: await packPool.RentAsync(cts.Token).ConfigureAwait(false));
                             var (offset, stored) = pack.Add(id, encoded.Codec, encoded.Payload.Span);
                             newEntries.Add(new IndexEntry(id, newPacks.Count, offset, stored, chunkLength));
                             added[id] = true;
                             addedPlain += chunkLength;
                             if (pack.IsFull)
                             {
-                                uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, observer, cts.Token).ConfigureAwait(false));
+                                uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, packPool, observer, cts.Token).ConfigureAwait(false));
                                 pack = null;
                             }
                         }
-                        progress.Add(0, batch.Lengths.Sum(), "");
+                        batchPool.Return(batch);
+                        progress.Add(0, batchBytes, "");
                     }
                     await producing.ConfigureAwait(false);
                     if (pack is { ChunkCount: > 0 })
                     {
-                        uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, observer, cts.Token).ConfigureAwait(false));
+                        uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, packPool, observer, cts.Token).ConfigureAwait(false));
                         pack = null;
                     }
                     await Task.WhenAll(uploads).ConfigureAwait(false);
@@ -170,19 +182,34 @@ public sealed class DedupBackupOperation
         }
     }
 
-    private async Task<Task> StartUploadAsync(PackBuilder pack, string set, List<PackRecord> packs, SemaphoreSlim slots, IOperationObserver observer, CancellationToken ct)
+    /// <summary>
+    /// Stores a full pack in the background: its BLAKE3 (for the index) is computed there too, so the consumer goes on
+    /// filling the next pack. The pack's number in <paramref name="packs"/> is fixed now (chunk entries refer to it);
+    /// its record is filled in before the upload task completes. The buffer goes back to <paramref name="pool"/> after.
+    /// </summary>
+    private async Task<Task> StartUploadAsync(PackBuilder pack, string set, List<PackRecord> packs, SemaphoreSlim slots, BoundedPool<byte[]> pool, IOperationObserver observer, CancellationToken ct)
     {
-        var record = pack.Describe();
-        packs.Add(record);
+        int number;
+        lock (packs)
+        {
+            number = packs.Count;
+            packs.Add(null!);
+        }
         await slots.WaitAsync(ct).ConfigureAwait(false);
         return Task.Run(async () =>
         {
             try
             {
-                using (pack) await V2Store.StoreAsync(_repository, V2Layout.Packs(set), record.Name, pack.Bytes, observer, ct).ConfigureAwait(false);
+                using (pack)
+                {
+                    var record = pack.Describe();
+                    lock (packs) packs[number] = record;
+                    await V2Store.StoreAsync(_repository, V2Layout.Packs(set), record.Name, pack.Bytes, observer, ct).ConfigureAwait(false);
+                }
             }
             finally
             {
+                pool.Return(pack.Buffer);
                 slots.Release();
             }
         }, ct);
