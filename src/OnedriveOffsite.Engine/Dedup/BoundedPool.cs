@@ -29,8 +29,9 @@ internal sealed class BoundedPool<T> : IDisposable where T : class
     /// <summary>How many objects were ever created (never more than <see cref="Capacity"/>).</summary>
     public int Created => Volatile.Read(ref _created);
 
-    /// <summary>The most objects that were out at the same time.</summary>
-    public int PeakInUse { get; private set; }
+    /// <summary>How many times an object was handed out.</summary>
+    public int Rented => Volatile.Read(ref _rented);
+    private int _rented;
 
     public async ValueTask<T> RentAsync(CancellationToken ct)
     {
@@ -53,7 +54,7 @@ internal sealed class BoundedPool<T> : IDisposable where T : class
 
     private T Take()
     {
-        lock (_free) PeakInUse = Math.Max(PeakInUse, Capacity - _available.CurrentCount);
+        Interlocked.Increment(ref _rented);
         if (_free.TryTake(out var item)) return item;
         Interlocked.Increment(ref _created);
         return _create();

@@ -11,7 +11,15 @@ using OnedriveOffsite.Engine.Repositories;
 
 namespace OnedriveOffsite.Engine.Dedup;
 
-public sealed record DedupBackupResult(SnapshotInfo Snapshot, TimeSpan Duration, V2Manifest Manifest);
+public sealed record DedupBackupResult(SnapshotInfo Snapshot, TimeSpan Duration, V2Manifest Manifest)
+{
+    /// <summary>How many of each pooled buffer the run created and used, against the pool's bound (memory by design).</summary>
+    public DedupBufferStats? Buffers { get; init; }
+}
+
+/// <summary>Per pool: objects created (never more than the capacity), and the times one was handed out.</summary>
+public sealed record DedupBufferStats(int BlocksCreated, int BlockCapacity, int BlocksRented, int BatchesCreated, int BatchCapacity, int BatchesRented,
+    int PackBuffersCreated, int PackBufferCapacity, int PackBuffersRented);
 
 /// <summary>
 /// Backs up one file as a format v2 snapshot (docs/FORMAT.md §9): the source is read once (whole-file SHA-256 on
@@ -174,7 +182,11 @@ public sealed class DedupBackupOperation
             await _repository.WriteManifestAsync(location, V2ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
             progress.Complete();
             observer.Verbose($"Snapshot {set}/{location.Snapshot} is complete (format 2): SHA-256 {sha256}; {chunkCount} chunk(s), {newEntries.Count} new ({addedPlain} bytes) stored in {newPacks.Count} pack(s) of {manifest.Added.StoredBytes} bytes, in {progress.Elapsed.TotalSeconds:0.0} s.");
-            return new DedupBackupResult(V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest);
+            return new DedupBackupResult(V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest)
+            {
+                Buffers = new DedupBufferStats(stream.Blocks.Created, stream.Blocks.Capacity, stream.Blocks.Rented, batchPool.Created, batchPool.Capacity, batchPool.Rented,
+                    packPool.Created, packPool.Capacity, packPool.Rented),
+            };
         }
         finally
         {
