@@ -82,9 +82,9 @@ public sealed class DedupBackupOperation
 
         var chunkListPath = Path.Combine(Path.GetTempPath(), $".oo-chunks-{Guid.NewGuid():N}");
         var chunkListSalt = RandomNumberGenerator.GetBytes(32);
-        var newEntries = new List<IndexEntry>();
+        using var newEntries = new IndexEntrySpill();
         var newPacks = new List<PackRecord>();
-        var added = new Dictionary<ChunkId, bool>();
+        var added = new RecentChunkSet();
         var uploads = new List<Task>();
         using var uploadSlots = new SemaphoreSlim(request.ThrottleLimit);
         long addedPlain = 0, chunkCount = 0;
@@ -106,11 +106,11 @@ public sealed class DedupBackupOperation
                             var chunkLength = (uint)batch.Lengths[i];
                             batchBytes += chunkLength;
                             list.Add(id, chunkLength);
-                            if (batch.Encoded[i] is not { } encoded || added.ContainsKey(id)) continue;
+                            if (batch.Encoded[i] is not { } encoded || added.Contains(id)) continue;
                             pack ??= new PackBuilder(_key, _packSize, chunker.Max, buffer: await packPool.RentAsync(cts.Token).ConfigureAwait(false));
                             var (offset, stored) = pack.Add(id, encoded.Codec, encoded.Payload.Span);
                             newEntries.Add(new IndexEntry(id, newPacks.Count, offset, stored, chunkLength));
-                            added[id] = true;
+                            added.Add(id);
                             addedPlain += chunkLength;
                             if (pack.IsFull)
                             {
@@ -149,19 +149,22 @@ public sealed class DedupBackupOperation
             string? indexName = null;
             if (newEntries.Count > 0)
             {
+                // Written to an owner-only temporary file first (its size must be known before storing), never held whole.
                 var indexId = RandomNumberGenerator.GetBytes(16);
                 indexName = V2Layout.IndexName(indexId);
-                var indexBytes = await IndexFileCodec.EncodeAsync(_key, indexId, null, set, newPacks, newEntries).ConfigureAwait(false);
-                await V2Store.StoreAsync(_repository, V2Layout.Index(set), indexName, indexBytes, observer, ct).ConfigureAwait(false);
+                var indexPath = Path.Combine(Path.GetTempPath(), $".oo-index-{Guid.NewGuid():N}");
+                try
+                {
+                    await using (var indexFile = OpenOwnerOnly(indexPath))
+                        await IndexFileCodec.WriteAsync(b => indexFile.WriteAsync(b, ct).AsTask(), _key, indexId, RandomNumberGenerator.GetBytes(32), set, newPacks, newEntries).ConfigureAwait(false);
+                    await StoreFileAsync(indexPath, V2Layout.Index(set), indexName, observer, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    try { File.Delete(indexPath); } catch (IOException) { }
+                }
             }
-            var listLength = new FileInfo(chunkListPath).Length;
-            await V2Store.StoreAsync(_repository, location, V2Layout.ChunkListName, async (sink, c) =>
-            {
-                await using var file = File.OpenRead(chunkListPath);
-                var buffer = new byte[1 << 20];
-                int n;
-                while ((n = await file.ReadAsync(buffer, c).ConfigureAwait(false)) > 0) await sink.WriteAsync(buffer.AsMemory(0, n), c).ConfigureAwait(false);
-            }, listLength, observer, ct).ConfigureAwait(false);
+            var listLength = await StoreFileAsync(chunkListPath, location, V2Layout.ChunkListName, observer, ct).ConfigureAwait(false);
 
             var manifest = new V2Manifest
             {
@@ -225,6 +228,20 @@ public sealed class DedupBackupOperation
                 slots.Release();
             }
         }, ct);
+    }
+
+    /// <summary>Stores a sealed temporary file as <paramref name="name"/>, streaming it (1 MiB at a time); returns its length.</summary>
+    private async Task<long> StoreFileAsync(string path, SnapshotLocation folder, string name, IOperationObserver observer, CancellationToken ct)
+    {
+        var length = new FileInfo(path).Length;
+        await V2Store.StoreAsync(_repository, folder, name, async (sink, c) =>
+        {
+            await using var file = File.OpenRead(path);
+            var buffer = new byte[1 << 20];
+            int n;
+            while ((n = await file.ReadAsync(buffer, c).ConfigureAwait(false)) > 0) await sink.WriteAsync(buffer.AsMemory(0, n), c).ConfigureAwait(false);
+        }, length, observer, ct).ConfigureAwait(false);
+        return length;
     }
 
     private static FileStream OpenOwnerOnly(string path)

@@ -63,5 +63,16 @@ public sealed class DedupMemoryBoundTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
     }
 
+    [Fact]
+    public void The_set_of_chunks_stored_in_this_run_keeps_at_most_two_generations()
+    {
+        var set = new RecentChunkSet(generationSize: 4);
+        var ids = Enumerable.Range(1, 10).Select(i => new ChunkId((ulong)i, 0, 0, 0)).ToArray();
+        foreach (var id in ids) set.Add(id);
+        Assert.InRange(set.Count, 1, 8);
+        Assert.All(ids[^4..], id => Assert.True(set.Contains(id)));
+        Assert.False(set.Contains(ids[0]));
+    }
+
     public void Dispose() => _f.Dispose();
 }
