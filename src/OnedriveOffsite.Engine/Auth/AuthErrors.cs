@@ -18,6 +18,15 @@ internal static class AuthErrors
         new(ErrorIds.Auth.TokenRefreshFailed, OffsiteErrorCategory.ConnectionError,
             $"Could not refresh the access token: {detail}. This is usually a network or service problem; try again later.", null, inner);
 
+    /// <summary>TokenRefreshFailed for an identity service whose TLS certificate was not trusted (no network problem).</summary>
+    public static OffsiteException TokenRefreshTls(System.Security.Authentication.AuthenticationException tls, Exception inner) =>
+        new(ErrorIds.Auth.TokenRefreshFailed, OffsiteErrorCategory.SecurityError,
+            $"Could not refresh the access token: {IO.TlsFailure.Explain("the identity service", tls)}", null, inner);
+
+    /// <summary>SignInFailed for an identity service whose TLS certificate was not trusted (no network problem).</summary>
+    public static OffsiteException SignInTls(System.Security.Authentication.AuthenticationException tls, Exception inner) =>
+        new(ErrorIds.Auth.SignInFailed, OffsiteErrorCategory.SecurityError, $"Sign-in failed: {IO.TlsFailure.Explain("the identity service", tls)}", null, inner);
+
     public static OffsiteException SignInFailed(string detail, Exception? inner = null) =>
         new(ErrorIds.Auth.SignInFailed, OffsiteErrorCategory.AuthenticationError, $"Sign-in failed: {detail}", null, inner);
 

@@ -9,6 +9,7 @@ internal static class MsalErrors
     /// <summary>For silent acquisition (unattended runs): anything that needs the user becomes SignInRequired, at once.</summary>
     public static OffsiteException FromSilent(Exception ex) => ex switch
     {
+        _ when IO.TlsFailure.Find(ex) is { } tls => AuthErrors.TokenRefreshTls(tls, ex),
         MsalUiRequiredException ui => AuthErrors.SignInRequired(SilentReason(ui), ui),
         MsalServiceException svc when svc.ErrorCode is "invalid_grant" or "interaction_required" or "invalid_client" or "unauthorized_client" =>
             AuthErrors.SignInRequired($"The identity service refused to refresh the sign-in ({svc.ErrorCode}).", svc),
@@ -25,6 +26,7 @@ internal static class MsalErrors
     public static OffsiteException FromSignIn(Exception ex) => ex switch
     {
         OffsiteException o => o,
+        _ when IO.TlsFailure.Find(ex) is { } tls => AuthErrors.SignInTls(tls, ex),
         MsalClientException { ErrorCode: "state_mismatch" } sm => AuthErrors.StateMismatch(sm),
         MsalClientException { ErrorCode: "authentication_canceled" } c => AuthErrors.SignInFailed("sign-in was cancelled.", c),
         MsalException m when m.ErrorCode is "code_expired" or "expired_token" =>

@@ -105,7 +105,7 @@ public sealed class BackupOperation
         observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {location.Set}/{location.Snapshot}: " +
             $"{parts.Count} part(s) of up to {partSize} bytes, compression {request.Compression}{(looksCompressed && request.Compression == Compression.CompressionMode.Auto ? " (input is already compressed: storing)" : "")}, key {_key.KeyId}, {request.ThrottleLimit} in parallel.");
 
-        var progress = new TransferProgress(observer, $"Backing up {source.Name} to {request.SetName}", parts.Select(p => p.Length).ToList());
+        var progress = new TransferProgress(observer, ActivityText.Backup(source.Name, request.SetName), parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var hasher = new TrailingHasher(handle, parts.Select(p => (p.Offset, p.Length)).ToList(), checksumParts: true);
         var hashing = hasher.RunAsync(cts.Token);
@@ -124,14 +124,14 @@ public sealed class BackupOperation
                         // Reused, but only once the hasher's read of this range proves it unchanged (below).
                         results[part.Index] = stored;
                         hasher.Report(part.Index, part.Length);
-                        progress.Add(part.Index, part.Length, "already stored");
-                        progress.CompletePart(part.Index);
+                        progress.Reused(part.Index);
                         return;
                     }
                     results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
                     _journal?.RecordPart(journalState, results[part.Index]);
                     await testHook.PartRecordedAsync(token).ConfigureAwait(false);
                 }).ConfigureAwait(false);
+            progress.Finishing("checking the SHA-256");
             sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
             await ProveAgainstSourceAsync(context, parts, results, done, journalState, ct).ConfigureAwait(false);
         }
@@ -172,6 +172,7 @@ public sealed class BackupOperation
             Host = Environment.MachineName,
         };
         await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
+        progress.Finishing("writing the manifest");
         await _repository.WriteManifestAsync(location, ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
         _journal?.Delete();
         progress.Complete();

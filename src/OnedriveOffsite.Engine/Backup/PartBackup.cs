@@ -49,6 +49,8 @@ internal static class PartBackup
     /// </summary>
     public static async Task<BackedUpPart> RunWithRetriesAsync(PartBackupContext c, PartPlan part, CancellationToken ct)
     {
+        var status = c.Progress.Part(part.Index);
+        using var current = TransferActivity.Enter(status);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -57,8 +59,9 @@ internal static class PartBackup
             }
             catch (RetryablePartException e) when (StoredFileRetry.Parts.ShouldRetry(e, attempt))
             {
-                c.Observer.Verbose($"{e.ErrorId}: {e.Message} Retrying part {part.Index} from the start with a fresh salt (attempt {attempt + 1} of {MaxPartAttempts}).");
+                c.Observer.Verbose($"{e.ErrorId}: {e.Message} Storing {SnapshotFiles.PartName(part.Index)} again from the start with a fresh salt (attempt {attempt + 1} of {MaxPartAttempts}).");
                 c.Progress.ResetPart(part.Index);
+                status.Retrying(attempt + 1, MaxPartAttempts, null);
             }
         }
     }
@@ -71,6 +74,7 @@ internal static class PartBackup
         using var encoder = new PartEncoder(c.Key, header, compressor);
         long? knownLength = codec == PartCodec.Stored ? PartLayout.StoredSizeWithoutCompression(part.Length, c.SegmentSize) : null;
         var name = SnapshotFiles.PartName(part.Index);
+        var step = codec == PartCodec.Zstd ? "reading, compressing, encrypting" : "reading, encrypting";
 
         var checksum = new XxHash128();
         var records = PartLayout.RecordCount(part.Length, c.SegmentSize);
@@ -93,10 +97,11 @@ internal static class PartBackup
             {
                 var n = encoder.Encode(record, record == records - 1, data.Span, encoded);
                 await sink.WriteAsync(encoded.AsMemory(0, n), token).ConfigureAwait(false);
-                c.Progress.Add(part.Index, data.Length, codec == PartCodec.Zstd ? "compressing, encrypting" : "encrypting");
+                c.Progress.Add(part.Index, data.Length, step);
             }, ct).ConfigureAwait(false);
 
-        var stored = await sink.CompleteAsync(ct).ConfigureAwait(false);
+        StoredPartResult stored;
+        using (TransferActivity.Doing("storing")) stored = await sink.CompleteAsync(ct).ConfigureAwait(false);
         if (knownLength is { } expected && stored.Length != expected)
             throw new OffsiteException(ErrorIds.Backup.StoredSizeMismatch, OffsiteErrorCategory.WriteError,
                 $"The repository stored {stored.Length} bytes for {name}, expected {expected}.", name);

@@ -61,7 +61,8 @@ public sealed class StreamBackupOperation
         var created = DateTime.UtcNow;
         var location = new SnapshotLocation(request.SetName, SnapshotFiles.SnapshotFolder(created, snapshotId));
         var pool = new SegmentPool(PartEncoder.MaxEncodedLength(segmentSize));
-        var progress = new StreamProgress(observer, $"Backing up {request.SourceName} to {request.SetName}", "read");
+        var progress = new StreamProgress(observer, ActivityText.Backup(request.SourceName, request.SetName), "read");
+        using var current = TransferActivity.Enter(progress);
         var context = new StreamPartContext(_key, snapshotId, segmentSize, request.Compression, _repository, location, progress, observer);
 
         await using var source = openSource();

@@ -59,6 +59,7 @@ internal static class StreamPartStore
                 // Re-sending identical ciphertext under the same key and nonces reveals nothing new (GCM is only
                 // harmed by DIFFERENT plaintexts under one nonce); see docs/DECISIONS.md "Stream backups".
                 c.Observer.Verbose($"{e.ErrorId}: {e.Message} Sending {name} again from memory (attempt {attempt + 1} of {PartBackup.MaxPartAttempts}).");
+                TransferActivity.Current?.Retrying(attempt + 1, PartBackup.MaxPartAttempts, null);
             }
         }
     }

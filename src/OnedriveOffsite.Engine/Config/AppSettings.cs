@@ -51,8 +51,8 @@ public sealed record AppSettings
             throw new OffsiteException(ErrorIds.App.InvalidTenant, OffsiteErrorCategory.InvalidArgument,
                 $"The tenant '{TenantId}' is not valid. Use 'common', 'consumers', 'organizations', a tenant id (GUID) or a verified domain name.", TenantId);
         // MSAL refuses authorities that are not https; Graph may be a plain-http loopback emulator.
-        CheckHost(GraphEndpoint, "Graph endpoint", allowLoopbackHttp: true);
-        CheckHost(AuthorityHost, "authority host", allowLoopbackHttp: false);
+        CheckHost(GraphEndpoint, "Graph endpoint", DefaultGraphEndpoint, allowLoopbackHttp: true);
+        CheckHost(AuthorityHost, "authority host", DefaultAuthorityHost, allowLoopbackHttp: false);
         if (RedirectUri is { } redirect && !(redirect.IsAbsoluteUri && (redirect.Scheme == Uri.UriSchemeHttps || redirect.Scheme == Uri.UriSchemeHttp)))
             throw new OffsiteException(ErrorIds.App.InvalidEndpoint, OffsiteErrorCategory.InvalidArgument,
                 $"The redirect URI '{redirect}' is not an absolute http(s) URL.", redirect);
@@ -81,7 +81,7 @@ public sealed record AppSettings
         !string.IsNullOrWhiteSpace(tenant)
         && (Guid.TryParse(tenant, out _) || Regex.IsMatch(tenant, @"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"));
 
-    private static void CheckHost(Uri uri, string what, bool allowLoopbackHttp)
+    private static void CheckHost(Uri uri, string what, Uri example, bool allowLoopbackHttp)
     {
         // Plain http only for loopback test servers: tokens must never cross a network unencrypted.
         var ok = uri.IsAbsoluteUri && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment)
@@ -89,6 +89,6 @@ public sealed record AppSettings
             && (uri.AbsolutePath == "/" || uri.AbsolutePath.Length == 0);
         if (!ok)
             throw new OffsiteException(ErrorIds.App.InvalidEndpoint, OffsiteErrorCategory.InvalidArgument,
-                $"The {what} '{uri}' is not valid: give an https URL of the host only, without path or query (e.g. https://graph.microsoft.com).", uri);
+                $"The {what} '{uri}' is not valid: give an https URL of the host only, without path or query (e.g. {example.GetLeftPart(UriPartial.Authority)}).", uri);
     }
 }

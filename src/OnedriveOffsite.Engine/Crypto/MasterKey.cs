@@ -44,7 +44,7 @@ public sealed class MasterKey
     {
         var trimmed = (text ?? string.Empty).Trim();
         if (trimmed.StartsWith(LegacyTextPrefix, StringComparison.Ordinal)) return FromBytes(Base64(trimmed[LegacyTextPrefix.Length..]));
-        if (!trimmed.StartsWith(TextPrefix, StringComparison.Ordinal)) throw Invalid($"the text form starts with '{TextPrefix}' (or '{LegacyTextPrefix}' for keys made before checksums)");
+        if (!trimmed.StartsWith(TextPrefix, StringComparison.Ordinal)) throw Invalid($"the text form must start with '{TextPrefix}' (or '{LegacyTextPrefix}' for keys made before checksums)");
         var bytes = Base64(trimmed[TextPrefix.Length..]);
         if (bytes.Length != Length + ChecksumLength) throw Invalid($"an {TextPrefix} key is {Length + ChecksumLength} bytes (48 base64 characters) but this text has {bytes.Length}; a character is missing or extra");
         var key = bytes.AsSpan(0, Length);

@@ -66,7 +66,8 @@ public sealed class DedupBackupOperation
 
         await warming.WaitAsync(ct).ConfigureAwait(false);
         if (!HashWarmup.Optimized) observer.Verbose("BLAKE3 is not running as optimized code yet (a busy machine); the first chunks are hashed more slowly.");
-        var progress = new TransferProgress(observer, $"Backing up {source.Name} to {set}", new[] { length });
+        var progress = new TransferProgress(observer, ActivityText.Backup(source.Name, set), new[] { length });
+        using var current = TransferActivity.Enter(progress.Part(0));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Memory is bounded by design (docs/DECISIONS.md "v2 memory"): a fixed number of batches (hashing and
         // compression run on as many at once as there are cores, no more) and of pack buffers (one filling, one per
@@ -119,7 +120,7 @@ public sealed class DedupBackupOperation
                             }
                         }
                         batchPool.Return(batch);
-                        progress.Add(0, batchBytes, "");
+                        progress.Add(0, batchBytes, "reading, deduplicating, encrypting");
                     }
                     await producing.ConfigureAwait(false);
                     if (pack is { ChunkCount: > 0 })

@@ -27,6 +27,9 @@ public sealed class DedupRestoreOperation
         _key = key;
     }
 
+    /// <summary>Free bytes on a directory's volume (null: unknown), checked before the restore writes; tests simulate a small volume with it.</summary>
+    public Func<string, long?> FreeSpaceProbe { get; init; } = IO.DestinationSpace.Available;
+
     public async Task<V2Manifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct)
     {
         var bytes = await _repository.ReadManifestAsync(location, ct).ConfigureAwait(false)
@@ -38,9 +41,9 @@ public sealed class DedupRestoreOperation
     {
         var manifest = await ReadManifestAsync(location, ct).ConfigureAwait(false);
         var target = Directory.Exists(destination) ? Path.Combine(destination, SafeFileName(manifest.Source.Name)) : Path.GetFullPath(destination);
-        using var pending = PendingFile.Create(target, overwrite);
+        using var pending = PendingFile.Create(target, overwrite, manifest.Source.Length, FreeSpaceProbe);
         observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
-        var progress = new TransferProgress(observer, $"Restoring {manifest.Source.Name} from {location.Set}", new[] { manifest.Source.Length });
+        var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set), new[] { manifest.Source.Length });
         var stream = pending.Stream;
         var sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress, (window, length) => stream.Write(window.AsSpan(0, length)), ct).ConfigureAwait(false);
         if (sha256 != manifest.Source.Sha256)
@@ -61,6 +64,7 @@ public sealed class DedupRestoreOperation
     {
         ThreadPoolSizing.EnsureFor(throttleLimit);
         var warming = HashWarmup.EnsureStarted();
+        using var current = TransferActivity.Enter(progress.Part(0));
         var index = await V2Store.LoadIndexAsync(_repository, _key, location.Set, ct).ConfigureAwait(false);
         await warming.WaitAsync(ct).ConfigureAwait(false);
         var idKey = V2Keys.ChunkIdKey(_key);
@@ -102,7 +106,7 @@ public sealed class DedupRestoreOperation
             {
                 sha.AppendData(window, 0, length);
                 sink?.Invoke(window, length);
-                progress.Add(0, length, "");
+                progress.Add(0, length, sink is null ? "reading, verifying" : "reading, decrypting, writing");
             }, ct);
             reads.Clear();
             used = 0;

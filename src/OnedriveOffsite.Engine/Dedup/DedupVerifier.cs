@@ -58,7 +58,7 @@ public sealed class DedupVerifier
         }
         if (problems.Count == 0 && depth == VerificationDepth.Full)
         {
-            var progress = new TransferProgress(observer, $"Verifying {location.Set}/{location.Snapshot}", new[] { manifest.Source.Length });
+            var progress = new TransferProgress(observer, ActivityText.Verify(location.Set, location.Snapshot), new[] { manifest.Source.Length });
             try
             {
                 var sha = await restore.ReadAllAsync(location, manifest, throttleLimit, progress, null, ct).ConfigureAwait(false);

@@ -25,7 +25,9 @@ public sealed class PendingFile : IDisposable
     /// <summary>Opened for read/write with random access, so parts can be written at their offsets in parallel.</summary>
     public FileStream Stream { get; }
 
-    public static PendingFile Create(string destination, bool overwrite)
+    /// <param name="requiredBytes">The file's final size: when given, the volume must have that much free space (<see cref="DestinationSpace"/>), checked before anything is created.</param>
+    /// <param name="freeSpace">The free-space probe (default <see cref="DestinationSpace.Available"/>).</param>
+    public static PendingFile Create(string destination, bool overwrite, long? requiredBytes = null, Func<string, long?>? freeSpace = null)
     {
         destination = Path.GetFullPath(destination);
         if (!overwrite && (File.Exists(destination) || Directory.Exists(destination)))
@@ -36,6 +38,7 @@ public sealed class PendingFile : IDisposable
             throw new OffsiteException(ErrorIds.Snapshots.DestinationDirectoryNotFound, OffsiteErrorCategory.ObjectNotFound,
                 $"The destination directory '{dir}' does not exist.", dir);
         RemoveLeftovers(dir, Path.GetFileName(destination));
+        if (requiredBytes is { } length) DestinationSpace.EnsureFits(destination, length, freeSpace ?? DestinationSpace.Available);
         var temp = Path.Combine(dir, TempPrefix(Path.GetFileName(destination)) + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
         var options = new FileStreamOptions
         {

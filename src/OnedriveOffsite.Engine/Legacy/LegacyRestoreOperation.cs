@@ -101,6 +101,7 @@ public sealed class LegacyRestoreOperation
         private readonly LegacyChunkSequence _sequence = new();
         private readonly LegacyKeyJudge _judge = new();
         private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly TransferRate _rate = new();
         // One token buffer for the whole run, grown to the largest member. Not ArrayPool.Shared: a 40 MB array
         // returned there would stay rooted for the life of the PowerShell session.
         private byte[] _buffer = [];
@@ -220,8 +221,9 @@ public sealed class LegacyRestoreOperation
 
         private void Report(string status, long done)
         {
+            _rate.Add(done - BytesDone);
             BytesDone = done;
-            _observer.Progress(new OperationProgress(0, Activity, status, done, _set.StoredSize, _clock.Elapsed));
+            _observer.Progress(new OperationProgress(0, Activity, status, done, _set.StoredSize, _clock.Elapsed) { Remaining = _rate.Remaining(_set.StoredSize - done) });
         }
     }
 }

@@ -19,6 +19,9 @@ public static class NotificationSettingsValidator
             case NotificationProvider.Ses:
                 if (s.Ses is null || string.IsNullOrWhiteSpace(s.Ses.Region))
                     throw NotificationErrors.Invalid("SES needs a region (-Region), e.g. us-east-1.");
+                if (!IsAwsRegion(s.Ses.Region))
+                    throw NotificationErrors.Invalid($"'{s.Ses.Region}' is not an AWS region name (-Region): lower case like us-east-1, eu-west-2 or us-gov-west-1. "
+                        + "SES's regions are listed at https://docs.aws.amazon.com/general/latest/gr/ses.html.", s.Ses.Region);
                 if (s.Ses.Endpoint is { } e && (!e.IsAbsoluteUri || (e.Scheme != Uri.UriSchemeHttps && e.Scheme != Uri.UriSchemeHttp)))
                     throw NotificationErrors.Invalid($"The SES endpoint '{e}' must be an absolute http(s) URL.", e);
                 // Plain http would carry the signed request (and the mail) readable on the network: only for a
@@ -39,6 +42,15 @@ public static class NotificationSettingsValidator
                 break;
         }
     }
+
+    /// <summary>
+    /// AWS region names: area, optional partition (gov, iso, isob…), direction, number (us-east-1, eu-central-2,
+    /// us-gov-west-1, us-isob-east-1). Checked by pattern, not against a list, so new regions need no update.
+    /// </summary>
+    private static readonly System.Text.RegularExpressions.Regex AwsRegion =
+        new(@"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    public static bool IsAwsRegion(string region) => AwsRegion.IsMatch(region);
 
     /// <summary>Hex digits only, spaces and colons removed, upper case (how Windows and openssl print them differs).</summary>
     public static string NormalizeThumbprint(string thumbprint) =>

@@ -13,7 +13,8 @@ public interface IOperationObserver
 
 /// <summary>
 /// One progress update. <see cref="Id"/> identifies the activity (0 = the whole run; parts use 1 + index with
-/// <see cref="ParentId"/> 0). <see cref="Completed"/> closes the activity.
+/// <see cref="ParentId"/> 0). <see cref="Completed"/> closes the activity. <see cref="Status"/> says what the activity
+/// is doing now (the engine's words; the cmdlet layer adds sizes, rate and ETA).
 /// </summary>
 public sealed record OperationProgress(
     int Id,
@@ -25,12 +26,22 @@ public sealed record OperationProgress(
     int ParentId = -1,
     bool Completed = false)
 {
+    private readonly double? _bytesPerSecond;
+
     public int PercentComplete => BytesTotal <= 0 ? (Completed ? 100 : 0) : (int)Math.Clamp(BytesDone * 100 / BytesTotal, 0, 100);
 
-    public double BytesPerSecond => Elapsed.TotalSeconds <= 0 ? 0 : BytesDone / Elapsed.TotalSeconds;
+    /// <summary>The rate to show: set by the reporter (a run's overall rate), else this activity's bytes over its elapsed time.</summary>
+    public double BytesPerSecond
+    {
+        get => _bytesPerSecond ?? (Elapsed.TotalSeconds <= 0 ? 0 : BytesDone / Elapsed.TotalSeconds);
+        init => _bytesPerSecond = value;
+    }
 
-    public TimeSpan? Remaining => BytesPerSecond <= 0 || BytesTotal <= 0 ? null
-        : TimeSpan.FromSeconds(Math.Max(0, BytesTotal - BytesDone) / BytesPerSecond);
+    /// <summary>The ETA, when the reporter has a sound one (see <see cref="TransferRate"/>); null shows none.</summary>
+    public TimeSpan? Remaining { get; init; }
+
+    /// <summary>What <see cref="Activity"/> is made of, so a view can fit it to its width (<see cref="ActivityText.Fit"/>).</summary>
+    public ActivityText? Names { get; init; }
 }
 
 /// <summary>An observer that drops everything (tests, benchmarks).</summary>

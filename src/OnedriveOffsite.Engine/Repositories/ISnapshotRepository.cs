@@ -43,6 +43,9 @@ public interface ISnapshotRepository
     /// </summary>
     long? PreferredPartSize => null;
 
+    /// <summary>What reading a stored file is called in progress: "reading" here, "downloading" from OneDrive.</summary>
+    string ReadStep => "reading";
+
     Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct);
 
     Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct);

@@ -33,6 +33,8 @@ internal static class PartRestore
     public static async Task RunAsync(PartRestoreContext c, SnapshotManifest.PartEntry entry, CancellationToken ct)
     {
         var name = entry.File;
+        using var current = TransferActivity.Enter(c.Progress.Part(entry.Index));
+        var step = c.Repository.ReadStep + (c.Destination is null ? ", verifying" : ", decrypting, writing");
         await using var input = await c.Repository.OpenReadAsync(c.Location, name, ct).ConfigureAwait(false);
         var headerBytes = new byte[PartHeader.Size];
         try { await input.ReadExactlyAsync(headerBytes, ct).ConfigureAwait(false); }
@@ -54,7 +56,7 @@ internal static class PartRestore
                 if (c.StreamHasher is not null) await c.StreamHasher.AppendAsync(entry.Index, data, token).ConfigureAwait(false);
                 written += data.Length;
                 c.WholeFileHasher?.Report(entry.Index, written);
-                c.Progress.Add(entry.Index, data.Length, c.Destination is null ? "verifying" : "decrypting");
+                c.Progress.Add(entry.Index, data.Length, step);
             }, ct).ConfigureAwait(false);
         if (await decoder.ReadRecordAsync(new byte[header.SegmentSize], ct).ConfigureAwait(false) != -1)
             throw PartHeader.Corrupt(name, "it has more records than its header says");
@@ -71,7 +73,7 @@ internal static class PartRestore
         string? problem =
             !header.SnapshotId.AsSpan().SequenceEqual(snapshotId) ? $"it belongs to snapshot {Convert.ToHexString(header.SnapshotId).ToLowerInvariant()}"
             : !header.KeyId.AsSpan().SequenceEqual(key.KeyIdBytes) ? $"it was made with key {Convert.ToHexString(header.KeyId).ToLowerInvariant()}"
-            : header.Index != entry.Index ? $"it is part {header.Index}, not part {entry.Index}"
+            : header.Index != entry.Index ? $"its header says it is {SnapshotFiles.PartName(header.Index)}"
             : header.SourceOffset != entry.Offset || header.SourceLength != entry.Length ? "its source range differs from the manifest's"
             : header.Codec != entry.Codec || header.SegmentSize != manifest.SegmentSize ? "its encoding differs from the manifest's"
             : !string.Equals(Convert.ToHexString(header.Salt), entry.Salt, StringComparison.OrdinalIgnoreCase) ? "it is another copy of this part than the one the manifest records"

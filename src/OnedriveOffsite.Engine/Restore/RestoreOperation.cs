@@ -32,6 +32,9 @@ public sealed class RestoreOperation
         _key = key;
     }
 
+    /// <summary>Free bytes on a directory's volume (null: unknown), checked before the restore writes; tests simulate a small volume with it.</summary>
+    public Func<string, long?> FreeSpaceProbe { get; init; } = IO.DestinationSpace.Available;
+
     /// <summary>Reads and decrypts a snapshot's manifest and checks that it belongs where it was found (<see cref="SnapshotPlacement"/>) and that its part list covers the source exactly.</summary>
     public Task<SnapshotManifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct) =>
         new ManifestReader(_repository, _key).ReadAsync(location, ct);
@@ -45,11 +48,11 @@ public sealed class RestoreOperation
         var manifest = await ReadManifestAsync(location, ct).ConfigureAwait(false);
         var target = ResolveDestination(destination, manifest);
         ThreadPoolSizing.EnsureFor(throttleLimit);
-        using var pending = PendingFile.Create(target, overwrite);
+        using var pending = PendingFile.Create(target, overwrite, manifest.Source.Length, FreeSpaceProbe);
         observer.Verbose($"Restoring {location.Set}/{location.Snapshot} ('{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.Parts.Count} part(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
         pending.Stream.SetLength(manifest.Source.Length);
         var handle = pending.Stream.SafeFileHandle;
-        var progress = new TransferProgress(observer, $"Restoring {manifest.Source.Name} from {location.Set}", manifest.Parts.Select(p => p.Length).ToList());
+        var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set), manifest.Parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var hasher = new TrailingHasher(handle, manifest.Parts.Select(p => (p.Offset, p.Length)).ToList());
         var hashing = hasher.RunAsync(cts.Token);
@@ -65,6 +68,7 @@ public sealed class RestoreOperation
             try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { }
             throw;
         }
+        progress.Finishing("verifying the SHA-256");
         var sha256 = Convert.ToHexString(await hashing.ConfigureAwait(false)).ToLowerInvariant();
         if (sha256 != manifest.Source.Sha256)
             throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,

@@ -55,7 +55,7 @@ public sealed class SnapshotVerifier
         if (depth == VerificationDepth.Full && problems.Count == 0)
         {
             ThreadPoolSizing.EnsureFor(throttleLimit);
-            var progress = new TransferProgress(observer, $"Verifying {location.Set}/{location.Snapshot}", manifest.Parts.Select(p => p.Length).ToList());
+            var progress = new TransferProgress(observer, ActivityText.Verify(location.Set, location.Snapshot), manifest.Parts.Select(p => p.Length).ToList());
             using var stream = new OrderedStreamHasher(manifest.Parts.Select(p => p.Length).ToList());
             var context = new PartRestoreContext(_key, manifest, Convert.FromHexString(manifest.SnapshotId), _repository, location, null, null, progress, stream);
             await Parallel.ForEachAsync(manifest.Parts, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = ct }, async (entry, token) =>

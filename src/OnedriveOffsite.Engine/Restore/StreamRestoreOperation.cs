@@ -39,7 +39,8 @@ public sealed class StreamRestoreOperation
         using var stopSink = ct.Register(sink.Abort);
         observer.Verbose($"Restoring {location.Set}/{location.Snapshot} ('{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.Parts.Count} part(s)) from {_repository.Description} into {sink.Description}. " +
             "Every record is authenticated before it is written; the whole-stream SHA-256 is checked at the end.");
-        var progress = new StreamProgress(observer, $"Restoring {manifest.Source.Name} from {location.Set} into {sink.Description}", "written");
+        var progress = new StreamProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set, $" into {sink.Description}"), "written");
+        using var current = TransferActivity.Enter(progress);
         var snapshotId = Convert.FromHexString(manifest.SnapshotId);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         string actual;

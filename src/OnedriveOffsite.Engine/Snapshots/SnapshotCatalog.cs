@@ -31,7 +31,10 @@ public sealed class SnapshotCatalog
                 $"The repository {_repository.Description} has no set '{set}'. Get-OffsiteBackup lists the sets there.", set);
     }
 
-    /// <summary>All snapshots of one set (or of every set), oldest first.</summary>
+    /// <summary>
+    /// All snapshots of one set (or of every set): sets in name order, each set's snapshots oldest first by snapshot id
+    /// (its creation time), so the last one of a set is the newest, the one a restore without -SnapshotId picks when complete.
+    /// </summary>
     public async Task<IReadOnlyList<SnapshotInfo>> ListAsync(string? set, CancellationToken ct)
     {
         var sets = set is null ? await _repository.ListSetsAsync(ct).ConfigureAwait(false) : new[] { SetName.Validate(set) };
@@ -39,7 +42,7 @@ public sealed class SnapshotCatalog
         foreach (var s in sets)
             foreach (var folder in await _repository.ListSnapshotsAsync(s, ct).ConfigureAwait(false))
                 result.Add(await DescribeAsync(folder, ct).ConfigureAwait(false));
-        return result.OrderBy(r => r.Set, StringComparer.Ordinal).ThenBy(r => r.CreatedUtc).ToList();
+        return result.OrderBy(r => r.Set, StringComparer.Ordinal).ThenBy(r => r.SnapshotId, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The snapshot to restore: the given id, else the newest complete one of the set.</summary>
@@ -69,7 +72,8 @@ public sealed class SnapshotCatalog
     private async Task<SnapshotInfo> DescribeAsync(StoredSnapshotFolder folder, CancellationToken ct)
     {
         SnapshotFiles.TryParseSnapshotFolder(folder.Location.Snapshot, out var created);
-        var stored = folder.Files.Sum(f => f.Length);
+        // The parts' bytes (and a format 2 chunk list), not the manifest: the same StoredSize a backup reports.
+        var stored = folder.Files.Where(f => f.Name != SnapshotFiles.ManifestName).Sum(f => f.Length);
         var basic = new SnapshotInfo
         {
             Repository = _repository.Description,
@@ -130,7 +134,8 @@ public sealed class SnapshotCatalog
         Sha256 = manifest.Source.Sha256,
         StoredLength = manifest.Parts.Sum(p => p.StoredLength),
         PartCount = manifest.Parts.Count,
-        Compression = manifest.Compression,
+        Compression = OnedriveOffsite.Engine.Compression.CompressionSummary.Describe(manifest.Parts, manifest.Source.Length),
+        RequestedCompression = manifest.Compression,
         Host = manifest.Host,
     };
 }

@@ -27,7 +27,10 @@ public sealed record SnapshotInfo
     public string? Sha256 { get; init; }
     public long StoredLength { get; init; }
     public int PartCount { get; init; }
+    /// <summary>What compression did: "Zstd (60%)" (stored size as a share of the source's) or "Stored" (<see cref="OnedriveOffsite.Engine.Compression.CompressionSummary"/>).</summary>
     public string? Compression { get; init; }
+    /// <summary>The -Compression mode the backup asked for (Auto, Zstd, None).</summary>
+    public string? RequestedCompression { get; init; }
     public string? Host { get; init; }
     /// <summary>Backup format of the snapshot (1: full copy in parts; 2: deduplicated chunks in shared packs).</summary>
     public int Format { get; init; } = 1;

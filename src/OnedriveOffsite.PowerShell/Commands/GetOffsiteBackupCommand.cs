@@ -3,6 +3,7 @@ using OnedriveOffsite.Engine.Backup;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Repositories.OneDrive;
 using OnedriveOffsite.Engine.Snapshots;
+using OnedriveOffsite.Completion;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -18,10 +19,12 @@ public sealed class GetOffsiteBackupCommand : OffsiteCmdlet
 {
     /// <summary>Only this backup set.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SetNameCompleter))]
     public string? Name { get; set; }
 
     /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(RepositoryCompleter))]
     public string? Repository { get; set; }
 
     /// <summary>Only the newest complete snapshot of each set.</summary>

@@ -18,7 +18,7 @@ public sealed class NewOffsiteKeyCommand : OffsiteCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Import a key from its text form (OOK1-…), e.g. from your safe copy after a disaster.</summary>
+    /// <summary>Import a key from its text form (OOK2-…, or OOK1-… from older versions), e.g. from your safe copy after a disaster.</summary>
     [Parameter]
     public SecureString? FromText { get; set; }
 

@@ -5,6 +5,7 @@ using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Locking;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Snapshots;
+using OnedriveOffsite.Completion;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -24,10 +25,12 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
     /// <summary>The backup set.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = RetentionSet)]
+    [ArgumentCompleter(typeof(SetNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>The snapshot to delete (as Get-OffsiteBackup shows it).</summary>
     [Parameter(Mandatory = true, ParameterSetName = ByNameSet)]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string SnapshotId { get; set; } = "";
 
     /// <summary>Snapshots from Get-OffsiteBackup.</summary>
@@ -69,6 +72,7 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
     /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
     [Parameter(ParameterSetName = ByNameSet)]
     [Parameter(ParameterSetName = RetentionSet)]
+    [ArgumentCompleter(typeof(RepositoryCompleter))]
     public string? Repository { get; set; }
 
     /// <summary>When a backup holds the set's lock, wait for it to finish instead of failing with SetLocked.</summary>

@@ -42,8 +42,9 @@ public sealed partial class RestoreOffsiteBackupCommand
             var destination = GetUnresolvedProviderPathFromPSPath(Destination);
             if (Directory.Exists(destination)) destination = Path.Combine(destination, Name);
             if (!ShouldProcess(destination, $"Restore legacy backup '{Name}' from {source.Description}")) return;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             var result = RunEngine((observer, ct) => new LegacyRestoreOperation().RunAsync(source, key, destination, expected, Force, observer, ct));
-            WriteObject(new FileInfo(result.Destination));
+            WriteObject(RestoreResultMapper.ToOutput(result, Name, RepositoryParameter.Resolve(this, Repository), watch.Elapsed));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {

@@ -59,7 +59,7 @@ public sealed partial class RestoreOffsiteBackupCommand
                 },
                 (r, tail) => OperationReports.RestoreSucceeded(set, r, tail),
                 (ex, duration, tail) => OperationReports.Failed(OperationKind.Restore, set, label, ex, duration, tail), ct));
-            WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, repositorySpec), result.Duration));
+            WriteObject(RestoreResultMapper.ToOutput(result, RepositoryParameter.Resolve(this, repositorySpec), isFile: false));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {

@@ -5,6 +5,7 @@ using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Restore;
 using OnedriveOffsite.Engine.Snapshots;
+using OnedriveOffsite.Completion;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -14,8 +15,7 @@ namespace OnedriveOffsite.Commands;
 /// <para type="synopsis">Restores a snapshot to a file, verified part by part and as a whole before it gets its name.</para>
 /// </summary>
 [Cmdlet(VerbsData.Restore, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
-[OutputType(typeof(FileInfo), ParameterSetName = new[] { ByNameSet, ByObjectSet, LegacySet })]
-[OutputType(typeof(OffsiteSnapshot), ParameterSetName = new[] { ByNameToCommandSet, ByObjectToCommandSet, ByNameToStreamSet, ByObjectToStreamSet })]
+[OutputType(typeof(OffsiteRestoreResult))]
 public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
 {
     private const string ByNameSet = "ByName";
@@ -26,12 +26,14 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = LegacySet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SetNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Which snapshot of the set (as Get-OffsiteBackup shows it).</summary>
     [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string? SnapshotId { get; set; }
 
     /// <summary>A snapshot from Get-OffsiteBackup.</summary>
@@ -45,6 +47,7 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
     [Parameter(ParameterSetName = LegacySet)]
     [Parameter(ParameterSetName = ByNameToCommandSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ByNameToStreamSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RepositoryCompleter))]
     public string? Repository { get; set; }
 
     /// <summary>A directory (the file keeps its original name) or a file path.</summary>
@@ -104,7 +107,7 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
                 (r, tail) => OperationReports.RestoreSucceeded(set, r, tail),
                 (ex, duration, tail) => OperationReports.Failed(OperationKind.Restore, set, destination, ex, duration, tail), ct,
                 startSummary: $"Restore of {set} started on {Environment.MachineName}: {location.Snapshot}"));
-            WriteObject(new FileInfo(result.Path));
+            WriteObject(RestoreResultMapper.ToOutput(result, RepositoryParameter.Resolve(this, repositorySpec), isFile: true));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {

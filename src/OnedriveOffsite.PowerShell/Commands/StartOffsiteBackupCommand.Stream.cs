@@ -16,7 +16,7 @@ public sealed partial class StartOffsiteBackupCommand
     {
         var fromCommand = ParameterSetName == FromCommandSet;
         var partSize = PartSize ?? StreamBackupRequest.DefaultPartSize;
-        var request = new StreamBackupRequest(Name, SourceName, partSize, (CompressionMode)Compression, ThrottleLimit) { Lock = new Engine.Locking.LockOptions { Wait = Wait } };
+        var request = new StreamBackupRequest(Set, SourceName, partSize, (CompressionMode)Compression, ThrottleLimit) { Lock = new Engine.Locking.LockOptions { Wait = Wait } };
         var workingDirectory = WorkingDirectory is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
         var label = fromCommand ? $"command '{System.IO.Path.GetFileName(FromCommand![0])}'" : "the input stream";
         var home = Home;
@@ -26,7 +26,7 @@ public sealed partial class StartOffsiteBackupCommand
             StreamBackupOperation.Validate(request);
             if (fromCommand) CommandSource.Validate(FromCommand, workingDirectory);
             var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize));
-            if (!ShouldProcess(label, $"Run it and back up its output as '{SourceName}' to set '{Name}' in {repository.Description}")) return;
+            if (!ShouldProcess(label, $"Run it and back up its output as '{SourceName}' to set '{Set}' in {repository.Description}")) return;
             started = true;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
                 (o, c) =>
@@ -37,15 +37,15 @@ public sealed partial class StartOffsiteBackupCommand
                         : () => new StreamSource(InputStream!);
                     return new StreamBackupOperation(repository, key).RunAsync(request, open, fromCommand ? "command" : "stream", o, c);
                 },
-                (r, tail) => OperationReports.BackupSucceeded(new BackupRequest(label, Name), r, tail),
-                (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, label, ex, duration, tail), ct));
+                (r, tail) => OperationReports.BackupSucceeded(new BackupRequest(label, Set), r, tail),
+                (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Set, label, ex, duration, tail), ct));
             WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
             if (!started && !NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
                 RunEngine((observer, ct) => new NotificationService(home).TrySendAsync(
-                    OperationReports.Failed(OperationKind.Backup, Name, label, ex, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
+                    OperationReports.Failed(OperationKind.Backup, Set, label, ex, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
             WriteOffsiteError(ex, label);
         }
     }

@@ -8,6 +8,7 @@ using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Repositories;
 using OnedriveOffsite.Engine.Repositories.OneDrive;
 using OnedriveOffsite.Engine.Snapshots;
+using OnedriveOffsite.Completion;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -54,12 +55,17 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     [Parameter(Mandatory = true, ParameterSetName = InputStreamSet)]
     public string SourceName { get; set; } = "";
 
-    /// <summary>The backup set (one folder per source, e.g. pve-101).</summary>
+    /// <summary>
+    /// The backup set (one folder per source, e.g. pve-101), or a script block that names each file's set, with the
+    /// file as $_ (e.g. { 'pve-' + ($_.Name -split '-')[2] }). Never taken from a piped object's Name property.
+    /// </summary>
     [Parameter(Mandatory = true)]
-    public string Name { get; set; } = "";
+    [ArgumentCompleter(typeof(SetNameCompleter))]
+    public object Name { get; set; } = "";
 
     /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(RepositoryCompleter))]
     public string? Repository { get; set; }
 
     /// <summary>Bytes of source per part (default 64 MiB to OneDrive, 256 MiB elsewhere, 32 MiB for streams; a rerun continues an interrupted run with its size).</summary>
@@ -133,6 +139,8 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
         _receivedSource = true;
         if (ParameterSetName is FromCommandSet or InputStreamSet)
         {
+            if (NameValue is ScriptBlock) { WriteOffsiteError(ScriptBlockNeedsFiles(), null); return; }
+            Set = NameText;
             BackUpStream();
             return;
         }
@@ -151,23 +159,25 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     {
         if (_receivedSource) return;
         var error = new OffsiteException(ErrorIds.Backup.NoSourceFile, OffsiteErrorCategory.ObjectNotFound,
-            $"No file reached Start-OffsiteBackup for set '{Name}' (the pipeline was empty): nothing was backed up.", Name);
+            $"No file reached Start-OffsiteBackup for {NameLabel} (the pipeline was empty): nothing was backed up.", NameLabel);
         if (!NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
             RunEngine((observer, _) => new NotificationService(Home).TrySendAsync(
-                OperationReports.Failed(OperationKind.Backup, Name, null, error, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
-        WriteOffsiteError(error, Name);
+                OperationReports.Failed(OperationKind.Backup, ReportName, null, error, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
+        WriteOffsiteError(error, NameLabel);
     }
 
     private void BackUp(string file)
     {
-        var request = new BackupRequest(file, Name, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume, AllowKeyChange: AllowKeyChange) { Lock = new LockOptions { Wait = Wait } };
         var home = Home;
         var started = false;
+        Set = ReportName;
         try
         {
+            Set = SetNameFor(file);
+            var request = new BackupRequest(file, Set, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume, AllowKeyChange: AllowKeyChange) { Lock = new LockOptions { Wait = Wait } };
             BackupOperation.Validate(request);
             var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize), BandwidthLimits(MaxUploadRate, null));
-            if (!ShouldProcess(file, $"Back up to set '{Name}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
+            if (!ShouldProcess(file, $"Back up to set '{Set}' in {repository.Description}" + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
             if (Format == 2)
             {
@@ -178,13 +188,13 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
                 async (o, c) =>
                 {
                     var key = _key ??= new KeyStore(home).Load();
-                    var backup = await new BackupOperation(repository, key, ResumeJournal.For(home, repository.Description, Name, file)).RunAsync(request, o, c);
+                    var backup = await new BackupOperation(repository, key, ResumeJournal.For(home, repository.Description, request.SetName, file)).RunAsync(request, o, c);
                     if (RemoveSource) await SourceRemoval.RemoveAsync(repository, key, backup, ThrottleLimit, o, c);
                     return backup;
                 },
                 (r, tail) => OperationReports.BackupSucceeded(request, r, tail),
-                (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, file, ex, duration, tail), ct,
-                startSummary: $"Backup of {Name} started on {Environment.MachineName}: {file}"));
+                (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, request.SetName, file, ex, duration, tail), ct,
+                startSummary: $"Backup of {request.SetName} started on {Environment.MachineName}: {file}"));
             WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
@@ -194,7 +204,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
             // Bad input found before the run still tells the admin that tonight's backup did not happen.
             if (!started && !NoNotification && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
                 RunEngine((observer, ct) => new NotificationService(home).TrySendAsync(
-                    OperationReports.Failed(OperationKind.Backup, Name, file, ex, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
+                    OperationReports.Failed(OperationKind.Backup, Set, file, ex, TimeSpan.Zero, Array.Empty<string>()), observer, CancellationToken.None));
             WriteOffsiteError(ex, file);
         }
     }
@@ -210,7 +220,7 @@ public sealed partial class StartOffsiteBackupCommand
         var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
             (o, c) => new Engine.Dedup.DedupBackupOperation(repository, _key ??= new KeyStore(home).Load()).RunAsync(request, o, c),
             (r, tail) => OperationReports.DedupBackupSucceeded(request, r, tail),
-            (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Name, file, ex, duration, tail), ct));
+            (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, request.SetName, file, ex, duration, tail), ct));
         WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
     }
 }

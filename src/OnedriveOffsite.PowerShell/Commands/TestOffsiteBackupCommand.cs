@@ -6,6 +6,7 @@ using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Notifications;
 using OnedriveOffsite.Engine.Restore;
 using OnedriveOffsite.Engine.Snapshots;
+using OnedriveOffsite.Completion;
 using OnedriveOffsite.Infrastructure;
 using OnedriveOffsite.Output;
 
@@ -23,10 +24,12 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
 
     /// <summary>The backup set (its newest complete snapshot unless -SnapshotId is given).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SetNameCompleter))]
     public string Name { get; set; } = "";
 
     /// <summary>Which snapshot of the set.</summary>
     [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string? SnapshotId { get; set; }
 
     /// <summary>A snapshot from Get-OffsiteBackup.</summary>
@@ -35,6 +38,7 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
 
     /// <summary>A local directory, or onedrive: / onedrive:/sub/path.</summary>
     [Parameter(ParameterSetName = ByNameSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RepositoryCompleter))]
     public string? Repository { get; set; }
 
     /// <summary>Read, authenticate and hash every part (otherwise only sizes and stored hashes are checked).</summary>

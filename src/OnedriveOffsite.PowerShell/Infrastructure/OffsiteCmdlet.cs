@@ -35,6 +35,20 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _cancellation.Cancel();
 
+    /// <summary>
+    /// A config home that already exists with group/other access is made owner-only (said with -Verbose), or a
+    /// warning says so when this user cannot change it (<see cref="ConfigHomePermissions"/>).
+    /// </summary>
+    protected override void BeginProcessing()
+    {
+        ConfigHomePermissions.Outcome? outcome;
+        try { outcome = ConfigHomePermissions.Secure(Home); }
+        catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException or NotSupportedException or SessionStateException) { return; } // a bad -ConfigPath is reported by what uses it
+        if (outcome is null) return;
+        if (outcome.Tightened) WriteVerbose(outcome.Message);
+        else WriteWarning(outcome.Message);
+    }
+
     /// <summary>Opens the repository a -Repository value names (see <see cref="RepositoryParameter"/>); closed when the command ends.</summary>
     protected ISnapshotRepository OpenRepository(string? value, int? fragmentSize = null, Engine.IO.TransferLimits? limits = null) =>
         Own(RepositoryRegistry.Open(new RepositoryOpenRequest(Home, RepositoryParameter.Resolve(this, value), Observer, fragmentSize, limits)));
@@ -135,15 +149,34 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
 
     private sealed class PumpObserver : IInteractiveObserver
     {
-        private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(250);
         private readonly OffsiteCmdlet _cmdlet;
         private readonly BlockingCollection<Action> _queue;
-        private readonly ConcurrentDictionary<int, (DateTime Sent, string Activity, int ParentId)> _open = new();
+        private readonly ProgressThrottle _throttle = new(); // the engine decides what reaches the screen (≤ 10 records/s)
+        private readonly ConcurrentDictionary<int, (string Activity, int ParentId)> _open = new();
+        private readonly int _activityWidth;
 
         public PumpObserver(OffsiteCmdlet cmdlet, BlockingCollection<Action> queue)
         {
             _cmdlet = cmdlet;
             _queue = queue;
+            _activityWidth = ActivityWidth(cmdlet);
+        }
+
+        /// <summary>
+        /// The room for an activity line: PowerShell's default (minimal) progress view shows at most half the window's
+        /// width, of at most 120 columns. Without a window (redirected, remoting, hosted), the engine's default.
+        /// </summary>
+        private static int ActivityWidth(PSCmdlet cmdlet)
+        {
+            try
+            {
+                var width = cmdlet.Host?.UI?.RawUI?.BufferSize.Width ?? 0;
+                return width > 0 ? Math.Min(width, 120) / 2 : ActivityText.DefaultLength;
+            }
+            catch (Exception ex) when (ex is NotImplementedException or PSNotImplementedException or System.Management.Automation.Host.HostException or IOException or InvalidOperationException)
+            {
+                return ActivityText.DefaultLength;
+            }
         }
 
         public void Verbose(string message) => Post(() => _cmdlet.WriteVerbose(message));
@@ -180,12 +213,18 @@ public abstract class OffsiteCmdlet : PSCmdlet, IDisposable
 
         public void Progress(OperationProgress p)
         {
-            var now = DateTime.UtcNow;
-            if (!p.Completed && _open.TryGetValue(p.Id, out var last) && now - last.Sent < MinimumInterval) return;
-            if (p.Completed) _open.TryRemove(p.Id, out _);
-            else _open[p.Id] = (now, p.Activity, p.ParentId);
-            var record = ProgressRecords.From(p);
-            Post(() => _cmdlet.WriteProgress(record));
+            // One at a time, so an activity's records are queued in the order the throttle chose them (a late update
+            // can never follow its completion and reopen the bar).
+            lock (_throttle)
+            {
+                foreach (var shown in _throttle.Offer(p))
+                {
+                    var record = ProgressRecords.From(shown, _activityWidth);
+                    if (shown.Completed) _open.TryRemove(shown.Id, out _);
+                    else _open[shown.Id] = (record.Activity, shown.ParentId);
+                    Post(() => _cmdlet.WriteProgress(record));
+                }
+            }
         }
 
         /// <summary>Closes every activity the engine left open (a failure mid-run), so no bar lingers.</summary>

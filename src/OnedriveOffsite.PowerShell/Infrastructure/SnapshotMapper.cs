@@ -20,6 +20,7 @@ internal static class SnapshotMapper
         StoredSize = s.StoredLength,
         Parts = s.PartCount,
         Compression = s.Compression,
+        RequestedCompression = s.RequestedCompression,
         KeyId = s.KeyId,
         Sha256 = s.Sha256,
         Host = s.Host,

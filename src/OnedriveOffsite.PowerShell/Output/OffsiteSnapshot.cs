@@ -12,7 +12,10 @@ public sealed class OffsiteSnapshot
     public DateTime? SourceLastWriteTime { get; init; }
     public long StoredSize { get; init; }
     public int Parts { get; init; }
+    /// <summary>What compression did: "Zstd (60%)" (stored size as a share of the source size) or "Stored"; format 2: of the data it added.</summary>
     public string? Compression { get; init; }
+    /// <summary>The -Compression mode the backup asked for: Auto, Zstd or None.</summary>
+    public string? RequestedCompression { get; init; }
     public string? KeyId { get; init; }
     public string? Sha256 { get; init; }
     public string? Host { get; init; }

@@ -26,13 +26,14 @@ internal sealed class EmulatorTokenSource(GraphEmulatorServer emu) : IAccessToke
     }
 }
 
-/// <summary>Collects the engine's verbose lines (any thread).</summary>
+/// <summary>Collects the engine's verbose lines and progress updates (any thread).</summary>
 internal sealed class LineObserver : IOperationObserver
 {
     public readonly ConcurrentQueue<string> Lines = new();
+    public readonly ConcurrentQueue<OperationProgress> Updates = new();
     public void Verbose(string message) => Lines.Enqueue(message);
     public void Warning(string message) => Lines.Enqueue("WARNING: " + message);
-    public void Progress(OperationProgress progress) { }
+    public void Progress(OperationProgress progress) => Updates.Enqueue(progress);
     public string All => string.Join("\n", Lines);
 }
 

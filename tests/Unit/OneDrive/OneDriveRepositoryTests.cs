@@ -102,7 +102,7 @@ public sealed class OneDriveRepositoryTests(ITestOutputHelper output)
         f.Emulator.Faults.Enqueue(FaultKind.SessionExpired);
         var snapshot = await f.BackupAsync(source, partSize: 2 << 20);
         Assert.Contains("UploadSessionLost", f.Observer.All);
-        Assert.Contains("Retrying part", f.Observer.All);
+        Assert.Contains("again from the start with a fresh salt", f.Observer.All);
         await f.RestoreAsync(snapshot, f.Out("s.bin"));
         Assert.Equal(content, File.ReadAllBytes(f.Out("s.bin")));
         f.AssertCleanProtocol();

@@ -15,9 +15,7 @@ internal sealed class LocalLegacyArchiveStore : ILegacyArchiveStore
 
     public ILegacyArchiveSource OpenLegacyArchiveSource(string folder)
     {
-        if (!Directory.Exists(_root))
-            throw new OffsiteException(ErrorIds.Snapshots.RepositoryNotFound, OffsiteErrorCategory.ObjectNotFound,
-                $"The repository directory '{_root}' does not exist.", _root);
+        if (!Directory.Exists(_root)) throw LocalRepository.NotFound(_root);
         return new LocalLegacyArchiveSource(Path.Combine(_root, folder));
     }
 }

@@ -18,10 +18,14 @@ public sealed class LocalRepository : ISnapshotRepository
     {
         _limits = limits ?? IO.TransferLimits.None;
         Root = Path.GetFullPath(root);
-        if (!Directory.Exists(Root))
-            throw new OffsiteException(ErrorIds.Snapshots.RepositoryNotFound, OffsiteErrorCategory.ObjectNotFound,
-                $"The repository directory '{Root}' does not exist. Create it first (repositories are never created implicitly, so a typo or an unmounted disk is noticed).", Root);
+        if (!Directory.Exists(Root)) throw NotFound(Root);
     }
+
+    /// <summary>RepositoryNotFound for a root that is not a directory: says whether it is a file or missing.</summary>
+    internal static OffsiteException NotFound(string root) =>
+        new(ErrorIds.Snapshots.RepositoryNotFound, OffsiteErrorCategory.ObjectNotFound, File.Exists(root)
+            ? $"The repository '{root}' is a file, not a directory. Give the directory that holds the backup sets."
+            : $"The repository directory '{root}' does not exist. Create it first (repositories are never created implicitly, so a typo or an unmounted disk is noticed).", root);
 
     public string Root { get; }
 

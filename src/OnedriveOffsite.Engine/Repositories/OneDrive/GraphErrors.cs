@@ -20,6 +20,11 @@ internal static class GraphErrors
         new(ErrorIds.OneDrive.OneDriveUnavailable, OffsiteErrorCategory.ConnectionError,
             $"OneDrive could not be reached or kept failing while {what} ({detail}); gave up after retrying. Try again later.", what, inner);
 
+    /// <summary>OneDriveUnavailable for a TLS certificate OneDrive's connection did not accept: not retried, not "could not be reached".</summary>
+    public static OffsiteException Tls(string what, System.Security.Authentication.AuthenticationException tls, Exception inner) =>
+        new(ErrorIds.OneDrive.OneDriveUnavailable, OffsiteErrorCategory.SecurityError,
+            $"Connecting to OneDrive failed while {what}: {IO.TlsFailure.Explain("OneDrive", tls)}", what, inner);
+
     public static OffsiteException RequestFailed(string what, int status, string? code) =>
         new(ErrorIds.OneDrive.OneDriveRequestFailed, OffsiteErrorCategory.InvalidOperation,
             $"OneDrive answered {status}{(string.IsNullOrEmpty(code) ? "" : " " + code)} while {what}.", what);

@@ -7,7 +7,8 @@ namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 /// <summary>
 /// The HTTP retry layer's one policy (docs/ARCHITECTURE.md, "Retries"): every OneDrive request follows it: which
 /// answers and failures are worth another attempt, the shared Retry-After gate, bounded exponential backoff with
-/// jitter, and when attempts are used up. Verbose lines name the operation, never a URL.
+/// jitter, and when attempts are used up. Verbose lines name the operation, never a URL; the part being transferred
+/// (<see cref="TransferActivity.Current"/>) shows "retrying (attempt k of n)".
 /// </summary>
 internal sealed class GraphRetry
 {
@@ -17,9 +18,10 @@ internal sealed class GraphRetry
     {
         _options = options;
         Observer = observer;
+        Gate = new ThrottlingGate(new ThrottledWaitProgress(observer));
     }
 
-    public ThrottlingGate Gate { get; } = new();
+    public ThrottlingGate Gate { get; }
     public IOperationObserver Observer { get; }
     public int MaxAttempts => _options.MaxAttempts;
     public TimeSpan StallTimeout => _options.StallTimeout;
@@ -48,18 +50,38 @@ internal sealed class GraphRetry
     /// </summary>
     public async Task PauseAsync(int attempt, string what, string reason, TimeSpan? retryAfter, CancellationToken ct, Exception? inner = null)
     {
+        // A certificate that is not trusted now will not be trusted in a minute: say so at once.
+        if (IO.TlsFailure.Find(inner) is { } tls) throw GraphErrors.Tls(what, tls, inner!);
         if (attempt >= _options.MaxAttempts) throw GraphErrors.Unavailable(what, reason, inner);
         if (retryAfter > _options.MaxRetryAfter)
             throw GraphErrors.Unavailable(what, $"{reason} asking to wait {retryAfter.Value.TotalSeconds:0} s (Retry-After), longer than the {_options.MaxRetryAfter.TotalSeconds:0} s this tool waits", inner);
         if (retryAfter is { } ra)
         {
             Gate.Defer(ra);
+            TransferActivity.Current?.Retrying(attempt + 1, _options.MaxAttempts, null); // the wait itself is shown by the gate
             Observer.Verbose($"{reason} from OneDrive while {what}, waiting {ra.TotalSeconds:0.###} s (Retry-After); attempt {attempt + 1} of {_options.MaxAttempts} next.");
             return; // the next request waits at the gate, like every other worker's
         }
         var delay = Backoff(attempt);
         Observer.Verbose($"{reason} from OneDrive while {what}, retrying in {delay.TotalSeconds:0.###} s (attempt {attempt + 1} of {_options.MaxAttempts}).");
-        await Task.Delay(delay, ct).ConfigureAwait(false);
+        await CountDownAsync(attempt + 1, delay, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Sleeps a backoff pause, telling the current part the seconds left about once a second (pauses reach a minute).</summary>
+    private async Task CountDownAsync(int nextAttempt, TimeSpan delay, CancellationToken ct)
+    {
+        if (TransferActivity.Current is not { } status)
+        {
+            await Task.Delay(delay, ct).ConfigureAwait(false);
+            return;
+        }
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var left = delay; left > TimeSpan.Zero; left = delay - System.Diagnostics.Stopwatch.GetElapsedTime(start))
+        {
+            status.Retrying(nextAttempt, _options.MaxAttempts, left);
+            // Task.Delay may wake a little early (and rounds below 1 ms to none): the extra millisecond avoids spinning.
+            await Task.Delay((left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)) + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Exponential backoff with "equal jitter": half the nominal pause fixed, half random.</summary>

@@ -38,6 +38,8 @@ public sealed class OneDriveRepository : ISnapshotRepository, ILegacyArchiveStor
     /// </summary>
     public long? PreferredPartSize => PreferredPartBytes;
 
+    public string ReadStep => "downloading";
+
     public const long PreferredPartBytes = 64L << 20;
 
     /// <summary>

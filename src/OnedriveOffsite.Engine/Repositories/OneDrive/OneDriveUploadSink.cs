@@ -1,4 +1,5 @@
 using OnedriveOffsite.Engine.Hashing;
+using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
@@ -118,6 +119,9 @@ internal sealed class OneDriveUploadSink : IPartSink
     /// <summary>Sends the buffer; bytes the session could not take yet (under 320 KiB) move to its front.</summary>
     private async Task FlushBufferAsync(long total, CancellationToken ct)
     {
+        // A spooled part was counted as done while it was encoded; its upload comes after, so say how far it is.
+        using var uploading = TransferActivity.Doing(_spool is null ? "uploading"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"uploading ({_sent * 100 / Math.Max(1, total)}% sent)"));
         _session ??= await _ctx.StartUploadAsync(_target, total, What, ct).ConfigureAwait(false);
         var accepted = await _session.SendAsync(_buffer.AsMemory(0, _filled), _sent, ct).ConfigureAwait(false);
         var consumed = (int)(accepted - _sent);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OnedriveOffsite.Engine.Progress;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 
@@ -9,7 +10,11 @@ namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 /// </summary>
 internal sealed class ThrottlingGate
 {
+    private readonly ITransferStatus? _outsideParts;
     private long _deadline; // Stopwatch timestamp, monotonic
+
+    /// <param name="outsideParts">Told about waits of requests made outside any part (see <see cref="ThrottledWaitProgress"/>).</param>
+    public ThrottlingGate(ITransferStatus? outsideParts = null) => _outsideParts = outsideParts;
 
     public void Defer(TimeSpan delay)
     {
@@ -23,15 +28,33 @@ internal sealed class ThrottlingGate
         while (Interlocked.CompareExchange(ref _deadline, deadline, current) != current);
     }
 
-    /// <summary>Waits until the deadline has passed (returns at once when there is none).</summary>
+    /// <summary>
+    /// Waits until the deadline has passed (returns at once when there is none). The part being transferred
+    /// (<see cref="TransferActivity.Current"/>; outside parts, the gate's own) is told the time left about once a second,
+    /// so its progress counts down instead of freezing, and is told when the wait is over.
+    /// </summary>
     public async Task WaitAsync(CancellationToken ct)
     {
-        while (true)
+        var status = TransferActivity.Current ?? _outsideParts;
+        var waited = false;
+        try
         {
-            var remaining = Interlocked.Read(ref _deadline) - Stopwatch.GetTimestamp();
-            if (remaining <= 0) return;
-            // Task.Delay may wake a little early; the loop re-checks, the extra millisecond avoids spinning.
-            await Task.Delay(TimeSpan.FromSeconds(remaining / (double)Stopwatch.Frequency) + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
+            while (true)
+            {
+                var remaining = Interlocked.Read(ref _deadline) - Stopwatch.GetTimestamp();
+                if (remaining <= 0) return;
+                var left = TimeSpan.FromSeconds(remaining / (double)Stopwatch.Frequency);
+                status?.Waiting(left);
+                waited = true;
+                // Task.Delay may wake a little early; the loop re-checks, the extra millisecond avoids spinning.
+                await Task.Delay((left < ReportEvery ? left : ReportEvery) + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (waited) status?.Waiting(TimeSpan.Zero);
         }
     }
+
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(1);
 }
