@@ -74,5 +74,20 @@ public sealed class DedupMemoryBoundTests : IDisposable
         Assert.False(set.Contains(ids[0]));
     }
 
+    [Fact]
+    public async Task New_index_entries_wait_on_disk_with_no_name_left_on_unix_and_come_back_in_order()
+    {
+        using var spill = new IndexEntrySpill();
+        var entries = Enumerable.Range(0, 3).Select(i => new IndexEntry(new ChunkId((ulong)i + 1, 2, 3, 4), i, (uint)(100 * i), 60, 40)).ToArray();
+        foreach (var e in entries) spill.Add(e);
+        if (!OperatingSystem.IsWindows()) Assert.False(File.Exists(spill.TempPath));
+        var plain = new byte[entries.Length * IndexFileCodec.ChunkEntrySize];
+        await spill.ReadNextAsync(plain);
+        var expected = new byte[plain.Length];
+        for (var i = 0; i < entries.Length; i++) IndexFileCodec.Encode(entries[i], expected.AsSpan(i * IndexFileCodec.ChunkEntrySize));
+        Assert.Equal(expected, plain);
+        Assert.Equal(3, spill.Count);
+    }
+
     public void Dispose() => _f.Dispose();
 }
