@@ -21,7 +21,10 @@ param(
     [string] $RepositoryDirectory,
     # The Graph emulator (built with the solution); its runs measure the OneDrive path over loopback.
     [string] $EmulatorPath = (Join-Path $PSScriptRoot '../tests/GraphEmulator/bin/Release/net10.0/GraphEmulator.dll'),
-    [switch] $SkipOneDrive
+    [switch] $SkipOneDrive,
+    # Which samples to run: 'random' alone gives the file and stream rows (issue 11) in half the time.
+    [ValidateSet('random', 'mixed')]
+    [string[]] $Samples = @('random', 'mixed')
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -54,7 +57,7 @@ function Invoke-Measured([string] $Script, [string] $TempDir, [string[]] $Watche
     Set-Content -LiteralPath $scriptFile -Value ("`$ErrorActionPreference='Stop'; Import-Module '$ModulePath'; `$w = [Diagnostics.Stopwatch]::StartNew(); " +
         "$Script; 'SECONDS=' + `$w.Elapsed.TotalSeconds.ToString([Globalization.CultureInfo]::InvariantCulture)")
     $psi = [Diagnostics.ProcessStartInfo]::new('/usr/bin/time')
-    foreach ($a in @('-f', '%M %e', '-o', $timeFile, $pwsh) + $pwshArgs + @('-NoProfile', '-NonInteractive', '-File', $scriptFile)) { $psi.ArgumentList.Add($a) }
+    foreach ($a in @('-f', '%M %e %U %S', '-o', $timeFile, $pwsh) + $pwshArgs + @('-NoProfile', '-NonInteractive', '-File', $scriptFile)) { $psi.ArgumentList.Add($a) }
     $psi.Environment['TMPDIR'] = $TempDir
     $psi.Environment['ONEDRIVE_OFFSITE_HOME'] = $env:ONEDRIVE_OFFSITE_HOME
     $psi.RedirectStandardOutput = $true
@@ -72,10 +75,10 @@ function Invoke-Measured([string] $Script, [string] $TempDir, [string[]] $Watche
     }
     $output = $process.StandardOutput.ReadToEnd()
     if ($process.ExitCode -ne 0) { throw "Benchmark step failed: $output" }
-    $rssKiB, $wall = (Get-Content $timeFile -Tail 1) -split ' '
+    $rssKiB, $wall, $user, $sys = (Get-Content $timeFile -Tail 1) -split ' '
     $seconds = [double](($output -split "`n" | Where-Object { $_ -like 'SECONDS=*' } | Select-Object -Last 1) -replace 'SECONDS=', '')
     $output = ($output -split "`n" | Where-Object { $_ -notlike 'SECONDS=*' }) -join "`n"
-    [pscustomobject]@{ Seconds = $seconds; WallSeconds = [double]$wall; PeakRssMiB = [math]::Round([long]$rssKiB / 1024); PeakExtraDiskMiB = [math]::Round($peakExtra / 1MB, 1); Output = $output }
+    [pscustomobject]@{ Seconds = $seconds; WallSeconds = [double]$wall; PeakRssMiB = [math]::Round([long]$rssKiB / 1024); CpuSeconds = [math]::Round([double]$user + [double]$sys, 2); PeakExtraDiskMiB = [math]::Round($peakExtra / 1MB, 1); Output = $output }
 }
 
 $env:ONEDRIVE_OFFSITE_HOME = Join-Path $work 'config'
@@ -85,7 +88,7 @@ $null = New-OffsiteKey -WarningAction SilentlyContinue
 Remove-Module OnedriveOffsite
 
 $rows = [Collections.Generic.List[object]]::new()
-foreach ($kind in 'random', 'mixed') {
+foreach ($kind in $Samples) {
     $source = Join-Path $work "$kind.bin"
     if (-not (Test-Path $source) -or (Get-Item $source).Length -ne $Size) {
         Write-Host "Creating $kind sample ($([math]::Round($Size / 1MB)) MiB)..."
@@ -107,7 +110,7 @@ foreach ($kind in 'random', 'mixed') {
 
     Write-Host "Backing up $kind..."
     $backup = Invoke-Measured -Script "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository '$repo' | ForEach-Object StoredSize" `
-        -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'manifest.oom*')
+        -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'part-*.oop.*.partial', 'manifest.oom*')
     $stored = [long]($backup.Output.Trim() -split "`n")[-1]
     Write-Host "Restoring $kind..."
     $restore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench -Repository '$repo' -Destination '$restoreDir' | Out-Null" `
@@ -120,7 +123,7 @@ foreach ($kind in 'random', 'mixed') {
             Data = $kind; Step = $step.Name
             'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
             'dd+fsync MB/s' = [math]::Round($Size / 1e6 / $ddSeconds)
-            'Peak RSS MiB' = $step.R.PeakRssMiB; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
+            'Peak RSS MiB' = $step.R.PeakRssMiB; 'CPU s (user+sys, whole pwsh)' = $step.R.CpuSeconds; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
             'Stored / source' = if ($step.Name -eq 'backup') { '{0:P1}' -f ($stored / $Size) } else { '' }
             'zstd -3 / source' = if ($step.Name -eq 'backup' -and $zstdBytes) { '{0:P1}' -f ($zstdBytes / $Size) } else { '' }
             'Bit-exact' = $same
@@ -133,7 +136,7 @@ foreach ($kind in 'random', 'mixed') {
         Write-Host "Backing up $kind from a command (cat)..."
         $fileMBs = ($rows | Where-Object { $_.Data -eq $kind -and $_.Step -eq 'backup' }).'MB/s'
         $streamBackup = Invoke-Measured -Script "Start-OffsiteBackup -FromCommand cat, '$source' -SourceName '$kind.bin' -Name bench-stream -Repository '$repo' -NoNotification | ForEach-Object StoredSize" `
-            -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'manifest.oom*')
+            -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'part-*.oop.*.partial', 'manifest.oom*')
         Write-Host "Restoring $kind into a command (sha256sum)..."
         $streamRestore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench-stream -Repository '$repo' -ToCommand sha256sum -NoNotification | Out-Null" `
             -TempDir $tmp -Watched @() -Expected @()
@@ -144,7 +147,7 @@ foreach ($kind in 'random', 'mixed') {
                 Data = $kind; Step = $step.Name
                 'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
                 'dd+fsync MB/s' = [math]::Round($Size / 1e6 / $ddSeconds)
-                'Peak RSS MiB' = $step.R.PeakRssMiB; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
+                'Peak RSS MiB' = $step.R.PeakRssMiB; 'CPU s (user+sys, whole pwsh)' = $step.R.CpuSeconds; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
                 'Stored / source' = if ($step.R -eq $streamBackup) { 'vs file backup: {0:P0}' -f ($mbs / $fileMBs) } else { '' }
                 'zstd -3 / source' = ''
                 'Bit-exact' = $streamSame
@@ -185,7 +188,7 @@ foreach ($kind in 'random', 'mixed') {
                         Data = $kind; Step = $step.Name
                         'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
                         'dd+fsync MB/s' = [math]::Round($Size / 1e6 / $ddSeconds)
-                        'Peak RSS MiB' = $step.R.PeakRssMiB; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
+                        'Peak RSS MiB' = $step.R.PeakRssMiB; 'CPU s (user+sys, whole pwsh)' = $step.R.CpuSeconds; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
                         'Stored / source' = "vs local: {0:P0}" -f ($mbs / $local.'MB/s')
                         'zstd -3 / source' = "faults injected: $(Get-FaultCount $stats); early requests: $($stats.requestsBeforeRetryAfter); Authorization on pre-auth URLs: $($stats.authorizationHeaderViolations)"
                         'Bit-exact' = $same

@@ -32,6 +32,15 @@ public sealed class EmulatorStats
     /// <summary>Bytes sent by download URLs.</summary>
     public long DownloadedBytes { get; init; }
 
+    /// <summary>
+    /// Upload body bytes counted as each read arrives (fragments and simple uploads, including bytes later discarded),
+    /// so that sampling the stats during a transfer gives its rate (bench/bandwidth.ps1).
+    /// </summary>
+    public long UploadBytesArriving { get; init; }
+
+    /// <summary>Download body bytes counted as each write to the response completes (live, as <see cref="UploadBytesArriving"/>).</summary>
+    public long DownloadBytesLeaving { get; init; }
+
     /// <summary>Unhandled exceptions in the emulator itself (answered 500 emulatorError); should stay 0.</summary>
     public long InternalErrors { get; init; }
 
@@ -59,6 +68,7 @@ internal sealed class StatsRecorder
     private readonly Dictionary<string, long> _faultsByTarget = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _userAgents = new(StringComparer.Ordinal);
     private long _total, _internalErrors, _authViolations, _early, _inFlight, _unauthorized, _uploaded, _downloaded;
+    private long _uploadArriving, _downloadLeaving;
     private long _sessionsCreated, _sessionsCompleted, _sessionsCancelled, _deleted;
 
     public void Request(string route, string? userAgent)
@@ -87,6 +97,8 @@ internal sealed class StatsRecorder
     public void Unauthorized() => Interlocked.Increment(ref _unauthorized);
     public void Uploaded(long bytes) => Interlocked.Add(ref _uploaded, bytes);
     public void Downloaded(long bytes) => Interlocked.Add(ref _downloaded, bytes);
+    public void UploadBytesArrived(int bytes) => Interlocked.Add(ref _uploadArriving, bytes);
+    public void DownloadBytesWritten(int bytes) => Interlocked.Add(ref _downloadLeaving, bytes);
     public void SessionCreated() => Interlocked.Increment(ref _sessionsCreated);
     public void SessionCompleted() => Interlocked.Increment(ref _sessionsCompleted);
     public void SessionCancelled() => Interlocked.Increment(ref _sessionsCancelled);
@@ -102,6 +114,7 @@ internal sealed class StatsRecorder
             Interlocked.Exchange(ref _authViolations, 0); Interlocked.Exchange(ref _early, 0); Interlocked.Exchange(ref _inFlight, 0);
             Interlocked.Exchange(ref _unauthorized, 0); Interlocked.Exchange(ref _uploaded, 0);
             Interlocked.Exchange(ref _downloaded, 0); Interlocked.Exchange(ref _sessionsCreated, 0);
+            Interlocked.Exchange(ref _uploadArriving, 0); Interlocked.Exchange(ref _downloadLeaving, 0);
             Interlocked.Exchange(ref _sessionsCompleted, 0); Interlocked.Exchange(ref _sessionsCancelled, 0);
             Interlocked.Exchange(ref _deleted, 0); Interlocked.Exchange(ref _internalErrors, 0);
         }
@@ -123,6 +136,8 @@ internal sealed class StatsRecorder
                 UnauthorizedRequests = Interlocked.Read(ref _unauthorized),
                 UploadedBytes = Interlocked.Read(ref _uploaded),
                 DownloadedBytes = Interlocked.Read(ref _downloaded),
+                UploadBytesArriving = Interlocked.Read(ref _uploadArriving),
+                DownloadBytesLeaving = Interlocked.Read(ref _downloadLeaving),
                 SessionsCreated = Interlocked.Read(ref _sessionsCreated),
                 SessionsCompleted = Interlocked.Read(ref _sessionsCompleted),
                 SessionsCancelled = Interlocked.Read(ref _sessionsCancelled),

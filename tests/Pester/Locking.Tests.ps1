@@ -192,3 +192,28 @@ Describe 'Leftovers are visible and removable' {
         $journals[0].FullName | Should -Not -Exist
     }
 }
+
+Describe 'Retention frees the space of a format 2 set' {
+    It 'deletes the packs only removed snapshots used (saying how much it freed), and the snapshots kept restore' {
+        $repo = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'repo-prune')).FullName
+        $old = New-Source 'old.bin' 3MB 31
+        $new = New-Source 'new.bin' 3MB 32
+        Start-OffsiteBackup -LiteralPath $old -Name dedup -Repository $repo -Format 2 -NoNotification | Out-Null
+        $packsOfOld = @(Get-ChildItem -LiteralPath (Join-Path $repo 'dedup/packs') -File)
+        $kept = Start-OffsiteBackup -LiteralPath $new -Name dedup -Repository $repo -Format 2 -NoNotification
+        $before = @(Get-ChildItem -LiteralPath (Join-Path $repo 'dedup/packs') -File)
+        $freedExpected = ($packsOfOld | Measure-Object Length -Sum).Sum
+
+        $messages = Remove-OffsiteBackup -Name dedup -Repository $repo -KeepLast 1 -Force -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
+
+        $after = @(Get-ChildItem -LiteralPath (Join-Path $repo 'dedup/packs') -File)
+        $after.Count | Should -Be ($before.Count - $packsOfOld.Count)
+        $after.Name | Should -Not -BeIn $packsOfOld.Name
+        @($messages -match "^Set 'dedup': deleted $($packsOfOld.Count) pack\(s\) no remaining snapshot needs") | Should -HaveCount 1 -Because ($messages -join "`n")
+        $freedExpected | Should -BeGreaterThan 3MB
+        $out = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'out-prune')).FullName
+        $restored = $kept | Restore-OffsiteBackup -Destination $out -NoNotification
+        (Get-FileHash -LiteralPath $restored.FullName).Hash | Should -Be (Get-FileHash -LiteralPath $new).Hash
+    }
+}

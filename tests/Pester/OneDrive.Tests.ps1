@@ -111,9 +111,11 @@ Describe 'Backup and restore through OneDrive (emulator)' {
     It 'on Ctrl+C (SIGINT to pwsh) says in one line what was kept, and the rerun sends only the parts not stored' {
         $f = New-RandomFile 'ctrlc.bin' 12 -Seed 5
         $signal = Join-Path ([IO.Path]::GetTempPath()) "offsite-hold-$([guid]::NewGuid().ToString('n'))"
-        $psi = [Diagnostics.ProcessStartInfo]::new((Get-TestPwsh))
+        # Through env --default-signal=INT: a terminal's pwsh takes Ctrl+C, but a suite started in the background (nohup,
+        # a CI runner, `cmd &`) passes SIGINT down as ignored, and .NET keeps it ignored.
+        $psi = [Diagnostics.ProcessStartInfo]::new('/usr/bin/env')
         $command = "Import-Module '$script:Module'; Start-OffsiteBackup -LiteralPath '$($f.FullName)' -Name ctrlc -Repository onedrive:/pester -PartSize 1MB -ThrottleLimit 1 -NoNotification"
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $command) { $psi.ArgumentList.Add($a) }
+        foreach ($a in '--default-signal=INT', (Get-TestPwsh), '-NoProfile', '-NonInteractive', '-Command', $command) { $psi.ArgumentList.Add($a) }
         $psi.Environment['ONEDRIVE_OFFSITE_TEST_HOLD_AFTER_PARTS'] = "5|$signal"   # holds the run once 5 parts are stored and recorded
         $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
         $process = [Diagnostics.Process]::Start($psi)

@@ -68,6 +68,7 @@ public static class ErrorIds
         [RaisedBy(Restore)] public const string DestinationDirectoryNotFound = "DestinationDirectoryNotFound";
         [RaisedBy(Remove)] public const string RetentionRuleMissing = "RetentionRuleMissing";
         [RaisedBy(Restore)] public const string DestinationFull = "DestinationFull";
+        [RaisedBy(Remove)] public const string PruneUnsafe = "PruneUnsafe";
     }
 
     /// <summary>The master key (New-OffsiteKey and every command that encrypts or decrypts).</summary>

@@ -106,7 +106,8 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
             {
                 var snapshots = RunEngine((_, ct) => catalog.ListAsync(set, ct));
                 var decisions = policy is not null ? SnapshotRetention.Decide(snapshots, policy) : ByIdentity(snapshots, set);
-                foreach (var d in decisions) Apply(d, repository, home, spec, setLock);
+                var deleted = decisions.Count(d => Apply(d, repository, home, spec, setLock));
+                if (deleted > 0 && key is not null) PrunePacks(repository, key, set, setLock);
             }
             finally
             {
@@ -136,7 +137,19 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
         return found.Select(s => new RetentionDecision(s, true, "named by id")).ToList();
     }
 
-    private void Apply(RetentionDecision d, ISnapshotRepository repository, Engine.Config.ConfigHome home, string? spec, RepositoryLock setLock)
+    /// <summary>Deletes the format 2 packs that no remaining snapshot of the set needs (nothing happens for format 1 sets).</summary>
+    private void PrunePacks(ISnapshotRepository repository, Engine.Crypto.MasterKey key, string set, RepositoryLock setLock)
+    {
+        var result = RunEngine((o, ct) => Engine.Dedup.PackPruner.PruneAsync(repository, key, set, setLock, o, ct));
+        if (result is null) return;
+        WriteVerbose($"Set '{set}': deleted {result.PacksDeleted} pack(s) no remaining snapshot needs ({Sizes.Format(result.BytesFreed)} freed); " +
+            $"{result.PacksKept} pack(s) kept" + (result.PartlyUsedPacks > 0
+                ? $", {result.PartlyUsedPacks} of them partly unused (about {Sizes.Format(result.UnusedBytesInKeptPacks)}, kept whole)."
+                : "."));
+    }
+
+    /// <summary>Applies one decision; true when the snapshot was deleted.</summary>
+    private bool Apply(RetentionDecision d, ISnapshotRepository repository, Engine.Config.ConfigHome home, string? spec, RepositoryLock setLock)
     {
         var s = d.Snapshot;
         var what = $"{s.Set}/{s.SnapshotId} ({s.State}{(s.SourceName is null ? "" : ", " + s.SourceName)}, {s.StoredLength} bytes)";
@@ -145,10 +158,10 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
             if (!s.Authenticated && s.State == SnapshotState.Complete) WriteWarning($"{what}: {d.Reason}.");
             var line = $"Keeping {what}: {d.Reason}.";
             if (WhatIfRequested) Host.UI.WriteLine("What if: " + line); else WriteVerbose(line);
-            return;
+            return false;
         }
         // -Force and -Confirm:$false skip the prompt; -WhatIf still only reports.
-        if (!(Force && !WhatIfRequested) && !ShouldProcess($"{what}: {d.Reason}", "Delete snapshot")) return;
+        if (!(Force && !WhatIfRequested) && !ShouldProcess($"{what}: {d.Reason}", "Delete snapshot")) return false;
         RunEngine(async (_, ct) =>
         {
             await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
@@ -157,6 +170,7 @@ public sealed class RemoveOffsiteBackupCommand : OffsiteCmdlet
         var journals = ResumeJournals.DeleteFor(home, s.SnapshotId);
         WriteVerbose($"Deleted snapshot {what} from {repository.Description} ({d.Reason}){(journals > 0 ? " and its resume journal" : "")}.");
         if (PassThru) WriteObject(SnapshotMapper.ToOutput(s, RepositoryParameter.Resolve(this, spec)));
+        return true;
     }
 
     private bool WhatIfRequested => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)

@@ -95,6 +95,7 @@ internal sealed partial class DownloadHandler(EmulatorState emu)
                     int read = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, toSend - sent)));
                     if (read == 0) break;
                     await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, read), ctx.RequestAborted);
+                    emu.Stats.DownloadBytesWritten(read);
                     sent += read;
                 }
                 if (stall)

@@ -47,7 +47,7 @@ internal static class SimpleUpload
             {
                 long corruptAt = fault == FaultKind.CorruptOnUpload ? (ctx.Request.ContentLength ?? 1) / 2 : -1;
                 copied = await BodyCopier.CopyAsync(ctx.Request.Body, handle, 0, max, long.MaxValue, corruptAt, hash,
-                    ctx.RequestAborted);
+                    emu.Stats.UploadBytesArrived, ctx.RequestAborted);
             }
             if (copied.Received > max)
             {

@@ -190,7 +190,7 @@ internal sealed partial class UploadSessionHandler(EmulatorState emu)
             try
             {
                 copied = await BodyCopier.CopyAsync(ctx.Request.Body, file, start, length, storeLimit, corruptAt, hash,
-                    ctx.RequestAborted);
+                    emu.Stats.UploadBytesArrived, ctx.RequestAborted);
             }
             catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
             {

@@ -35,6 +35,21 @@ public class DownloadTests
     }
 
     [Fact]
+    public async Task DownloadBytesLeavingCountsEveryByteWrittenToDownloadResponses()
+    {
+        var (t, data) = await WithFile();
+        await using var _ = t;
+        var url = await DownloadUrl(t);
+        Assert.Equal(0, t.Emu.Stats.DownloadBytesLeaving);
+        using (var all = await Fetch(t, url))
+            Assert.Equal(data, await all.Content.ReadAsByteArrayAsync());
+        using (var part = await Fetch(t, url, 1000, 1999))
+            Assert.Equal(1000, (await part.Content.ReadAsByteArrayAsync()).Length);
+        Assert.Equal(data.Length + 1000, t.Emu.Stats.DownloadBytesLeaving);
+        Assert.Equal(data.Length, t.Emu.Stats.UploadBytesArriving); // the simple upload that made the file
+    }
+
+    [Fact]
     public async Task ContentRedirectsToAPreAuthenticatedUrlThatServesRanges()
     {
         var (t, data) = await WithFile();

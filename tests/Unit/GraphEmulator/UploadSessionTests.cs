@@ -215,4 +215,51 @@ public class UploadSessionTests
         Assert.Equal(HttpStatusCode.Created, done.StatusCode);
         Assert.Equal("/Apps/OnedriveOffsite/x.bin", Assert.Single(t.Emu.Stats.StoredFiles).Path);
     }
+    [Fact]
+    public async Task UploadBytesArrivingCountsAFragmentWhileItsBodyIsStillArriving()
+    {
+        await using var t = await StartAsync();
+        var data = RandomBytes(2 * Unit);
+        var url = await t.CreateSession("live.bin");
+        var content = new HalfThenRest(data);
+        var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = content };
+        request.Content.Headers.ContentRange = new ContentRangeHeaderValue(0, data.Length - 1, data.Length);
+        var put = t.Http.SendAsync(request);
+
+        await content.FirstHalfSent.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow.AddSeconds(20); // a wide margin, not a timing assumption: it ends when the count does
+        while (t.Emu.Stats.UploadBytesArriving < Unit && DateTime.UtcNow < deadline) await Task.Delay(10);
+        var midway = t.Emu.Stats;
+        Assert.Equal(Unit, midway.UploadBytesArriving);
+        Assert.Equal(0, midway.UploadedBytes); // the fragment is not complete yet: only the live counter moved
+        content.Release.SetResult();
+
+        using var done = await put;
+        Assert.Equal(HttpStatusCode.Created, done.StatusCode);
+        Assert.Equal(data.Length, t.Emu.Stats.UploadBytesArriving);
+        Assert.Equal(data.Length, t.Emu.Stats.UploadedBytes);
+    }
+
+    /// <summary>A body that sends its first half, then waits for <see cref="Release"/> before sending the rest.</summary>
+    private sealed class HalfThenRest(byte[] data) : HttpContent
+    {
+        public TaskCompletionSource FirstHalfSent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var half = data.Length / 2;
+            await stream.WriteAsync(data.AsMemory(0, half));
+            await stream.FlushAsync();
+            FirstHalfSent.SetResult();
+            await Release.Task;
+            await stream.WriteAsync(data.AsMemory(half));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = data.Length;
+            return true;
+        }
+    }
 }
