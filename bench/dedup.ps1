@@ -32,16 +32,18 @@ $null = New-OffsiteKey -WarningAction SilentlyContinue
 
 function Get-TreeSize([string] $Path) { (Get-ChildItem -LiteralPath $Path -Recurse -File -Force | Measure-Object Length -Sum).Sum ?? 0 }
 
-# One OnedriveOffsite step in a fresh pwsh under GNU time: returns seconds (timed inside) and peak RSS MiB.
+# One OnedriveOffsite step in a fresh pwsh under GNU time: returns seconds (timed inside), peak RSS MiB, and CPU seconds
+# (user + sys of the whole process, module import included): much less sensitive than wall time to other load.
 function Invoke-Step([string] $Script) {
     $timeFile = Join-Path $work 'time.txt'
     $scriptFile = Join-Path $work 'step.ps1'
     Set-Content -LiteralPath $scriptFile -Value ("`$ErrorActionPreference='Stop'; Import-Module '$ModulePath'; `$w = [Diagnostics.Stopwatch]::StartNew(); " +
         "$Script | Out-Null; 'SECONDS=' + `$w.Elapsed.TotalSeconds.ToString([Globalization.CultureInfo]::InvariantCulture)")
-    $out = & /usr/bin/time -f '%M %e' -o $timeFile $pwsh @pwshArgs -NoProfile -NonInteractive -File $scriptFile
+    $out = & /usr/bin/time -f '%M %e %U %S' -o $timeFile $pwsh @pwshArgs -NoProfile -NonInteractive -File $scriptFile
     if ($LASTEXITCODE -ne 0) { throw "step failed: $Script`n$out" }
     $seconds = [double](($out | Where-Object { $_ -like 'SECONDS=*' }) -replace 'SECONDS=', '')
-    [pscustomobject]@{ Seconds = $seconds; RssMiB = [math]::Round([double](@(Get-Content $timeFile)[-1].Split(' ')[0]) / 1024) }
+    $t = @(Get-Content $timeFile)[-1].Split(' ')
+    [pscustomobject]@{ Seconds = $seconds; RssMiB = [math]::Round([double]$t[0] / 1024); CpuSeconds = [double]$t[2] + [double]$t[3] }
 }
 
 # --- the files -------------------------------------------------------------------------------------------------------
@@ -104,7 +106,8 @@ foreach ($name in $(if ($SpeedOnly) { @() } else { $edits.Keys })) {
 $random = Join-Path $work 'random.bin'
 if (-not (Test-Path $random) -or (Get-Item $random).Length -ne $Size) { New-RandomFile -Path $random -Size $Size }
 $null = Get-FileHash $random
-$w = [Diagnostics.Stopwatch]::StartNew(); $null = openssl dgst -sha256 $random; $openssl = $Size / 1e6 / $w.Elapsed.TotalSeconds
+$w = [Diagnostics.Stopwatch]::StartNew(); $null = & /usr/bin/time -f '%U %S' -o (Join-Path $work 'time.txt') openssl dgst -sha256 $random; $openssl = $Size / 1e6 / $w.Elapsed.TotalSeconds
+$opensslCpu = (@(Get-Content (Join-Path $work 'time.txt'))[-1].Split(' ') | ForEach-Object { [double]$_ } | Measure-Object -Sum).Sum
 $repo = Join-Path $work 'repo'; Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $repo
 $restored = Join-Path $work 'restored.bin'
 $steps = [ordered]@{
@@ -112,18 +115,20 @@ $steps = [ordered]@{
     'unchanged second backup' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd -Repository '$repo' -Format 2 -NoNotification"
     'restore' = "Restore-OffsiteBackup -Name rnd -Repository '$repo' -Destination '$restored' -Force -NoNotification"
     'format 1 backup (reference)' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd1 -Repository '$repo' -NoNotification"
+    'pwsh + module import only (reference)' = "Get-Date"
 }
 $rows.Add('')
-$rows.Add("| 1 GiB random, local repository | MB/s | openssl sha256 MB/s | vs openssl | peak RSS MiB |")
-$rows.Add('|---|---|---|---|---|')
+$rows.Add("| 1 GiB random, local repository | MB/s | openssl sha256 MB/s | vs openssl | peak RSS MiB | CPU s (user+sys, incl. import) | openssl CPU s |")
+$rows.Add('|---|---|---|---|---|---|---|')
 foreach ($step in $steps.Keys) {
     $r = Invoke-Step $steps[$step]
+    if ($step -like 'pwsh*') { $rows.Add(("| {0} | | | | {1} | {2:N2} | |" -f $step, $r.RssMiB, $r.CpuSeconds)); Write-Host $rows[-1]; continue }
     $mbs = $Size / 1e6 / $r.Seconds
-    $rows.Add(("| {0} | {1:N0} | {2:N0} | {3:N0} % | {4} |" -f $step, $mbs, $openssl, (100 * $mbs / $openssl), $r.RssMiB))
+    $rows.Add(("| {0} | {1:N0} | {2:N0} | {3:N0} % | {4} | {5:N2} | {6:N2} |" -f $step, $mbs, $openssl, (100 * $mbs / $openssl), $r.RssMiB, $r.CpuSeconds, $opensslCpu))
     Write-Host $rows[-1]
 }
 $exact = (Get-FileHash $restored).Hash -eq (Get-FileHash $random).Hash
 $rows.Add("")
-$rows.Add("Restore bit-exact: $exact. Machine: $([Environment]::ProcessorCount) vCPUs; $(Get-Date -AsUTC -Format 'yyyy-MM-dd HH:mm') UTC.")
+$rows.Add("Restore bit-exact: $exact. Machine: $([Environment]::ProcessorCount) vCPUs; $(Get-Date -AsUTC -Format 'yyyy-MM-dd HH:mm') UTC; load: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -join ' ').")
 $rows | Set-Content (Join-Path $work 'dedup.md')
 $rows

@@ -5,15 +5,32 @@ namespace OnedriveOffsite.Engine.Dedup;
 
 /// <summary>
 /// A run of whole chunks cut from the source (a few MiB), with each chunk's id and, for chunks the set does not hold
-/// yet, its encoded payload. Batches are processed in parallel and consumed in file order.
+/// yet, its encoded payload. Batches are processed in parallel and consumed in file order. A batch is reused (it comes
+/// from a <see cref="BoundedPool{T}"/>): its buffers are allocated once, compressed payloads are written one after the
+/// other into <see cref="Compressed"/> (each is smaller than its chunk, so they always fit), nothing is allocated per chunk.
 /// </summary>
 internal sealed class ChunkBatch
 {
-    public required byte[] Data { get; init; }
-    public required List<int> Lengths { get; init; }
-    public ChunkId[] Ids { get; private set; } = Array.Empty<ChunkId>();
+    public ChunkBatch(int dataSize, int maxChunks)
+    {
+        Data = new byte[dataSize];
+        Lengths = new List<int>(maxChunks);
+        Ids = new ChunkId[maxChunks];
+        Encoded = new (byte, ReadOnlyMemory<byte>)?[maxChunks];
+    }
+
+    public byte[] Data { get; }
+    public List<int> Lengths { get; }
+    public ChunkId[] Ids { get; }
     /// <summary>Per chunk: null when it is already in the set's index (nothing to store), else its codec and payload.</summary>
-    public (byte Codec, ReadOnlyMemory<byte> Payload)?[] Encoded { get; private set; } = Array.Empty<(byte, ReadOnlyMemory<byte>)?>();
+    public (byte Codec, ReadOnlyMemory<byte> Payload)?[] Encoded { get; }
+    /// <summary>Compressed payloads of this batch, allocated the first time the batch compresses.</summary>
+    private byte[]? _compressed;
+
+    public int Count => Lengths.Count;
+
+    /// <summary>Empties the batch for reuse.</summary>
+    public void Clear() => Lengths.Clear();
 
     private static readonly ConcurrentBag<SegmentCompressor> Compressors = new();
 
@@ -21,41 +38,47 @@ internal sealed class ChunkBatch
     public void Process(byte[] idKey, SetIndex known, CompressionMode mode, bool fileLooksCompressed)
     {
         var n = Lengths.Count;
-        Ids = new ChunkId[n];
-        Encoded = new (byte, ReadOnlyMemory<byte>)?[n];
+        if (n > Ids.Length) throw new InvalidOperationException("A batch holds more chunks than it was sized for.");
         Span<byte> hash = stackalloc byte[32];
         var compress = mode == CompressionMode.Zstd || (mode == CompressionMode.Auto && !fileLooksCompressed);
         var probed = mode != CompressionMode.Auto;
-        if (!Compressors.TryTake(out var compressor)) compressor = new SegmentCompressor();
+        SegmentCompressor? compressor = null;
+        using var hasher = Blake3.Hasher.NewKeyed(idKey);
         try
         {
-            var at = 0;
+            int at = 0, packed = 0;
             for (var i = 0; i < n; i++)
             {
                 var chunk = Data.AsMemory(at, Lengths[i]);
                 at += Lengths[i];
-                using (var hasher = Blake3.Hasher.NewKeyed(idKey))
-                {
-                    hasher.Update(chunk.Span);
-                    hasher.Finalize(hash);
-                }
+                hasher.Reset();
+                hasher.Update(chunk.Span);
+                hasher.Finalize(hash);
                 Ids[i] = ChunkId.Read(hash);
+                Encoded[i] = null;
                 if (known.Contains(Ids[i])) continue;
                 Encoded[i] = (0, chunk);
                 if (!compress || chunk.Length == 0) continue;
-                var output = new byte[chunk.Length];
-                var written = compressor.TryCompress(chunk.Span, output);
+                if (compressor is null && !Compressors.TryTake(out compressor)) compressor = new SegmentCompressor();
+                _compressed ??= new byte[Data.Length];
+                // Every payload written before this one is shorter than its chunk, so at least chunk.Length bytes are free.
+                var output = _compressed.AsMemory(packed, chunk.Length);
+                var written = compressor.TryCompress(chunk.Span, output.Span);
                 if (!probed)
                 {
                     probed = true;
                     if (written < 0 || written > chunk.Length * (1 - CompressibilityProbe.RequiredSaving)) { compress = false; continue; }
                 }
-                if (written >= 0) Encoded[i] = (1, output.AsMemory(0, written));
+                if (written >= 0)
+                {
+                    Encoded[i] = (1, output[..written]);
+                    packed += written;
+                }
             }
         }
         finally
         {
-            Compressors.Add(compressor);
+            if (compressor is not null) Compressors.Add(compressor);
         }
     }
 }

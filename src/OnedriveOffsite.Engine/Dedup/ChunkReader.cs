@@ -14,11 +14,32 @@ internal sealed record ChunkRead(ChunkId Id, ChunkLocation Location, List<long> 
 /// index (PackMismatch), opens each record (PackCorrupt), decodes it to exactly its length, and recomputes the keyed
 /// chunk id (ChunkHashMismatch). A pack stream is only read forward; bytes before the first needed record are skipped.
 /// </summary>
+/// <summary>
+/// The two buffers one pack reader needs (a sealed record, a decompressed chunk), kept for reuse across packs and
+/// grown only to the largest record met (at most the 4 MiB a valid index entry can record).
+/// </summary>
+internal sealed class ChunkReadBuffers
+{
+    private byte[] _record = Array.Empty<byte>();
+    private byte[] _plain = Array.Empty<byte>();
+
+    public Memory<byte> Record(int length) => Ensure(ref _record, length).AsMemory(0, length);
+
+    public Memory<byte> Plain(int length) => Ensure(ref _plain, length).AsMemory(0, length);
+
+    private static byte[] Ensure(ref byte[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new byte[Math.Max(length, 256 << 10)];
+        return buffer;
+    }
+}
+
 internal static class ChunkReader
 {
     public static async Task ReadAsync(ISnapshotRepository repository, MasterKey key, byte[] idKey, string set, PackRecord pack,
-        IReadOnlyList<ChunkRead> reads, Action<ChunkRead, ReadOnlyMemory<byte>> deliver, CancellationToken ct)
+        IReadOnlyList<ChunkRead> reads, Action<ChunkRead, ReadOnlyMemory<byte>> deliver, CancellationToken ct, ChunkReadBuffers? buffers = null)
     {
+        buffers ??= new ChunkReadBuffers();
         var what = $"pack {set}/{V2Layout.PacksFolder}/{pack.Name}";
         Exception Corrupt(string why) => new OffsiteException("PackCorrupt", OffsiteErrorCategory.InvalidData, $"The {what} is damaged: {why}.", pack.Name);
         Stream stream;
@@ -38,6 +59,7 @@ internal static class ChunkReader
         using var decompressor = new SegmentDecompressor();
         long position = V2Header.Size;
         var hash = new byte[32];
+        using var hasher = Blake3.Hasher.NewKeyed(idKey);
         foreach (var read in reads.OrderBy(r => r.Location.Offset))
         {
             var loc = read.Location;
@@ -45,27 +67,26 @@ internal static class ChunkReader
             await SkipAsync(stream, loc.Offset - position, ct, Corrupt).ConfigureAwait(false);
             if (loc.StoredLength < 4 + 1 + RecordCipher.TagSize || loc.StoredLength > SealedRecordReader.MaxRecordPlaintext * 4 || loc.PlainLength > SealedRecordReader.MaxRecordPlaintext * 4)
                 throw Corrupt($"the index records an impossible length for chunk {read.Id}");
-            var record = new byte[loc.StoredLength];
+            var record = buffers.Record((int)loc.StoredLength);
             if (await SealedRecordReader.ReadFullyAsync(stream, record, ct).ConfigureAwait(false) != record.Length) throw Corrupt($"it ends inside chunk {read.Id} (truncated)");
             position = loc.Offset + loc.StoredLength;
-            if (BinaryPrimitives.ReadUInt32BigEndian(record) != loc.StoredLength - 4) throw Corrupt($"the record at offset {loc.Offset} is not the one the index records for chunk {read.Id}");
-            var plain = new byte[loc.StoredLength - 4 - RecordCipher.TagSize];
-            if (!cipher.TryOpen(loc.Offset, read.Id, record.AsSpan(4), plain))
+            if (BinaryPrimitives.ReadUInt32BigEndian(record.Span) != loc.StoredLength - 4) throw Corrupt($"the record at offset {loc.Offset} is not the one the index records for chunk {read.Id}");
+            // Opened in place (AES-GCM allows the plaintext to overwrite its own ciphertext exactly).
+            var plain = record[4..^RecordCipher.TagSize];
+            if (!cipher.TryOpen(loc.Offset, read.Id, record.Span[4..], plain.Span))
                 throw Corrupt($"chunk {read.Id} at offset {loc.Offset} failed authentication (modified, damaged, or the index points elsewhere)");
             ReadOnlyMemory<byte> data;
-            if (plain[0] == 0 && plain.Length - 1 == loc.PlainLength) data = plain.AsMemory(1);
-            else if (plain[0] == 1)
+            if (plain.Span[0] == 0 && plain.Length - 1 == loc.PlainLength) data = plain[1..];
+            else if (plain.Span[0] == 1)
             {
-                var output = new byte[loc.PlainLength];
-                if (!decompressor.TryDecompress(plain.AsSpan(1), output, (int)loc.PlainLength)) throw Corrupt($"chunk {read.Id} does not decompress to its {loc.PlainLength} bytes");
+                var output = buffers.Plain((int)loc.PlainLength);
+                if (!decompressor.TryDecompress(plain.Span[1..], output.Span, (int)loc.PlainLength)) throw Corrupt($"chunk {read.Id} does not decompress to its {loc.PlainLength} bytes");
                 data = output;
             }
             else throw Corrupt($"chunk {read.Id} has an unknown codec or the wrong length");
-            using (var hasher = Blake3.Hasher.NewKeyed(idKey))
-            {
-                hasher.Update(data.Span);
-                hasher.Finalize(hash);
-            }
+            hasher.Reset();
+            hasher.Update(data.Span);
+            hasher.Finalize(hash);
             if (ChunkId.Read(hash) != read.Id)
                 throw new OffsiteException("ChunkHashMismatch", OffsiteErrorCategory.InvalidData, $"Chunk {read.Id} read from the {what} has other content than its id says.", pack.Name);
             deliver(read, data);

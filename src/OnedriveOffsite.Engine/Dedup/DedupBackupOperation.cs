@@ -11,7 +11,15 @@ using OnedriveOffsite.Engine.Repositories;
 
 namespace OnedriveOffsite.Engine.Dedup;
 
-public sealed record DedupBackupResult(SnapshotInfo Snapshot, TimeSpan Duration, V2Manifest Manifest);
+public sealed record DedupBackupResult(SnapshotInfo Snapshot, TimeSpan Duration, V2Manifest Manifest)
+{
+    /// <summary>How many of each pooled buffer the run created and used, against the pool's bound (memory by design).</summary>
+    public DedupBufferStats? Buffers { get; init; }
+}
+
+/// <summary>Per pool: objects created (never more than the capacity), and the times one was handed out.</summary>
+public sealed record DedupBufferStats(int BlocksCreated, int BlockCapacity, int BlocksRented, int BatchesCreated, int BatchCapacity, int BatchesRented,
+    int PackBuffersCreated, int PackBufferCapacity, int PackBuffersRented);
 
 /// <summary>
 /// Backs up one file as a format v2 snapshot (docs/FORMAT.md §9): the source is read once (whole-file SHA-256 on
@@ -37,6 +45,7 @@ public sealed class DedupBackupOperation
     public async Task<DedupBackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var source = BackupOperation.Validate(request);
+        var warming = HashWarmup.EnsureStarted();
         // One run per set at a time, as for v1: packs, index files and the manifest are written under the set's lock.
         await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct).ConfigureAwait(false);
         ThreadPoolSizing.EnsureFor(request.ThrottleLimit + 2);
@@ -55,20 +64,28 @@ public sealed class DedupBackupOperation
         observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {set}/{location.Snapshot} (format 2): " +
             $"the set's index holds {index.ChunkCount} chunk(s) in {index.Packs.Count} pack(s); chunks of {chunker.Min}–{chunker.Max} bytes (average {chunker.Average}), packs of {_packSize} bytes, compression {request.Compression}, key {_key.KeyId}.");
 
+        await warming.WaitAsync(ct).ConfigureAwait(false);
+        if (!HashWarmup.Optimized) observer.Verbose("BLAKE3 is not running as optimized code yet (a busy machine); the first chunks are hashed more slowly.");
         var progress = new TransferProgress(observer, ActivityText.Backup(source.Name, set), new[] { length });
         using var current = TransferActivity.Enter(progress.Part(0));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var batches = Channel.CreateBounded<Task<ChunkBatch>>(new BoundedChannelOptions(request.ThrottleLimit + 1) { SingleReader = true, SingleWriter = true });
-        var stream = new SourceChunkStream(handle, length, chunker);
+        // Memory is bounded by design (docs/DECISIONS.md "v2 memory"): a fixed number of batches (hashing and
+        // compression run on as many at once as there are cores, no more) and of pack buffers (one filling, one per
+        // upload slot); every stage that runs ahead waits for one of them, nothing is allocated per chunk.
+        var workers = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, request.ThrottleLimit));
+        using var batchPool = SourceChunkStream.CreateBatchPool(chunker, workers + 2);
+        using var packPool = new BoundedPool<byte[]>(request.ThrottleLimit + 1, () => new byte[PackBuilder.BufferSize(_packSize, chunker.Max)]);
+        var batches = Channel.CreateBounded<Task<ChunkBatch>>(new BoundedChannelOptions(workers) { SingleReader = true, SingleWriter = true });
+        var stream = new SourceChunkStream(handle, length, chunker, batchPool);
         var producing = stream.RunAsync(async batch =>
             await batches.Writer.WriteAsync(Task.Run(() => { batch.Process(idKey, index, request.Compression, looksCompressed); return batch; }, cts.Token), cts.Token).ConfigureAwait(false), cts.Token);
         _ = producing.ContinueWith(t => batches.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
 
         var chunkListPath = Path.Combine(Path.GetTempPath(), $".oo-chunks-{Guid.NewGuid():N}");
         var chunkListSalt = RandomNumberGenerator.GetBytes(32);
-        var newEntries = new List<IndexEntry>();
+        using var newEntries = new IndexEntrySpill();
         var newPacks = new List<PackRecord>();
-        var added = new Dictionary<ChunkId, bool>();
+        var added = new RecentChunkSet();
         var uploads = new List<Task>();
         using var uploadSlots = new SemaphoreSlim(request.ThrottleLimit);
         long addedPlain = 0, chunkCount = 0;
@@ -83,29 +100,32 @@ public sealed class DedupBackupOperation
                     await foreach (var pending in batches.Reader.ReadAllAsync(cts.Token).ConfigureAwait(false))
                     {
                         var batch = await pending.ConfigureAwait(false);
-                        for (var i = 0; i < batch.Lengths.Count; i++)
+                        long batchBytes = 0;
+                        for (var i = 0; i < batch.Count; i++)
                         {
                             var id = batch.Ids[i];
                             var chunkLength = (uint)batch.Lengths[i];
+                            batchBytes += chunkLength;
                             list.Add(id, chunkLength);
-                            if (batch.Encoded[i] is not { } encoded || added.ContainsKey(id)) continue;
-                            pack ??= new PackBuilder(_key, _packSize, chunker.Max);
+                            if (batch.Encoded[i] is not { } encoded || added.Contains(id)) continue;
+                            pack ??= new PackBuilder(_key, _packSize, chunker.Max, buffer: await packPool.RentAsync(cts.Token).ConfigureAwait(false));
                             var (offset, stored) = pack.Add(id, encoded.Codec, encoded.Payload.Span);
                             newEntries.Add(new IndexEntry(id, newPacks.Count, offset, stored, chunkLength));
-                            added[id] = true;
+                            added.Add(id);
                             addedPlain += chunkLength;
                             if (pack.IsFull)
                             {
-                                uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, observer, cts.Token).ConfigureAwait(false));
+                                uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, packPool, observer, cts.Token).ConfigureAwait(false));
                                 pack = null;
                             }
                         }
-                        progress.Add(0, batch.Lengths.Sum(), "reading, deduplicating, encrypting");
+                        batchPool.Return(batch);
+                        progress.Add(0, batchBytes, "reading, deduplicating, encrypting");
                     }
                     await producing.ConfigureAwait(false);
                     if (pack is { ChunkCount: > 0 })
                     {
-                        uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, observer, cts.Token).ConfigureAwait(false));
+                        uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, packPool, observer, cts.Token).ConfigureAwait(false));
                         pack = null;
                     }
                     await Task.WhenAll(uploads).ConfigureAwait(false);
@@ -130,19 +150,22 @@ public sealed class DedupBackupOperation
             string? indexName = null;
             if (newEntries.Count > 0)
             {
+                // Written to an owner-only temporary file first (its size must be known before storing), never held whole.
                 var indexId = RandomNumberGenerator.GetBytes(16);
                 indexName = V2Layout.IndexName(indexId);
-                var indexBytes = await IndexFileCodec.EncodeAsync(_key, indexId, null, set, newPacks, newEntries).ConfigureAwait(false);
-                await V2Store.StoreAsync(_repository, V2Layout.Index(set), indexName, indexBytes, observer, ct).ConfigureAwait(false);
+                var indexPath = Path.Combine(Path.GetTempPath(), $".oo-index-{Guid.NewGuid():N}");
+                try
+                {
+                    await using (var indexFile = OpenOwnerOnly(indexPath))
+                        await IndexFileCodec.WriteAsync(b => indexFile.WriteAsync(b, ct).AsTask(), _key, indexId, RandomNumberGenerator.GetBytes(32), set, newPacks, newEntries).ConfigureAwait(false);
+                    await StoreFileAsync(indexPath, V2Layout.Index(set), indexName, observer, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    try { File.Delete(indexPath); } catch (IOException) { }
+                }
             }
-            var listLength = new FileInfo(chunkListPath).Length;
-            await V2Store.StoreAsync(_repository, location, V2Layout.ChunkListName, async (sink, c) =>
-            {
-                await using var file = File.OpenRead(chunkListPath);
-                var buffer = new byte[1 << 20];
-                int n;
-                while ((n = await file.ReadAsync(buffer, c).ConfigureAwait(false)) > 0) await sink.WriteAsync(buffer.AsMemory(0, n), c).ConfigureAwait(false);
-            }, listLength, observer, ct).ConfigureAwait(false);
+            var listLength = await StoreFileAsync(chunkListPath, location, V2Layout.ChunkListName, observer, ct).ConfigureAwait(false);
 
             var manifest = new V2Manifest
             {
@@ -163,7 +186,11 @@ public sealed class DedupBackupOperation
             await _repository.WriteManifestAsync(location, V2ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
             progress.Complete();
             observer.Verbose($"Snapshot {set}/{location.Snapshot} is complete (format 2): SHA-256 {sha256}; {chunkCount} chunk(s), {newEntries.Count} new ({addedPlain} bytes) stored in {newPacks.Count} pack(s) of {manifest.Added.StoredBytes} bytes, in {progress.Elapsed.TotalSeconds:0.0} s.");
-            return new DedupBackupResult(V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest);
+            return new DedupBackupResult(V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest)
+            {
+                Buffers = new DedupBufferStats(stream.Blocks.Created, stream.Blocks.Capacity, stream.Blocks.Rented, batchPool.Created, batchPool.Capacity, batchPool.Rented,
+                    packPool.Created, packPool.Capacity, packPool.Rented),
+            };
         }
         finally
         {
@@ -171,22 +198,51 @@ public sealed class DedupBackupOperation
         }
     }
 
-    private async Task<Task> StartUploadAsync(PackBuilder pack, string set, List<PackRecord> packs, SemaphoreSlim slots, IOperationObserver observer, CancellationToken ct)
+    /// <summary>
+    /// Stores a full pack in the background: its BLAKE3 (for the index) is computed there too, so the consumer goes on
+    /// filling the next pack. The pack's number in <paramref name="packs"/> is fixed now (chunk entries refer to it);
+    /// its record is filled in before the upload task completes. The buffer goes back to <paramref name="pool"/> after.
+    /// </summary>
+    private async Task<Task> StartUploadAsync(PackBuilder pack, string set, List<PackRecord> packs, SemaphoreSlim slots, BoundedPool<byte[]> pool, IOperationObserver observer, CancellationToken ct)
     {
-        var record = pack.Describe();
-        packs.Add(record);
+        int number;
+        lock (packs)
+        {
+            number = packs.Count;
+            packs.Add(null!);
+        }
         await slots.WaitAsync(ct).ConfigureAwait(false);
         return Task.Run(async () =>
         {
             try
             {
-                using (pack) await V2Store.StoreAsync(_repository, V2Layout.Packs(set), record.Name, pack.Bytes, observer, ct).ConfigureAwait(false);
+                using (pack)
+                {
+                    var record = pack.Describe();
+                    lock (packs) packs[number] = record;
+                    await V2Store.StoreAsync(_repository, V2Layout.Packs(set), record.Name, pack.Bytes, observer, ct).ConfigureAwait(false);
+                }
             }
             finally
             {
+                pool.Return(pack.Buffer);
                 slots.Release();
             }
         }, ct);
+    }
+
+    /// <summary>Stores a sealed temporary file as <paramref name="name"/>, streaming it (1 MiB at a time); returns its length.</summary>
+    private async Task<long> StoreFileAsync(string path, SnapshotLocation folder, string name, IOperationObserver observer, CancellationToken ct)
+    {
+        var length = new FileInfo(path).Length;
+        await V2Store.StoreAsync(_repository, folder, name, async (sink, c) =>
+        {
+            await using var file = File.OpenRead(path);
+            var buffer = new byte[1 << 20];
+            int n;
+            while ((n = await file.ReadAsync(buffer, c).ConfigureAwait(false)) > 0) await sink.WriteAsync(buffer.AsMemory(0, n), c).ConfigureAwait(false);
+        }, length, observer, ct).ConfigureAwait(false);
+        return length;
     }
 
     private static FileStream OpenOwnerOnly(string path)

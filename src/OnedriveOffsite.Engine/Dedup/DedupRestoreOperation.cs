@@ -63,11 +63,16 @@ public sealed class DedupRestoreOperation
         Action<byte[], int>? sink, CancellationToken ct)
     {
         ThreadPoolSizing.EnsureFor(throttleLimit);
+        var warming = HashWarmup.EnsureStarted();
         using var current = TransferActivity.Enter(progress.Part(0));
         var index = await V2Store.LoadIndexAsync(_repository, _key, location.Set, ct).ConfigureAwait(false);
+        await warming.WaitAsync(ct).ConfigureAwait(false);
         var idKey = V2Keys.ChunkIdKey(_key);
         var what = $"snapshot {location.Set}/{location.Snapshot}";
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // Memory is fixed whatever the snapshot's size: two windows (one filling, one being written) and one set of
+        // record buffers per parallel pack reader.
+        using var readBuffers = new BoundedPool<ChunkReadBuffers>(Math.Max(1, throttleLimit), () => new ChunkReadBuffers());
         var filling = new byte[WindowSize + 4 * (4 << 20)];
         var draining = new byte[filling.Length];
         Task flushing = Task.CompletedTask;
@@ -80,10 +85,20 @@ public sealed class DedupRestoreOperation
             var byPack = reads.Values.GroupBy(r => r.Location.Pack).ToList();
             var window = filling;
             await Parallel.ForEachAsync(byPack, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = ct }, async (group, token) =>
-                await ChunkReader.ReadAsync(_repository, _key, idKey, location.Set, index.Packs[group.Key], group.ToList(), (read, data) =>
+            {
+                var buffers = await readBuffers.RentAsync(token).ConfigureAwait(false);
+                try
                 {
-                    foreach (var t in read.Targets) data.Span.CopyTo(window.AsSpan((int)t));
-                }, token).ConfigureAwait(false)).ConfigureAwait(false);
+                    await ChunkReader.ReadAsync(_repository, _key, idKey, location.Set, index.Packs[group.Key], group.ToList(), (read, data) =>
+                    {
+                        foreach (var t in read.Targets) data.Span.CopyTo(window.AsSpan((int)t));
+                    }, token, buffers).ConfigureAwait(false);
+                }
+                finally
+                {
+                    readBuffers.Return(buffers);
+                }
+            }).ConfigureAwait(false);
             await flushing.ConfigureAwait(false);
             var length = used;
             (filling, draining) = (draining, filling);

@@ -21,9 +21,34 @@ public static class IndexFileCodec
     public const int PacksPerRecord = 8192;
     public const int EntriesPerRecord = 16384;
 
-    public static async Task WriteAsync(Func<ReadOnlyMemory<byte>, Task> write, MasterKey key, byte[] indexId, byte[] salt, string set,
-        IReadOnlyList<PackRecord> packs, IReadOnlyList<IndexEntry> entries)
+    public static Task WriteAsync(Func<ReadOnlyMemory<byte>, Task> write, MasterKey key, byte[] indexId, byte[] salt, string set,
+        IReadOnlyList<PackRecord> packs, IReadOnlyList<IndexEntry> entries) =>
+        WriteAsync(write, key, indexId, salt, set, packs, entries.Count, (first, plain) =>
+        {
+            for (var i = 0; i * ChunkEntrySize < plain.Length; i++) Encode(entries[(int)first + i], plain.AsSpan(i * ChunkEntrySize, ChunkEntrySize));
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Writes the index file with its chunk entries read from <paramref name="entries"/> (spilled to disk during a backup).</summary>
+    public static Task WriteAsync(Func<ReadOnlyMemory<byte>, Task> write, MasterKey key, byte[] indexId, byte[] salt, string set,
+        IReadOnlyList<PackRecord> packs, IndexEntrySpill entries) =>
+        WriteAsync(write, key, indexId, salt, set, packs, entries.Count, (_, plain) => entries.ReadNextAsync(plain));
+
+    /// <summary>One chunk entry as an index record holds it: id ‖ u32 pack ‖ u32 offset ‖ u32 stored length ‖ u32 plain length.</summary>
+    public static void Encode(IndexEntry e, Span<byte> at)
     {
+        e.Id.Write(at);
+        BinaryPrimitives.WriteUInt32BigEndian(at[32..], (uint)e.Pack);
+        BinaryPrimitives.WriteUInt32BigEndian(at[36..], e.Offset);
+        BinaryPrimitives.WriteUInt32BigEndian(at[40..], e.StoredLength);
+        BinaryPrimitives.WriteUInt32BigEndian(at[44..], e.PlainLength);
+    }
+
+    /// <param name="fillEntries">Fills a record's plaintext with the encoded entries from number <c>first</c> on, in order.</param>
+    private static async Task WriteAsync(Func<ReadOnlyMemory<byte>, Task> write, MasterKey key, byte[] indexId, byte[] salt, string set,
+        IReadOnlyList<PackRecord> packs, long entryCount, Func<long, byte[], Task> fillEntries)
+    {
+        if (entryCount > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(entryCount));
         var header = new V2Header(V2FileKind.Index, indexId, key.KeyIdBytes, salt).ToBytes();
         await write(header).ConfigureAwait(false);
         using var writer = new SealedRecordWriter(V2Keys.FileKey(key, V2FileKind.Index, salt, indexId), header);
@@ -32,9 +57,9 @@ public static class IndexFileCodec
         BinaryPrimitives.WriteUInt16BigEndian(first, (ushort)setBytes.Length);
         setBytes.CopyTo(first, 2);
         BinaryPrimitives.WriteUInt32BigEndian(first.AsSpan(2 + setBytes.Length), (uint)packs.Count);
-        BinaryPrimitives.WriteUInt32BigEndian(first.AsSpan(6 + setBytes.Length), (uint)entries.Count);
+        BinaryPrimitives.WriteUInt32BigEndian(first.AsSpan(6 + setBytes.Length), (uint)entryCount);
         var packRecords = (packs.Count + PacksPerRecord - 1) / PacksPerRecord;
-        var entryRecords = (entries.Count + EntriesPerRecord - 1) / EntriesPerRecord;
+        var entryRecords = (int)((entryCount + EntriesPerRecord - 1) / EntriesPerRecord);
         var remaining = packRecords + entryRecords;
         await write(writer.Seal(first, last: remaining == 0)).ConfigureAwait(false);
         for (var r = 0; r < packRecords; r++)
@@ -54,18 +79,10 @@ public static class IndexFileCodec
         }
         for (var r = 0; r < entryRecords; r++)
         {
-            var count = Math.Min(EntriesPerRecord, entries.Count - r * EntriesPerRecord);
+            var firstEntry = (long)r * EntriesPerRecord;
+            var count = (int)Math.Min(EntriesPerRecord, entryCount - firstEntry);
             var plain = new byte[count * ChunkEntrySize];
-            for (var i = 0; i < count; i++)
-            {
-                var e = entries[r * EntriesPerRecord + i];
-                var at = plain.AsSpan(i * ChunkEntrySize);
-                e.Id.Write(at);
-                BinaryPrimitives.WriteUInt32BigEndian(at[32..], (uint)e.Pack);
-                BinaryPrimitives.WriteUInt32BigEndian(at[36..], e.Offset);
-                BinaryPrimitives.WriteUInt32BigEndian(at[40..], e.StoredLength);
-                BinaryPrimitives.WriteUInt32BigEndian(at[44..], e.PlainLength);
-            }
+            await fillEntries(firstEntry, plain).ConfigureAwait(false);
             await write(writer.Seal(plain, last: --remaining == 0)).ConfigureAwait(false);
         }
     }

@@ -13,17 +13,24 @@ public sealed class PackBuilder : IDisposable
     private readonly PackCipher _cipher;
     private readonly byte[] _buffer;
 
-    public PackBuilder(MasterKey key, int targetSize, int maxRecord, byte[]? packId = null, byte[]? salt = null)
+    public PackBuilder(MasterKey key, int targetSize, int maxRecord, byte[]? packId = null, byte[]? salt = null, byte[]? buffer = null)
     {
         PackId = packId ?? RandomNumberGenerator.GetBytes(16);
         Salt = salt ?? RandomNumberGenerator.GetBytes(32);
         TargetSize = targetSize;
         var header = new V2Header(V2FileKind.Pack, PackId, key.KeyIdBytes, Salt).ToBytes();
-        _buffer = new byte[targetSize + maxRecord + 4 + 1 + RecordCipher.TagSize];
+        _buffer = buffer ?? new byte[BufferSize(targetSize, maxRecord)];
+        if (_buffer.Length < BufferSize(targetSize, maxRecord)) throw new ArgumentException("The pack buffer is too small.", nameof(buffer));
         header.CopyTo(_buffer, 0);
         Length = V2Header.Size;
         _cipher = new PackCipher(V2Keys.FileKey(key, V2FileKind.Pack, Salt, PackId), header);
     }
+
+    /// <summary>The buffer a pack of <paramref name="targetSize"/> needs: it may overshoot by one record of up to <paramref name="maxRecord"/> bytes.</summary>
+    public static int BufferSize(int targetSize, int maxRecord) => targetSize + maxRecord + 4 + 1 + RecordCipher.TagSize;
+
+    /// <summary>The buffer the pack is built in (to be returned to its pool once the pack is stored).</summary>
+    public byte[] Buffer => _buffer;
 
     public byte[] PackId { get; }
     public byte[] Salt { get; }

@@ -7,33 +7,62 @@ namespace OnedriveOffsite.Engine.Dedup;
 /// <summary>
 /// Reads the source once, front to back, on a dedicated thread that also computes the whole-file SHA-256 (the only
 /// SHA-256 pass over the source); a second dedicated thread cuts the bytes into chunks and hands out batches of
-/// whole chunks. Memory: a few blocks and batches in flight, whatever the file size.
+/// whole chunks. Memory is bounded by design, whatever the file size: read blocks come from a pool of
+/// <see cref="BlocksInFlight"/> buffers, batches from the caller's pool (a stage that runs ahead waits for a buffer).
 /// </summary>
 internal sealed class SourceChunkStream
 {
     public const int BlockSize = 4 << 20;
     public const int BatchTarget = 4 << 20;
+    /// <summary>Read blocks alive at once: queued for the chunker, being read, being copied.</summary>
+    public const int BlocksInFlight = 4;
     private readonly SafeFileHandle _source;
     private readonly long _length;
     private readonly GearChunker _chunker;
+    private readonly BoundedPool<ChunkBatch> _batches;
+    private readonly BoundedPool<byte[]> _blocks = new(BlocksInFlight, () => new byte[BlockSize]);
 
-    public SourceChunkStream(SafeFileHandle source, long length, GearChunker chunker)
+    public SourceChunkStream(SafeFileHandle source, long length, GearChunker chunker, BoundedPool<ChunkBatch> batches)
     {
         _source = source;
         _length = length;
         _chunker = chunker;
+        _batches = batches;
     }
+
+    /// <summary>A pool of batches that fit what <paramref name="chunker"/> cuts (<paramref name="capacity"/> of them).</summary>
+    public static BoundedPool<ChunkBatch> CreateBatchPool(GearChunker chunker, int capacity) =>
+        new(capacity, () => new ChunkBatch(BatchTarget + chunker.Max, BatchTarget / chunker.Min + 2));
+
+    /// <summary>The read-block pool (for tests: its <see cref="BoundedPool{T}.Created"/> stays at most its capacity).</summary>
+    internal BoundedPool<byte[]> Blocks => _blocks;
 
     /// <summary>Filled in when the reader has read the whole file.</summary>
     public byte[]? Sha256 { get; private set; }
 
-    /// <summary>Starts both threads; batches arrive on <paramref name="output"/> in file order, then it completes.</summary>
-    public Task RunAsync(Func<ChunkBatch, ValueTask> output, CancellationToken ct)
+    /// <summary>
+    /// Starts both threads; batches arrive on <paramref name="output"/> in file order, then it completes. When either
+    /// thread fails the other is stopped (neither is left waiting for a buffer or a queue slot), and the reader's failure
+    /// is the one reported when it came first.
+    /// </summary>
+    public async Task RunAsync(Func<ChunkBatch, ValueTask> output, CancellationToken ct)
     {
-        var blocks = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
-        var reading = Task.Factory.StartNew(() => Read(blocks.Writer, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        var chunking = Task.Factory.StartNew(() => Chunk(blocks.Reader, output, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-        return Task.WhenAll(reading, chunking);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var blocks = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(BlocksInFlight - 1) { SingleReader = true, SingleWriter = true });
+        var reading = Task.Factory.StartNew(() => Read(blocks.Writer, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var chunking = Task.Factory.StartNew(() => Chunk(blocks.Reader, output, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        try
+        {
+            await chunking.ConfigureAwait(false);
+        }
+        catch
+        {
+            stop.Cancel();
+            try { await reading.ConfigureAwait(false); } catch { /* reported below when it is the cause */ }
+            if (reading.Exception?.InnerException is { } cause and not OperationCanceledException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            throw;
+        }
+        await reading.ConfigureAwait(false);
     }
 
     private void Read(ChannelWriter<(byte[], int)> blocks, CancellationToken ct)
@@ -44,15 +73,16 @@ internal sealed class SourceChunkStream
             for (long offset = 0; offset < _length;)
             {
                 ct.ThrowIfCancellationRequested();
-                var buffer = new byte[(int)Math.Min(BlockSize, _length - offset)];
+                var buffer = _blocks.Rent(ct);
+                var want = (int)Math.Min(BlockSize, _length - offset);
                 var filled = 0;
-                while (filled < buffer.Length)
+                while (filled < want)
                 {
-                    var n = RandomAccess.Read(_source, buffer.AsSpan(filled), offset + filled);
+                    var n = RandomAccess.Read(_source, buffer.AsSpan(filled, want - filled), offset + filled);
                     if (n == 0) throw new IOException("The source file became shorter while it was being read.");
                     filled += n;
                 }
-                sha.AppendData(buffer);
+                sha.AppendData(buffer, 0, filled);
                 offset += filled;
                 blocks.WriteAsync((buffer, filled), ct).AsTask().GetAwaiter().GetResult();
             }
@@ -71,7 +101,8 @@ internal sealed class SourceChunkStream
         var work = new byte[BlockSize + _chunker.Max];
         int start = 0, end = 0;
         var eof = false;
-        var batch = NewBatch();
+        var batch = await _batches.RentAsync(ct).ConfigureAwait(false);
+        batch.Clear();
         var batchLength = 0;
         while (true)
         {
@@ -86,6 +117,7 @@ internal sealed class SourceChunkStream
                 if (!await blocks.WaitToReadAsync(ct).ConfigureAwait(false)) { eof = true; break; }
                 var (block, length) = await blocks.ReadAsync(ct).ConfigureAwait(false);
                 Buffer.BlockCopy(block, 0, work, end, length);
+                _blocks.Return(block);
                 end += length;
             }
             if (start == end) break;
@@ -97,12 +129,12 @@ internal sealed class SourceChunkStream
             if (batchLength >= BatchTarget)
             {
                 await output(batch).ConfigureAwait(false);
-                batch = NewBatch();
+                batch = await _batches.RentAsync(ct).ConfigureAwait(false);
+                batch.Clear();
                 batchLength = 0;
             }
         }
         if (batch.Lengths.Count > 0) await output(batch).ConfigureAwait(false);
+        else _batches.Return(batch);
     }
-
-    private ChunkBatch NewBatch() => new() { Data = new byte[BatchTarget + _chunker.Max], Lengths = new List<int>(BatchTarget / _chunker.Min + 1) };
 }

@@ -1,0 +1,54 @@
+namespace OnedriveOffsite.Engine.Dedup;
+
+/// <summary>
+/// The chunk entries a backup adds, kept in an owner-only temporary file (already in their index-record encoding)
+/// instead of memory, so a first backup of a 1 TiB file does not hold ~16 million entries: written in order during the
+/// run, read back once, in order, when the index file is written. Owner-only, and nothing is left of it when the
+/// process ends, however it ends (docs/DECISIONS.md "Nothing a killed run leaves behind").
+/// </summary>
+public sealed class IndexEntrySpill : IDisposable
+{
+    private readonly string _path;
+    private readonly FileStream _file;
+    private readonly byte[] _entry = new byte[IndexFileCodec.ChunkEntrySize];
+    private bool _reading;
+
+    public IndexEntrySpill()
+    {
+        _path = Path.Combine(Path.GetTempPath(), $".oo-entries-{Guid.NewGuid():N}");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 16, Options = FileOptions.DeleteOnClose };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        _file = new FileStream(_path, options);
+        // Not encrypted (ids are keyed hashes, but lengths and places are the index's secrets): on Unix the name goes
+        // at once, so the kernel frees the data however the process ends; on Windows DeleteOnClose does the same.
+        if (!OperatingSystem.IsWindows()) File.Delete(_path);
+    }
+
+    /// <summary>The temporary file's name (gone from the directory on Unix as soon as it is open).</summary>
+    internal string TempPath => _path;
+
+    public long Count { get; private set; }
+
+    public void Add(IndexEntry entry)
+    {
+        if (_reading) throw new InvalidOperationException("Entries are being read back.");
+        IndexFileCodec.Encode(entry, _entry);
+        _file.Write(_entry);
+        Count++;
+    }
+
+    /// <summary>Fills <paramref name="plain"/> with the next entries in the order they were added.</summary>
+    public async Task ReadNextAsync(byte[] plain)
+    {
+        if (!_reading)
+        {
+            _reading = true;
+            await _file.FlushAsync().ConfigureAwait(false);
+            _file.Position = 0;
+        }
+        if (await SealedRecordReader.ReadFullyAsync(_file, plain, CancellationToken.None).ConfigureAwait(false) != plain.Length)
+            throw new IOException($"The temporary file of new index entries '{_path}' is shorter than what was written to it.");
+    }
+
+    public void Dispose() => _file.Dispose();
+}
