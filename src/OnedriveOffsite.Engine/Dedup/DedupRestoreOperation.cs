@@ -106,7 +106,7 @@ public sealed class DedupRestoreOperation
             {
                 sha.AppendData(window, 0, length);
                 sink?.Invoke(window, length);
-                progress.Add(0, length, sink is null ? "reading, verifying" : "reading, decrypting, writing");
+                progress.Add(0, length, _repository.ReadStep + (sink is null ? ", verifying" : ", decrypting, writing"));
             }, ct);
             reads.Clear();
             used = 0;
