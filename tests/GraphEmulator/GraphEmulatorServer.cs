@@ -112,7 +112,7 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         app.Use(async (ctx, next) =>
         {
             try { await next(ctx); }
-            catch (Exception e) when (e is not OperationCanceledException || !ctx.RequestAborted.IsCancellationRequested)
+            catch (Exception e) when (!ClientWentAway(e, ctx))
             {
                 state.Stats.InternalError();
                 if (!ctx.Response.HasStarted)
@@ -237,4 +237,12 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
+
+    /// <summary>
+    /// The client, not the emulator, ended the exchange: it reset the connection or stopped sending a body (a run that
+    /// failed on one part cancels the others' uploads mid-body), or cancelled while the emulator waited on it.
+    /// </summary>
+    private static bool ClientWentAway(Exception e, HttpContext ctx) =>
+        e is Microsoft.AspNetCore.Connections.ConnectionResetException or Microsoft.AspNetCore.Http.BadHttpRequestException
+        || (e is (OperationCanceledException or IOException) && ctx.RequestAborted.IsCancellationRequested);
 }
