@@ -92,7 +92,7 @@ public sealed class DedupBackupOperation
         PackBuilder? pack = null;
         try
         {
-            await using (var listFile = OpenOwnerOnly(chunkListPath))
+            await using (var listFile = V2Store.OpenOwnerOnlyTemp(chunkListPath))
             {
                 using var list = new ChunkListWriter(listFile, _key, snapshotId, chunkListSalt);
                 try
@@ -147,25 +147,10 @@ public sealed class DedupBackupOperation
             EnsureUnchanged(source, length, lastWrite);
             var sha256 = Convert.ToHexString(stream.Sha256!).ToLowerInvariant();
 
-            string? indexName = null;
-            if (newEntries.Count > 0)
-            {
-                // Written to an owner-only temporary file first (its size must be known before storing), never held whole.
-                var indexId = RandomNumberGenerator.GetBytes(16);
-                indexName = V2Layout.IndexName(indexId);
-                var indexPath = Path.Combine(Path.GetTempPath(), $".oo-index-{Guid.NewGuid():N}");
-                try
-                {
-                    await using (var indexFile = OpenOwnerOnly(indexPath))
-                        await IndexFileCodec.WriteAsync(b => indexFile.WriteAsync(b, ct).AsTask(), _key, indexId, RandomNumberGenerator.GetBytes(32), set, newPacks, newEntries).ConfigureAwait(false);
-                    await StoreFileAsync(indexPath, V2Layout.Index(set), indexName, observer, ct).ConfigureAwait(false);
-                }
-                finally
-                {
-                    try { File.Delete(indexPath); } catch (IOException) { }
-                }
-            }
-            var listLength = await StoreFileAsync(chunkListPath, location, V2Layout.ChunkListName, observer, ct).ConfigureAwait(false);
+            var indexName = newEntries.Count > 0
+                ? await V2Store.StoreIndexAsync(_repository, _key, set, newPacks, newEntries, observer, ct).ConfigureAwait(false)
+                : null;
+            var listLength = await V2Store.StoreFileAsync(_repository, chunkListPath, location, V2Layout.ChunkListName, observer, ct).ConfigureAwait(false);
 
             var manifest = new V2Manifest
             {
@@ -232,26 +217,6 @@ public sealed class DedupBackupOperation
     }
 
     /// <summary>Stores a sealed temporary file as <paramref name="name"/>, streaming it (1 MiB at a time); returns its length.</summary>
-    private async Task<long> StoreFileAsync(string path, SnapshotLocation folder, string name, IOperationObserver observer, CancellationToken ct)
-    {
-        var length = new FileInfo(path).Length;
-        await V2Store.StoreAsync(_repository, folder, name, async (sink, c) =>
-        {
-            await using var file = File.OpenRead(path);
-            var buffer = new byte[1 << 20];
-            int n;
-            while ((n = await file.ReadAsync(buffer, c).ConfigureAwait(false)) > 0) await sink.WriteAsync(buffer.AsMemory(0, n), c).ConfigureAwait(false);
-        }, length, observer, ct).ConfigureAwait(false);
-        return length;
-    }
-
-    private static FileStream OpenOwnerOnly(string path)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 16 };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return new FileStream(path, options);
-    }
-
     private static void EnsureUnchanged(FileInfo source, long length, DateTime lastWrite)
     {
         source.Refresh();

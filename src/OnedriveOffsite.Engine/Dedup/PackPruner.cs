@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Locking;
@@ -49,11 +48,9 @@ public static class PackPruner
         if (indexNamesDoomed)
         {
             await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
-            var indexId = RandomNumberGenerator.GetBytes(16);
-            var newName = V2Layout.IndexName(indexId);
-            var bytes = await IndexFileCodec.EncodeAsync(key, indexId, null, set, kept.Select(p => index.Packs[p]).ToList(), Entries(index, kept))
+            using var entries = Entries(index, kept);
+            var newName = await V2Store.StoreIndexAsync(repository, key, set, kept.Select(p => index.Packs[p]).ToList(), entries, observer, ct)
                 .ConfigureAwait(false);
-            await V2Store.StoreAsync(repository, V2Layout.Index(set), newName, bytes, observer, ct).ConfigureAwait(false);
             observer.Verbose($"Stored index file {newName} of set '{set}' describing the {kept.Count} pack(s) still needed.");
             foreach (var old in indexFiles)
             {
@@ -125,11 +122,12 @@ public static class PackPruner
         }
     }
 
-    private static List<IndexEntry> Entries(SetIndex index, IReadOnlyList<int> kept)
+    /// <summary>The chunk entries of the kept packs, renumbered into the new pack table (spilled to disk, not held in memory).</summary>
+    private static IndexEntrySpill Entries(SetIndex index, IReadOnlyList<int> kept)
     {
         var renumber = new Dictionary<int, int>();
         for (var i = 0; i < kept.Count; i++) renumber[kept[i]] = i;
-        var entries = new List<IndexEntry>();
+        var entries = new IndexEntrySpill();
         foreach (var (id, location) in index.Chunks)
             if (renumber.TryGetValue(location.Pack, out var pack))
                 entries.Add(new IndexEntry(id, pack, location.Offset, location.StoredLength, location.PlainLength));

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using OnedriveOffsite.Engine.Crypto;
 using OnedriveOffsite.Engine.Errors;
 using OnedriveOffsite.Engine.Progress;
@@ -53,4 +54,52 @@ public static class V2Store
 
     public static Task<StoredPartResult> StoreAsync(ISnapshotRepository repository, SnapshotLocation folder, string name, ReadOnlyMemory<byte> bytes, IOperationObserver observer, CancellationToken ct) =>
         StoreAsync(repository, folder, name, (sink, c) => sink.WriteAsync(bytes, c).AsTask(), bytes.Length, observer, ct);
+
+    /// <summary>
+    /// Writes an index file of <paramref name="set"/> (its packs, and its chunk entries read back from
+    /// <paramref name="entries"/>) to an owner-only temporary file, so that it is never held whole in memory and its
+    /// size is known before it is stored, then stores it under a fresh id. Returns its name.
+    /// </summary>
+    public static async Task<string> StoreIndexAsync(ISnapshotRepository repository, MasterKey key, string set, IReadOnlyList<PackRecord> packs,
+        IndexEntrySpill entries, IOperationObserver observer, CancellationToken ct)
+    {
+        var indexId = RandomNumberGenerator.GetBytes(16);
+        var name = V2Layout.IndexName(indexId);
+        var path = Path.Combine(Path.GetTempPath(), $".oo-index-{Guid.NewGuid():N}");
+        try
+        {
+            await using (var file = OpenOwnerOnlyTemp(path))
+                await IndexFileCodec.WriteAsync(b => file.WriteAsync(b, ct).AsTask(), key, indexId, RandomNumberGenerator.GetBytes(32), set, packs, entries)
+                    .ConfigureAwait(false);
+            await StoreFileAsync(repository, path, V2Layout.Index(set), name, observer, ct).ConfigureAwait(false);
+            return name;
+        }
+        finally
+        {
+            try { File.Delete(path); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Stores a local (temporary) file's bytes as <paramref name="name"/>; returns its length.</summary>
+    public static async Task<long> StoreFileAsync(ISnapshotRepository repository, string path, SnapshotLocation folder, string name,
+        IOperationObserver observer, CancellationToken ct)
+    {
+        var length = new FileInfo(path).Length;
+        await StoreAsync(repository, folder, name, async (sink, c) =>
+        {
+            await using var file = File.OpenRead(path);
+            var buffer = new byte[1 << 20];
+            int n;
+            while ((n = await file.ReadAsync(buffer, c).ConfigureAwait(false)) > 0) await sink.WriteAsync(buffer.AsMemory(0, n), c).ConfigureAwait(false);
+        }, length, observer, ct).ConfigureAwait(false);
+        return length;
+    }
+
+    /// <summary>A new temporary file only its owner can read (it holds sealed v2 data before it is stored).</summary>
+    public static FileStream OpenOwnerOnlyTemp(string path)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 16 };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return new FileStream(path, options);
+    }
 }
