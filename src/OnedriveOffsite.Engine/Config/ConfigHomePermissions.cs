@@ -5,9 +5,8 @@ namespace OnedriveOffsite.Engine.Config;
 /// usual umask 022: mode 0755). Every secret file in it is 0600 on its own, but the names, the journals and
 /// anything copied in by hand would be visible, so on Linux/macOS it is tightened to owner-only (the user's own
 /// bits stay, group and other bits go: 0700) when this user may change its mode and it is no shared directory, and
-/// a warning asks the admin to do it otherwise (docs/DECISIONS.md "Config home permissions"). Windows config homes get their owner-only
-/// access
-/// list when a secret is written (<see cref="IO.OwnerOnlyFile"/>).
+/// a warning asks the admin to do it otherwise (docs/DECISIONS.md "Config home permissions"). Windows config homes
+/// get their owner-only access list when a secret is written (<see cref="IO.OwnerOnlyFile"/>).
 /// </summary>
 public static class ConfigHomePermissions
 {
