@@ -56,6 +56,24 @@ public static class OwnerOnlyFile
         else access.CreateDirectory(dir);
     }
 
-    /// <summary>True when nobody but the owner can open the file (Unix: no group/other bits; Windows: see <see cref="OwnerOnlyAcl"/>).</summary>
+    /// <summary>
+    /// True when nobody but the owner can open the file (Unix: no group/other bits; Windows: see
+    /// <see cref="OwnerOnlyAcl"/>).
+    /// </summary>
     public static bool IsOwnerOnly(string path) => Platform.IsOwnerOnly(path);
+
+    /// <summary>
+    /// Options for a <see cref="FileStream"/> that creates its file mode 0600 on Unix, from the first instant (no
+    /// window where others could open it), for working files that hold plaintext or state: restore temp files, upload
+    /// spools, lock files. <paramref name="mode"/> must be one that may create the file (not Open or Truncate). On
+    /// Windows the file takes its directory's access list; a secret that must be owner-only there too goes through
+    /// <see cref="WriteAllBytes(string, ReadOnlySpan{byte})"/>.
+    /// </summary>
+    internal static FileStreamOptions CreateOptions(FileMode mode, FileAccess access, FileShare share, int bufferSize = 4096,
+        FileOptions options = FileOptions.None)
+    {
+        var result = new FileStreamOptions { Mode = mode, Access = access, Share = share, BufferSize = bufferSize, Options = options };
+        if (!OperatingSystem.IsWindows()) result.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return result;
+    }
 }

@@ -40,12 +40,8 @@ public sealed class PendingFile : IDisposable
         RemoveLeftovers(dir, Path.GetFileName(destination));
         if (requiredBytes is { } length) DestinationSpace.EnsureFits(destination, length, freeSpace ?? DestinationSpace.Available);
         var temp = Path.Combine(dir, TempPrefix(Path.GetFileName(destination)) + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read,
-            Options = FileOptions.RandomAccess,
-        };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var options = OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read,
+            options: FileOptions.RandomAccess);
         return new PendingFile(destination, temp, new FileStream(temp, options));
     }
 
