@@ -15,13 +15,15 @@ public static class OwnerOnlyFile
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, Encoding.UTF8.GetBytes(text));
 
     /// <summary>Writes a secret file in the config home (the directory is created or made owner-only too).</summary>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes) => WriteAllBytes(Platform, path, bytes, restrictDirectory: true);
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes) =>
+        WriteAllBytes(Platform, path, bytes, restrictDirectory: true);
 
     /// <summary>
     /// Writes an owner-only file into a directory the user chose (an export to a USB stick): the directory must
     /// exist and keeps its own permissions.
     /// </summary>
-    public static void WriteAllBytesInto(string path, ReadOnlySpan<byte> bytes) => WriteAllBytes(Platform, path, bytes, restrictDirectory: false);
+    public static void WriteAllBytesInto(string path, ReadOnlySpan<byte> bytes) =>
+        WriteAllBytes(Platform, path, bytes, restrictDirectory: false);
 
     internal static void WriteAllBytes(IOwnerOnlyAccess access, string path, ReadOnlySpan<byte> bytes, bool restrictDirectory)
     {
