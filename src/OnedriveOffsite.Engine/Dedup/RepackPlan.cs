@@ -65,10 +65,13 @@ public sealed class RepackPlan
     /// <summary>About what carrying out the plan frees (the new index file and pack headers aside).</summary>
     public long BytesToFree => BytesToRead - BytesToMove + Unneeded.Sum(f => f.Length);
 
-    /// <summary>Whether the index must be replaced: packs move, or the index names packs that are to go.</summary>
-    internal bool ReplacesIndex => Rewrite.Count > 0 || Index.Packs.Count > Kept.Count;
+    /// <summary>
+    /// Whether one new index file replaces the set's index files: packs move, the index names packs that are to go, or
+    /// the index is spread over several files (each backup adds one; merged, the set's index loads faster).
+    /// </summary>
+    internal bool ReplacesIndex => Rewrite.Count > 0 || Index.Packs.Count > Kept.Count || IndexFiles.Count > 1;
 
-    public bool HasWork => Rewrite.Count > 0 || Unneeded.Count > 0;
+    public bool HasWork => ReplacesIndex || Unneeded.Count > 0;
 
     /// <summary>Bytes of a pack no remaining snapshot needs: all but its header and the needed chunks' records.</summary>
     internal long UnusedBytes(int pack) => Math.Max(0, Index.Packs[pack].Length - V2Header.Size - Usage.StoredUsed(pack));
@@ -77,8 +80,13 @@ public sealed class RepackPlan
     public string Describe(Func<long, string>? size = null)
     {
         size ??= b => $"{b} bytes";
-        return $"set '{Set}': rewrite {PacksToRewrite} pack(s) with more than {MaxUnusedPercent.ToString("0.##", CultureInfo.InvariantCulture)}% unused space " +
-            $"(read {size(BytesToRead)}; {size(BytesToMove)} still needed move to new packs), delete {PacksUnneeded} pack(s) no snapshot needs, " +
-            $"keep {PacksKept} pack(s) as they are ({size(UnusedBytesKept)} unused in them); frees about {size(BytesToFree)}";
+        var percent = MaxUnusedPercent.ToString("0.##", CultureInfo.InvariantCulture) + "%";
+        var parts = new List<string>();
+        if (PacksToRewrite > 0)
+            parts.Add($"rewrite {PacksToRewrite} pack(s) with more than {percent} unused space (read {size(BytesToRead)}; the {size(BytesToMove)} still needed move to new packs)");
+        if (PacksUnneeded > 0) parts.Add($"delete {PacksUnneeded} pack(s) no snapshot needs");
+        if (ReplacesIndex) parts.Add($"replace its {IndexFileCount} index file(s) with one");
+        parts.Add($"keep {PacksKept} pack(s) as they are ({size(UnusedBytesKept)} unused in them, at most {percent} each)");
+        return $"set '{Set}': {string.Join(", ", parts)}; frees about {size(BytesToFree)}";
     }
 }
