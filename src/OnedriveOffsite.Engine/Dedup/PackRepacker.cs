@@ -30,6 +30,11 @@ public static class PackRepacker
     /// <summary>Packs whose needed chunks are gathered in one pass over the index (bounds the chunk lists held at once).</summary>
     private const int PacksPerPass = 256;
 
+    /// <summary>Whether the set holds format v2 data (packs or index files); without it there is nothing to optimize. Needs no key.</summary>
+    public static async Task<bool> HoldsFormat2DataAsync(ISnapshotRepository repository, string set, CancellationToken ct) =>
+        (await ListAsync(repository, V2Layout.Packs(set), V2Layout.PackExtension, ct).ConfigureAwait(false)).Count > 0
+        || (await ListAsync(repository, V2Layout.Index(set), V2Layout.IndexExtension, ct).ConfigureAwait(false)).Count > 0;
+
     /// <summary>Null when the set holds no format v2 data (nothing to optimize); otherwise what optimizing would do.</summary>
     public static async Task<RepackPlan?> PlanAsync(ISnapshotRepository repository, MasterKey key, string set, double maxUnusedPercent, CancellationToken ct)
     {
