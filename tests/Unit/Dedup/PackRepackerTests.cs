@@ -207,7 +207,7 @@ public sealed class PackRepackerTests : IDisposable
         for (var killAt = 0; ; killAt++)
         {
             using var f = new DedupFixture();
-            var (kept, content) = await PartlyUsedSetAsync(f.Repository, f.Engine.Key, f.Engine, 500_000, seed: 7);
+            var (kept, content) = await PartlyUsedSetAsync(f.Repository, f.Engine.Key, f.Engine, 800_000, seed: 7);
             var killed = await Record.ExceptionAsync(() => OptimizeAsync(f.Repository, f.Engine.Key, through: new KilledAfter(f.Repository, killAt)));
             if (killed is null)
             {
@@ -233,7 +233,7 @@ public sealed class PackRepackerTests : IDisposable
             Assert.Equal(content, await RestoreAsync(f.Repository, f.Engine.Key, kept, Path.Combine(f.Engine.OutDir, $"k-after-{killAt}.bin")));
         }
         // Every step was interrupted once: storing each new pack, the index, deleting the old index files and each pack.
-        Assert.True(steps >= 6, $"only {steps} destructive step(s) were found");
+        Assert.True(steps >= 10, $"only {steps} destructive step(s) were found");
     }
 
     [Fact]
