@@ -50,8 +50,8 @@ internal static class ChunkReader
     /// valid until the returned task completes (the buffers are reused for the next chunk).
     /// </summary>
     public static async Task ReadRecordsAsync(ISnapshotRepository repository, MasterKey key, byte[] idKey, string set, PackRecord pack,
-        IReadOnlyList<ChunkRead> reads, Func<ChunkRead, ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, ValueTask> deliver, CancellationToken ct,
-        ChunkReadBuffers? buffers = null)
+        IReadOnlyList<ChunkRead> reads, Func<ChunkRead, ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, ValueTask> deliver,
+        CancellationToken ct, ChunkReadBuffers? buffers = null)
     {
         buffers ??= new ChunkReadBuffers();
         var what = $"pack {set}/{V2Layout.PacksFolder}/{pack.Name}";

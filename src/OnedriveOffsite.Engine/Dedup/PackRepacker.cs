@@ -24,21 +24,27 @@ public sealed record RepackResult(string Set, int PacksRewritten, int PacksWritt
 /// </summary>
 public static class PackRepacker
 {
-    /// <summary>The default threshold: packs with more than this share unused are rewritten (docs/DECISIONS.md "Repack threshold").</summary>
+    /// <summary>
+    /// The default threshold: packs with more than this share unused are rewritten (docs/DECISIONS.md "Repacking").
+    /// </summary>
     public const double DefaultMaxUnusedPercent = 10;
 
     /// <summary>Packs whose needed chunks are gathered in one pass over the index (bounds the chunk lists held at once).</summary>
     private const int PacksPerPass = 256;
 
-    /// <summary>Whether the set holds format v2 data (packs or index files); without it there is nothing to optimize. Needs no key.</summary>
+    /// <summary>
+    /// Whether the set holds format v2 data (packs or index files); without it there is nothing to optimize. Needs no key.
+    /// </summary>
     public static async Task<bool> HoldsFormat2DataAsync(ISnapshotRepository repository, string set, CancellationToken ct) =>
         (await ListAsync(repository, V2Layout.Packs(set), V2Layout.PackExtension, ct).ConfigureAwait(false)).Count > 0
         || (await ListAsync(repository, V2Layout.Index(set), V2Layout.IndexExtension, ct).ConfigureAwait(false)).Count > 0;
 
     /// <summary>Null when the set holds no format v2 data (nothing to optimize); otherwise what optimizing would do.</summary>
-    public static async Task<RepackPlan?> PlanAsync(ISnapshotRepository repository, MasterKey key, string set, double maxUnusedPercent, CancellationToken ct)
+    public static async Task<RepackPlan?> PlanAsync(ISnapshotRepository repository, MasterKey key, string set, double maxUnusedPercent,
+        CancellationToken ct)
     {
-        if (double.IsNaN(maxUnusedPercent) || maxUnusedPercent < 0 || maxUnusedPercent > 100) throw new ArgumentOutOfRangeException(nameof(maxUnusedPercent));
+        if (double.IsNaN(maxUnusedPercent) || maxUnusedPercent < 0 || maxUnusedPercent > 100)
+            throw new ArgumentOutOfRangeException(nameof(maxUnusedPercent));
         var packFiles = await ListAsync(repository, V2Layout.Packs(set), V2Layout.PackExtension, ct).ConfigureAwait(false);
         var indexFiles = await ListAsync(repository, V2Layout.Index(set), V2Layout.IndexExtension, ct).ConfigureAwait(false);
         if (packFiles.Count == 0 && indexFiles.Count == 0) return null;
@@ -56,8 +62,8 @@ public static class PackRepacker
         return new RepackPlan(set, maxUnusedPercent, index, usage, rewrite, kept, packFiles, indexFiles);
     }
 
-    public static async Task<RepackResult> ApplyAsync(ISnapshotRepository repository, MasterKey key, RepackPlan plan, RepositoryLock setLock,
-        IOperationObserver observer, CancellationToken ct, int packSize = V2Layout.DefaultPackSize)
+    public static async Task<RepackResult> ApplyAsync(ISnapshotRepository repository, MasterKey key, RepackPlan plan,
+        RepositoryLock setLock, IOperationObserver observer, CancellationToken ct, int packSize = V2Layout.DefaultPackSize)
     {
         var set = plan.Set;
         var index = plan.Index;
@@ -73,13 +79,21 @@ public static class PackRepacker
             {
                 // Losing the lock (another run broke it after a long outage) stops the copying at once.
                 using var moving = CancellationTokenSource.CreateLinkedTokenSource(ct, setLock.Lost);
-                try { moved = await MoveChunksAsync(repository, key, plan, entries, table.Count, written, packSize, observer, moving.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) when (setLock.Lost.IsCancellationRequested && !ct.IsCancellationRequested) { throw setLock.LostError(); }
+                try
+                {
+                    moved = await MoveChunksAsync(repository, key, plan, entries, table.Count, written, packSize, observer, moving.Token)
+                        .ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (setLock.Lost.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    throw setLock.LostError();
+                }
             }
             table.AddRange(written);
             await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
             var name = await V2Store.StoreIndexAsync(repository, key, set, table, entries, observer, ct).ConfigureAwait(false);
-            observer.Verbose($"Stored index file {name} of set '{set}': {entries.Count} chunk(s) in {table.Count} pack(s) ({written.Count} new).");
+            observer.Verbose(
+                $"Stored index file {name} of set '{set}': {entries.Count} chunk(s) in {table.Count} pack(s) ({written.Count} new).");
             foreach (var old in plan.IndexFiles)
             {
                 await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
@@ -126,7 +140,8 @@ public static class PackRepacker
         var readBuffers = new ChunkReadBuffers();
         // The largest record a valid index entry can name (the reader refuses larger ones before sealing anything).
         var maxRecord = (int)Math.Min(MaxStoredLength(index, plan.Usage, plan.Rewrite), 4L * SealedRecordReader.MaxRecordPlaintext + 64);
-        var buffers = new[] { new byte[PackBuilder.BufferSize(packSize, maxRecord)], new byte[PackBuilder.BufferSize(packSize, maxRecord)] };
+        var bufferSize = PackBuilder.BufferSize(packSize, maxRecord);
+        var buffers = new[] { new byte[bufferSize], new byte[bufferSize] };
         var filling = 0;
         PackBuilder? pack = null;
         var storing = Task.CompletedTask;
@@ -170,7 +185,8 @@ public static class PackRepacker
                         if (pack.IsFull) await CloseAsync().ConfigureAwait(false);
                     }, ct, readBuffers).ConfigureAwait(false);
                     progress.Add(0, old.Length, "repacking");
-                    observer.Verbose($"Copied the {reads[p].Count} chunk(s) still needed out of pack {old.Name} of set '{set}' ({old.Length} bytes, " +
+                    observer.Verbose(
+                        $"Copied the {reads[p].Count} chunk(s) still needed out of pack {old.Name} of set '{set}' ({old.Length} bytes, " +
                         $"{plan.UnusedBytes(p) * 100.0 / Math.Max(1, old.Length):0.#}% unused).");
                 }
             }
@@ -208,6 +224,8 @@ public static class PackRepacker
         return reads;
     }
 
-    private static async Task<List<StoredFile>> ListAsync(ISnapshotRepository repository, SnapshotLocation folder, string extension, CancellationToken ct) =>
-        (await repository.ListFilesAsync(folder, ct).ConfigureAwait(false)).Where(f => V2Layout.TryParseId(f.Name, extension, out _)).ToList();
+    private static async Task<List<StoredFile>> ListAsync(ISnapshotRepository repository, SnapshotLocation folder, string extension,
+        CancellationToken ct) =>
+        (await repository.ListFilesAsync(folder, ct).ConfigureAwait(false))
+            .Where(f => V2Layout.TryParseId(f.Name, extension, out _)).ToList();
 }

@@ -11,7 +11,8 @@ namespace OnedriveOffsite.Engine.Dedup;
 /// </summary>
 public sealed class RepackPlan
 {
-    internal RepackPlan(string set, double maxUnusedPercent, SetIndex index, SetUsage usage, IReadOnlyList<int> rewrite, IReadOnlyList<int> kept,
+    internal RepackPlan(string set, double maxUnusedPercent, SetIndex index, SetUsage usage, IReadOnlyList<int> rewrite,
+        IReadOnlyList<int> kept,
         IReadOnlyList<StoredFile> packFiles, IReadOnlyList<StoredFile> indexFiles)
     {
         Set = set;
@@ -76,14 +77,17 @@ public sealed class RepackPlan
     /// <summary>Bytes of a pack no remaining snapshot needs: all but its header and the needed chunks' records.</summary>
     internal long UnusedBytes(int pack) => Math.Max(0, Index.Packs[pack].Length - V2Header.Size - Usage.StoredUsed(pack));
 
-    /// <summary>One sentence saying what the plan does (for -WhatIf, -Confirm and -Verbose); <paramref name="size"/> formats byte counts.</summary>
+    /// <summary>
+    /// One sentence saying what the plan does (for -WhatIf, -Confirm and -Verbose); <paramref name="size"/> formats byte counts.
+    /// </summary>
     public string Describe(Func<long, string>? size = null)
     {
         size ??= b => $"{b} bytes";
         var percent = MaxUnusedPercent.ToString("0.##", CultureInfo.InvariantCulture) + "%";
         var parts = new List<string>();
         if (PacksToRewrite > 0)
-            parts.Add($"rewrite {PacksToRewrite} pack(s) with more than {percent} unused space (read {size(BytesToRead)}; the {size(BytesToMove)} still needed move to new packs)");
+            parts.Add($"rewrite {PacksToRewrite} pack(s) with more than {percent} unused space (read {size(BytesToRead)}; " +
+                $"the {size(BytesToMove)} still needed move to new packs)");
         if (PacksUnneeded > 0) parts.Add($"delete {PacksUnneeded} pack(s) no snapshot needs");
         if (ReplacesIndex) parts.Add($"replace its {IndexFileCount} index file(s) with one");
         parts.Add($"keep {PacksKept} pack(s) as they are ({size(UnusedBytesKept)} unused in them, at most {percent} each)");

@@ -48,7 +48,8 @@ public sealed class SetUsage
         return at >= 0 && _seen[location.Pack][at];
     }
 
-    public static async Task<SetUsage> ReadAsync(ISnapshotRepository repository, MasterKey key, string set, SetIndex index, CancellationToken ct)
+    public static async Task<SetUsage> ReadAsync(ISnapshotRepository repository, MasterKey key, string set, SetIndex index,
+        CancellationToken ct)
     {
         var offsetLists = Enumerable.Range(0, index.Packs.Count).Select(_ => new List<uint>()).ToArray();
         var indexed = new long[index.Packs.Count];
@@ -63,7 +64,8 @@ public sealed class SetUsage
         foreach (var folder in await repository.ListSnapshotsAsync(set, ct).ConfigureAwait(false))
         {
             var bytes = await repository.ReadManifestAsync(folder.Location, ct).ConfigureAwait(false);
-            if (bytes is null || !V2ManifestCodec.IsV2(bytes)) continue; // an incomplete snapshot (no run holds it: we hold the lock), or format 1
+            // An incomplete snapshot (no run holds it: we hold the lock), or format 1.
+            if (bytes is null || !V2ManifestCodec.IsV2(bytes)) continue;
             var what = $"snapshot {set}/{folder.Location.Snapshot}";
             var manifest = Unreadable(what, () => V2ManifestCodec.Decode(bytes, key, folder.Location));
             await using var stream = await repository.OpenReadAsync(folder.Location, manifest.ChunkList.File, ct).ConfigureAwait(false);
@@ -71,7 +73,8 @@ public sealed class SetUsage
             {
                 if (!index.TryGet(chunk.Id, out var location))
                     throw new OffsiteException(ErrorIds.Snapshots.PruneUnsafe, OffsiteErrorCategory.InvalidData,
-                        $"{what} needs a chunk that no index file of set '{set}' records; nothing of the set's data was deleted. Run Test-OffsiteBackup on it.", folder.Location.Snapshot);
+                        $"{what} needs a chunk that no index file of set '{set}' records; nothing of the set's data was deleted. " +
+                        "Run Test-OffsiteBackup on it.", folder.Location.Snapshot);
                 var at = Array.BinarySearch(usage._offsets[location.Pack], location.Offset);
                 if (usage._seen[location.Pack][at]) continue;
                 usage._seen[location.Pack][at] = true;
@@ -88,7 +91,8 @@ public sealed class SetUsage
         catch (OffsiteException e)
         {
             throw new OffsiteException(ErrorIds.Snapshots.PruneUnsafe, OffsiteErrorCategory.InvalidData,
-                $"The manifest of {what} cannot be read ({e.ErrorId}: {e.Message}), so the data it needs is unknown; nothing of the set's data was deleted.",
+                $"The manifest of {what} cannot be read ({e.ErrorId}: {e.Message}), so the data it needs is unknown; " +
+                "nothing of the set's data was deleted.",
                 what);
         }
     }

@@ -72,7 +72,9 @@ public sealed class OptimizeOffsiteRepositoryCommand : OffsiteCmdlet
         }
     }
 
-    /// <summary>The sets the -Name values select: a name without wildcards must exist (else SetNotFound), a pattern may match none.</summary>
+    /// <summary>
+    /// The sets the -Name values select: a name without wildcards must exist (else SetNotFound), a pattern may match none.
+    /// </summary>
     private IEnumerable<string> MatchingSets(IReadOnlyList<string> existing, string where)
     {
         var found = new SortedSet<string>(StringComparer.Ordinal);
@@ -108,28 +110,39 @@ public sealed class OptimizeOffsiteRepositoryCommand : OffsiteCmdlet
         {
             WriteVerbose($"Set '{set}' holds no format 2 data (its snapshots are full copies, which share no packs): nothing to optimize.");
             return WhatIfRequested ? null
-                : new OffsiteOptimizeResult { Name = set, Format = 1, Repository = root, Note = "nothing to do (format 1)", Duration = clock.Elapsed };
+                : new OffsiteOptimizeResult
+                {
+                    Name = set, Format = 1, Repository = root, Note = "nothing to do (format 1)", Duration = clock.Elapsed,
+                };
         }
         _key ??= new KeyStore(Home).Load();
         var key = _key;
-        var setLock = RunEngine((o, ct) => RepositoryLock.AcquireAsync(repository, set, "optimize", new LockOptions { Wait = Wait }, Observer, ct));
+        var setLock = RunEngine((o, ct) =>
+            RepositoryLock.AcquireAsync(repository, set, "optimize", new LockOptions { Wait = Wait }, Observer, ct));
         try
         {
             var plan = RunEngine((_, ct) => PackRepacker.PlanAsync(repository, key, set, MaxUnusedPercent, ct));
             if (plan is null || !plan.HasWork)
             {
                 var before = plan?.StoredBytesBefore ?? 0;
-                WriteVerbose($"Set '{set}': every pack is needed and at most {MaxUnusedPercent:0.##}% unused, and its index is one file: nothing to do.");
-                return WhatIfRequested ? null : new OffsiteOptimizeResult { Name = set, Format = 2, Repository = root, StoredSizeBefore = before, StoredSizeAfter = before,
-                    Note = "nothing to do", Duration = clock.Elapsed };
+                WriteVerbose($"Set '{set}': every pack is needed and at most {MaxUnusedPercent:0.##}% unused, and its index is one " +
+                    "file: nothing to do.");
+                return WhatIfRequested ? null : new OffsiteOptimizeResult
+                {
+                    Name = set, Format = 2, Repository = root, StoredSizeBefore = before, StoredSizeAfter = before, Note = "nothing to do",
+                    Duration = clock.Elapsed,
+                };
             }
             var what = plan.Describe(Sizes.Format);
             if (!ShouldProcess(what, "Optimize")) return null;
             WriteVerbose($"Optimizing {what}.");
             var result = RunEngine((o, ct) => PackRepacker.ApplyAsync(repository, key, plan, setLock, o, ct));
-            WriteVerbose($"Set '{set}': {result.PacksRewritten} pack(s) rewritten into {result.PacksWritten} new one(s) ({result.ChunksMoved} chunk(s) moved), " +
+            WriteVerbose(
+                $"Set '{set}': {result.PacksRewritten} pack(s) rewritten into {result.PacksWritten} new one(s) " +
+                $"({result.ChunksMoved} chunk(s) moved), " +
                 $"{result.PacksDeleted} pack(s) deleted, {result.IndexFilesReplaced} index file(s) replaced by one; " +
-                $"{Sizes.Format(result.StoredBytesBefore)} before, {Sizes.Format(result.StoredBytesAfter)} after ({Sizes.Format(result.BytesFreed)} freed).");
+                $"{Sizes.Format(result.StoredBytesBefore)} before, {Sizes.Format(result.StoredBytesAfter)} after " +
+                $"({Sizes.Format(result.BytesFreed)} freed).");
             return new OffsiteOptimizeResult
             {
                 Name = set, Format = 2, Repository = root, PacksRewritten = result.PacksRewritten, PacksWritten = result.PacksWritten,
