@@ -23,6 +23,7 @@ public static class ErrorIds
     private const string Test = "Test-OffsiteBackup";
     private const string Get = "Get-OffsiteBackup";
     private const string Remove = "Remove-OffsiteBackup";
+    private const string Optimize = "Optimize-OffsiteRepository";
     private const string Connect = "Connect-OffsiteAccount";
     private const string SetApp = "Set-OffsiteApp";
     private const string GetApp = "Get-OffsiteApp";
@@ -68,7 +69,7 @@ public static class ErrorIds
         [RaisedBy(Restore)] public const string DestinationDirectoryNotFound = "DestinationDirectoryNotFound";
         [RaisedBy(Remove)] public const string RetentionRuleMissing = "RetentionRuleMissing";
         [RaisedBy(Restore)] public const string DestinationFull = "DestinationFull";
-        [RaisedBy(Remove)] public const string PruneUnsafe = "PruneUnsafe";
+        [RaisedBy(Remove, Optimize)] public const string PruneUnsafe = "PruneUnsafe";
     }
 
     /// <summary>The master key (New-OffsiteKey and every command that encrypts or decrypts).</summary>
