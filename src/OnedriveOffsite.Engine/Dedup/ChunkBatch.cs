@@ -34,7 +34,10 @@ internal sealed class ChunkBatch
 
     private static readonly ConcurrentBag<SegmentCompressor> Compressors = new();
 
-    /// <summary>Computes ids (keyed BLAKE3) and compresses new chunks as the mode says (Auto: a batch whose first new chunk does not shrink by 3% is stored).</summary>
+    /// <summary>
+    /// Computes ids (keyed BLAKE3) and compresses new chunks as the mode says (Auto: a batch whose first new chunk does
+    /// not shrink by 3% is stored).
+    /// </summary>
     public void Process(byte[] idKey, SetIndex known, CompressionMode mode, bool fileLooksCompressed)
     {
         var n = Lengths.Count;

@@ -60,30 +60,39 @@ public static class ChunkListReader
     /// The entries in order. Checks the header against the manifest (snapshot id, key, salt: ChunkListMismatch, which
     /// refuses a list swapped in from another snapshot or an older attempt) and every page (ChunkListCorrupt).
     /// </summary>
-    public static async IAsyncEnumerable<ChunkRef> ReadAsync(Stream stream, MasterKey key, V2Manifest manifest, string what, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<ChunkRef> ReadAsync(Stream stream, MasterKey key, V2Manifest manifest, string what,
+        [EnumeratorCancellation] CancellationToken ct)
     {
-        Exception Fail(string why) => new OffsiteException("ChunkListCorrupt", OffsiteErrorCategory.InvalidData, $"The chunk list of {what} is damaged: {why}.", what);
+        Exception Fail(string why) =>
+            new OffsiteException("ChunkListCorrupt", OffsiteErrorCategory.InvalidData, $"The chunk list of {what} is damaged: {why}.",
+                what);
         var headerBytes = new byte[V2Header.Size];
-        if (await SealedRecordReader.ReadFullyAsync(stream, headerBytes, ct).ConfigureAwait(false) != V2Header.Size) throw Fail("it is truncated");
+        if (await SealedRecordReader.ReadFullyAsync(stream, headerBytes, ct).ConfigureAwait(false) != V2Header.Size)
+            throw Fail("it is truncated");
         var header = V2Header.Parse(V2FileKind.ChunkList, headerBytes, "ChunkListCorrupt", $"the chunk list of {what}");
         if (header.KeyIdHex != key.KeyId || Convert.ToHexString(header.FileId).ToLowerInvariant() != manifest.SnapshotId
             || Convert.ToHexString(header.Salt).ToLowerInvariant() != manifest.ChunkList.Salt)
             throw new OffsiteException("ChunkListMismatch", OffsiteErrorCategory.InvalidData,
-                $"The chunk list of {what} is not the one its manifest records (it comes from another snapshot or an earlier attempt).", what);
-        using var reader = new SealedRecordReader(stream, V2Keys.FileKey(key, V2FileKind.ChunkList, header.Salt, header.FileId), headerBytes);
+                $"The chunk list of {what} is not the one its manifest records (it comes from another snapshot or an earlier attempt).",
+                    what);
+        using var reader = new SealedRecordReader(stream, V2Keys.FileKey(key, V2FileKind.ChunkList, header.Salt, header.FileId),
+            headerBytes);
         long count = 0, total = 0;
         while (await reader.NextAsync(Fail, ct).ConfigureAwait(false) is { } page)
         {
-            if (page.Length % ChunkListWriter.EntrySize != 0 || page.Length > ChunkListWriter.EntriesPerPage * ChunkListWriter.EntrySize) throw Fail("a page has the wrong size");
+            if (page.Length % ChunkListWriter.EntrySize != 0 || page.Length > ChunkListWriter.EntriesPerPage * ChunkListWriter.EntrySize)
+                throw Fail("a page has the wrong size");
             for (var at = 0; at < page.Length; at += ChunkListWriter.EntrySize)
             {
                 var length = BinaryPrimitives.ReadUInt32BigEndian(page.AsSpan(at + 32));
                 count++;
                 total += length;
-                if (count > manifest.ChunkList.Chunks || total > manifest.Source.Length) throw Fail("it lists more than its manifest records");
+                if (count > manifest.ChunkList.Chunks || total > manifest.Source.Length)
+                    throw Fail("it lists more than its manifest records");
                 yield return new ChunkRef(ChunkId.Read(page.AsSpan(at)), length);
             }
         }
-        if (count != manifest.ChunkList.Chunks || total != manifest.Source.Length) throw Fail("it lists fewer chunks or bytes than its manifest records");
+        if (count != manifest.ChunkList.Chunks || total != manifest.Source.Length)
+            throw Fail("it lists fewer chunks or bytes than its manifest records");
     }
 }

@@ -37,7 +37,8 @@ internal sealed class ChunkReadBuffers
 internal static class ChunkReader
 {
     public static Task ReadAsync(ISnapshotRepository repository, MasterKey key, byte[] idKey, string set, PackRecord pack,
-        IReadOnlyList<ChunkRead> reads, Action<ChunkRead, ReadOnlyMemory<byte>> deliver, CancellationToken ct, ChunkReadBuffers? buffers = null) =>
+        IReadOnlyList<ChunkRead> reads, Action<ChunkRead, ReadOnlyMemory<byte>> deliver, CancellationToken ct,
+            ChunkReadBuffers? buffers = null) =>
         ReadRecordsAsync(repository, key, idKey, set, pack, reads, (read, data, _) =>
         {
             deliver(read, data);
@@ -55,20 +56,25 @@ internal static class ChunkReader
     {
         buffers ??= new ChunkReadBuffers();
         var what = $"pack {set}/{V2Layout.PacksFolder}/{pack.Name}";
-        Exception Corrupt(string why) => new OffsiteException("PackCorrupt", OffsiteErrorCategory.InvalidData, $"The {what} is damaged: {why}.", pack.Name);
+        Exception Corrupt(string why) =>
+            new OffsiteException("PackCorrupt", OffsiteErrorCategory.InvalidData, $"The {what} is damaged: {why}.", pack.Name);
         Stream stream;
         try { stream = await repository.OpenReadAsync(V2Layout.Packs(set), pack.Name, ct).ConfigureAwait(false); }
         catch (OffsiteException e) when (e.ErrorId == ErrorIds.Snapshots.PartMissing)
         {
-            throw new OffsiteException("PackMissing", OffsiteErrorCategory.ObjectNotFound, $"The {what} is missing from the repository; the snapshot needs it.", pack.Name, e);
+            throw new OffsiteException("PackMissing", OffsiteErrorCategory.ObjectNotFound,
+                $"The {what} is missing from the repository; the snapshot needs it.", pack.Name, e);
         }
         await using var _ = stream;
         var header = new byte[V2Header.Size];
-        if (await SealedRecordReader.ReadFullyAsync(stream, header, ct).ConfigureAwait(false) != header.Length) throw Corrupt("it is truncated");
+        if (await SealedRecordReader.ReadFullyAsync(stream, header, ct).ConfigureAwait(false) != header.Length)
+            throw Corrupt("it is truncated");
         var parsed = V2Header.Parse(V2FileKind.Pack, header, "PackCorrupt", $"The {what}");
-        if (parsed.KeyIdHex != key.KeyId || !parsed.FileId.AsSpan().SequenceEqual(pack.PackId) || !parsed.Salt.AsSpan().SequenceEqual(pack.Salt))
+        if (parsed.KeyIdHex != key.KeyId || !parsed.FileId.AsSpan().SequenceEqual(pack.PackId)
+            || !parsed.Salt.AsSpan().SequenceEqual(pack.Salt))
             throw new OffsiteException("PackMismatch", OffsiteErrorCategory.InvalidData,
-                $"The {what} is not the pack the index records (another pack stored under its name, or an older copy from another attempt).", pack.Name);
+                $"The {what} is not the pack the index records (another pack stored under its name, or an older copy from another " +
+                    "attempt).", pack.Name);
         using var cipher = new PackCipher(V2Keys.FileKey(key, V2FileKind.Pack, parsed.Salt, parsed.FileId), header);
         using var decompressor = new SegmentDecompressor();
         long position = V2Header.Size;
@@ -79,22 +85,27 @@ internal static class ChunkReader
             var loc = read.Location;
             if (loc.Offset < position) throw Corrupt($"two chunks are recorded at overlapping places (offset {loc.Offset})");
             await SkipAsync(stream, loc.Offset - position, ct, Corrupt).ConfigureAwait(false);
-            if (loc.StoredLength < 4 + 1 + RecordCipher.TagSize || loc.StoredLength > SealedRecordReader.MaxRecordPlaintext * 4 || loc.PlainLength > SealedRecordReader.MaxRecordPlaintext * 4)
+            if (loc.StoredLength < 4 + 1 + RecordCipher.TagSize || loc.StoredLength > SealedRecordReader.MaxRecordPlaintext * 4
+                || loc.PlainLength > SealedRecordReader.MaxRecordPlaintext * 4)
                 throw Corrupt($"the index records an impossible length for chunk {read.Id}");
             var record = buffers.Record((int)loc.StoredLength);
-            if (await SealedRecordReader.ReadFullyAsync(stream, record, ct).ConfigureAwait(false) != record.Length) throw Corrupt($"it ends inside chunk {read.Id} (truncated)");
+            if (await SealedRecordReader.ReadFullyAsync(stream, record, ct).ConfigureAwait(false) != record.Length)
+                throw Corrupt($"it ends inside chunk {read.Id} (truncated)");
             position = loc.Offset + loc.StoredLength;
-            if (BinaryPrimitives.ReadUInt32BigEndian(record.Span) != loc.StoredLength - 4) throw Corrupt($"the record at offset {loc.Offset} is not the one the index records for chunk {read.Id}");
+            if (BinaryPrimitives.ReadUInt32BigEndian(record.Span) != loc.StoredLength - 4)
+                throw Corrupt($"the record at offset {loc.Offset} is not the one the index records for chunk {read.Id}");
             // Opened in place (AES-GCM allows the plaintext to overwrite its own ciphertext exactly).
             var plain = record[4..^RecordCipher.TagSize];
             if (!cipher.TryOpen(loc.Offset, read.Id, record.Span[4..], plain.Span))
-                throw Corrupt($"chunk {read.Id} at offset {loc.Offset} failed authentication (modified, damaged, or the index points elsewhere)");
+                throw Corrupt($"chunk {read.Id} at offset {loc.Offset} failed authentication (modified, damaged, or the index points " +
+                    "elsewhere)");
             ReadOnlyMemory<byte> data;
             if (plain.Span[0] == 0 && plain.Length - 1 == loc.PlainLength) data = plain[1..];
             else if (plain.Span[0] == 1)
             {
                 var output = buffers.Plain((int)loc.PlainLength);
-                if (!decompressor.TryDecompress(plain.Span[1..], output.Span, (int)loc.PlainLength)) throw Corrupt($"chunk {read.Id} does not decompress to its {loc.PlainLength} bytes");
+                if (!decompressor.TryDecompress(plain.Span[1..], output.Span, (int)loc.PlainLength))
+                    throw Corrupt($"chunk {read.Id} does not decompress to its {loc.PlainLength} bytes");
                 data = output;
             }
             else throw Corrupt($"chunk {read.Id} has an unknown codec or the wrong length");
@@ -102,7 +113,8 @@ internal static class ChunkReader
             hasher.Update(data.Span);
             hasher.Finalize(hash);
             if (ChunkId.Read(hash) != read.Id)
-                throw new OffsiteException("ChunkHashMismatch", OffsiteErrorCategory.InvalidData, $"Chunk {read.Id} read from the {what} has other content than its id says.", pack.Name);
+                throw new OffsiteException("ChunkHashMismatch", OffsiteErrorCategory.InvalidData,
+                    $"Chunk {read.Id} read from the {what} has other content than its id says.", pack.Name);
             await deliver(read, data, plain).ConfigureAwait(false);
         }
     }

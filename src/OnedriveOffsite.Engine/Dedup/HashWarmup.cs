@@ -24,7 +24,8 @@ internal static class HashWarmup
     /// <summary>Starts the warm-up (once per process) and returns it; it never throws and never exceeds <see cref="MaxWait"/>.</summary>
     public static Task EnsureStarted()
     {
-        lock (Gate) return _warming ??= Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        lock (Gate) return _warming ??= Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
     }
 
     private static void Run()

@@ -20,13 +20,17 @@ public sealed class PackBuilder : IDisposable
         TargetSize = targetSize;
         var header = new V2Header(V2FileKind.Pack, PackId, key.KeyIdBytes, Salt).ToBytes();
         _buffer = buffer ?? new byte[BufferSize(targetSize, maxRecord)];
-        if (_buffer.Length < BufferSize(targetSize, maxRecord)) throw new ArgumentException("The pack buffer is too small.", nameof(buffer));
+        if (_buffer.Length < BufferSize(targetSize, maxRecord))
+            throw new ArgumentException("The pack buffer is too small.", nameof(buffer));
         header.CopyTo(_buffer, 0);
         Length = V2Header.Size;
         _cipher = new PackCipher(V2Keys.FileKey(key, V2FileKind.Pack, Salt, PackId), header);
     }
 
-    /// <summary>The buffer a pack of <paramref name="targetSize"/> needs: it may overshoot by one record of up to <paramref name="maxRecord"/> bytes.</summary>
+    /// <summary>
+    /// The buffer a pack of <paramref name="targetSize"/> needs: it may overshoot by one record of up to
+    /// <paramref name="maxRecord"/> bytes.
+    /// </summary>
     public static int BufferSize(int targetSize, int maxRecord) => targetSize + maxRecord + 4 + 1 + RecordCipher.TagSize;
 
     /// <summary>The buffer the pack is built in (to be returned to its pool once the pack is stored).</summary>

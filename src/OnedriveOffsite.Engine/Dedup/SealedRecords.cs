@@ -61,7 +61,8 @@ public sealed class SealedRecordReader : IDisposable
         if (SawLast) throw fail("it has bytes after its last record");
         if (got < 4) throw fail("it is truncated");
         var length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
-        if (length < RecordCipher.TagSize || length > MaxRecordPlaintext + RecordCipher.TagSize) throw fail("a record has an impossible length");
+        if (length < RecordCipher.TagSize || length > MaxRecordPlaintext + RecordCipher.TagSize)
+            throw fail("a record has an impossible length");
         var sealedBytes = new byte[length];
         if (await ReadFullyAsync(_stream, sealedBytes, ct).ConfigureAwait(false) != length) throw fail("it is truncated");
         var plain = new byte[length - RecordCipher.TagSize];

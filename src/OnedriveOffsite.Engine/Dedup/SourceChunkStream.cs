@@ -63,9 +63,12 @@ internal sealed class SourceChunkStream
     public async Task RunAsync(Func<ChunkBatch, ValueTask> output, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var blocks = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(BlocksInFlight - 1) { SingleReader = true, SingleWriter = true });
-        var reading = Task.Factory.StartNew(() => Read(blocks.Writer, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        var chunking = Task.Factory.StartNew(() => Chunk(blocks.Reader, output, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        var blocks = Channel.CreateBounded<(byte[] Buffer, int Length)>(
+            new BoundedChannelOptions(BlocksInFlight - 1) { SingleReader = true, SingleWriter = true });
+        var reading = Task.Factory.StartNew(() => Read(blocks.Writer, stop.Token), stop.Token,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var chunking = Task.Factory.StartNew(() => Chunk(blocks.Reader, output, stop.Token), stop.Token,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         try
         {
             await chunking.ConfigureAwait(false);
@@ -74,7 +77,8 @@ internal sealed class SourceChunkStream
         {
             stop.Cancel();
             try { await reading.ConfigureAwait(false); } catch { /* reported below when it is the cause */ }
-            if (reading.Exception?.InnerException is { } cause and not OperationCanceledException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            if (reading.Exception?.InnerException is { } cause and not OperationCanceledException)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
             throw;
         }
         await reading.ConfigureAwait(false);

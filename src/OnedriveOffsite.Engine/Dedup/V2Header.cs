@@ -56,7 +56,8 @@ public sealed record V2Header(V2FileKind Kind, byte[] FileId, byte[] KeyId, byte
     public static V2Header Parse(V2FileKind kind, ReadOnlySpan<byte> b, string errorId, string what)
     {
         if (b.Length < Size || !b[..4].SequenceEqual(Magic(kind)))
-            throw new OffsiteException(errorId, OffsiteErrorCategory.InvalidData, $"{what} is not a format v2 {kind.ToString().ToLowerInvariant()} file (wrong magic or truncated).", what);
+            throw new OffsiteException(errorId, OffsiteErrorCategory.InvalidData,
+                $"{what} is not a format v2 {kind.ToString().ToLowerInvariant()} file (wrong magic or truncated).", what);
         if (b[4] != Version)
             throw new OffsiteException(ErrorIds.Snapshots.UnsupportedFormatVersion, OffsiteErrorCategory.InvalidData,
                 $"{what} uses backup format version {b[4]} where version 2 was expected. Use a newer OnedriveOffsite to read it.", what);

@@ -70,7 +70,8 @@ public sealed partial class StartOffsiteBackupCommand
                 Func<IByteSource> open = fromCommand
                     ? () => CommandSource.Start(FromCommand!, workingDirectory, o)
                     : () => new StreamSource(InputStream!);
-                return new Engine.Dedup.DedupBackupOperation(repository, key).RunStreamAsync(request, open, fromCommand ? "command" : "stream", o, c);
+                return new Engine.Dedup.DedupBackupOperation(repository, key)
+                    .RunStreamAsync(request, open, fromCommand ? "command" : "stream", o, c);
             },
             (r, tail) => OperationReports.DedupBackupSucceeded(new BackupRequest(label, Set), r, tail),
             (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Set, label, ex, duration, tail), ct));

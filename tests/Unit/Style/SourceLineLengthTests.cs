@@ -9,9 +9,13 @@ namespace OnedriveOffsite.Tests.Style;
 /// </summary>
 public sealed class SourceLineLengthTests
 {
-    // TODO: src/OnedriveOffsite.Engine/Dedup/ still has lines over the limit (being edited elsewhere); wrap them and
-    // remove this exclusion.
-    private static readonly string[] NotYetWrapped = { Path.Combine("OnedriveOffsite.Engine", "Dedup") + Path.DirectorySeparatorChar };
+    // TODO: these format 2 files still have lines over the limit (being changed by the on-disk index work); wrap them
+    // and remove them from this list. Every other file, Dedup/ included, is checked.
+    private static readonly string[] NotYetWrapped = new[]
+    {
+        "DedupBackupOperation.cs", "DedupRestoreOperation.cs", "IndexFileCodec.cs", "DedupVerifier.cs", "V2Store.cs", "PackPruner.cs",
+        "SetIndex.cs", "IndexEntrySpill.cs",
+    }.Select(name => Path.Combine("OnedriveOffsite.Engine", "Dedup", name)).ToArray();
 
     [Fact]
     public void No_line_in_a_cs_file_under_src_is_longer_than_editorconfig_max_line_length()
@@ -23,7 +27,7 @@ public sealed class SourceLineLengthTests
         foreach (var file in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(src, file);
-            if (IsBuildOutput(relative) || NotYetWrapped.Any(prefix => relative.StartsWith(prefix, StringComparison.Ordinal))) continue;
+            if (IsBuildOutput(relative) || NotYetWrapped.Contains(relative)) continue;
             checkedFiles++;
             foreach (var (line, number) in File.ReadLines(file).Select((l, i) => (l, i + 1)))
                 if (line.Length > limit) tooLong.Add($"src/{relative.Replace('\\', '/')}:{number} ({line.Length} characters)");
