@@ -42,6 +42,9 @@ public sealed class DedupBackupOperation
         _averageChunk = averageChunk;
     }
 
+    /// <summary>The local index cache (docs/FORMAT.md §9.12); null: the set's index is built in a temporary file for this run.</summary>
+    public IndexCache? IndexCache { get; init; }
+
     public async Task<DedupBackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var source = BackupOperation.Validate(request);
@@ -57,7 +60,8 @@ public sealed class DedupBackupOperation
         var location = new SnapshotLocation(request.SetName, SnapshotFiles.SnapshotFolder(created, snapshotId));
         var set = request.SetName;
 
-        var index = await V2Store.LoadIndexAsync(_repository, _key, set, ct).ConfigureAwait(false);
+        // Loaded under the set's lock: no other run adds or removes index files (or packs) of the set meanwhile.
+        using var index = await SetIndexLoader.LoadAsync(_repository, _key, set, IndexCache, trustCache: true, observer, ct).ConfigureAwait(false);
         var chunker = new GearChunker(V2Keys.GearTable(_key), _averageChunk);
         var idKey = V2Keys.ChunkIdKey(_key);
         var looksCompressed = CodecChooser.FileLooksCompressed(handle);
@@ -147,9 +151,10 @@ public sealed class DedupBackupOperation
             EnsureUnchanged(source, length, lastWrite);
             var sha256 = Convert.ToHexString(stream.Sha256!).ToLowerInvariant();
 
-            var indexName = newEntries.Count > 0
-                ? await V2Store.StoreIndexAsync(_repository, _key, set, newPacks, newEntries, observer, ct).ConfigureAwait(false)
+            var indexFile = newEntries.Count > 0
+                ? await V2Store.StoreIndexFileAsync(_repository, _key, set, newPacks, newEntries, observer, ct).ConfigureAwait(false)
                 : null;
+            var indexName = indexFile?.Name;
             var listLength = await V2Store.StoreFileAsync(_repository, chunkListPath, location, V2Layout.ChunkListName, observer, ct).ConfigureAwait(false);
 
             var manifest = new V2Manifest
@@ -170,6 +175,7 @@ public sealed class DedupBackupOperation
             await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
             await _repository.WriteManifestAsync(location, V2ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
             progress.Complete();
+            if (indexFile is not null && IndexCache is not null) UpdateCache(index, set, indexFile, newPacks, newEntries, observer);
             observer.Verbose($"Snapshot {set}/{location.Snapshot} is complete (format 2): SHA-256 {sha256}; {chunkCount} chunk(s), {newEntries.Count} new ({addedPlain} bytes) stored in {newPacks.Count} pack(s) of {manifest.Added.StoredBytes} bytes, in {progress.Elapsed.TotalSeconds:0.0} s.");
             return new DedupBackupResult(V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest)
             {
@@ -214,6 +220,19 @@ public sealed class DedupBackupOperation
                 slots.Release();
             }
         }, ct);
+    }
+
+    /// <summary>
+    /// Adds the index file this backup stored to the local index cache (from the entries it holds already), so the next
+    /// backup downloads nothing. Only a cache: a failure is reported and the next run merges the file from the repository.
+    /// </summary>
+    private void UpdateCache(SetIndex index, string set, StoredFile indexFile, IReadOnlyList<PackRecord> packs, IndexEntrySpill entries, IOperationObserver observer)
+    {
+        try { SetIndexLoader.AddStoredIndexFile(index, IndexCache!, _repository, _key, set, indexFile, packs, entries, observer); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            observer.Verbose($"The local index cache of set '{set}' was not updated ({e.Message}); the next backup downloads index file {indexFile.Name}.");
+        }
     }
 
     /// <summary>Stores a sealed temporary file as <paramref name="name"/>, streaming it (1 MiB at a time); returns its length.</summary>

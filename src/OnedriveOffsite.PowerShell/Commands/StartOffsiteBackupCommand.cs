@@ -231,7 +231,8 @@ public sealed partial class StartOffsiteBackupCommand
                 "-RemoveSource is not available with -Format 2 yet; nothing was backed up. Back up with format 1 to remove the source " +
                     "afterwards.", file);
         var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
-            (o, c) => new Engine.Dedup.DedupBackupOperation(repository, _key ??= new KeyStore(home).Load()).RunAsync(request, o, c),
+            (o, c) => new Engine.Dedup.DedupBackupOperation(repository, _key ??= new KeyStore(home).Load()) { IndexCache = Engine.Dedup.IndexCache.In(home) }
+                .RunAsync(request, o, c),
             (r, tail) => OperationReports.DedupBackupSucceeded(request, r, tail),
             (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, request.SetName, file, ex, duration, tail), ct));
         WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
