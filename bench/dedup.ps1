@@ -59,7 +59,7 @@ function Invoke-Step([string] $Script, [string] $Module = $ModulePath) {
 # --- a set whose index does not fit the old in-memory design (-BigIndexEntries) -----------------------------------------
 if ($BigIndexEntries -gt 0) {
     $engine = Join-Path (Split-Path $ModulePath) 'Dependencies/OnedriveOffsite.Engine.dll'
-    Add-Type -IgnoreWarnings -ReferencedAssemblies $engine, 'System.Runtime', 'System.Collections', 'System.Linq', 'System.Security.Cryptography' -TypeDefinition @'
+    Add-Type -IgnoreWarnings -WarningAction SilentlyContinue -ReferencedAssemblies $engine, 'System.Runtime', 'System.Collections', 'System.Linq', 'System.Security.Cryptography' -TypeDefinition @'
 using System.Security.Cryptography;
 using OnedriveOffsite.Engine.Config;
 using OnedriveOffsite.Engine.Crypto;
@@ -119,7 +119,8 @@ public static class BenchBigIndex
         if ($step[3]) { Remove-Item $cache -Recurse -Force -ErrorAction SilentlyContinue }
         Remove-Item $restored -ErrorAction SilentlyContinue
         $r = Invoke-Step $step[1] $step[2]
-        $cacheMb = (Get-ChildItem $cache -Filter *.ooic -ErrorAction SilentlyContinue | Measure-Object Length -Sum).Sum / 1e6
+        $cacheFiles = @(Get-ChildItem $cache -Filter *.ooic -ErrorAction SilentlyContinue)
+        $cacheMb = if ($cacheFiles.Count) { ($cacheFiles | Measure-Object Length -Sum).Sum / 1e6 } else { 0 }
         $exact = if (Test-Path $restored) { (Get-FileHash $restored).Hash -eq (Get-FileHash $small).Hash } else { '' }
         $rows.Add(("| {0} | {1:N1} | {2} | {3:N2} | {4:N0} | {5} |" -f $step[0], $r.Seconds, $r.RssMiB, $r.CpuSeconds, $cacheMb, $exact))
         Write-Host $rows[-1]
