@@ -24,7 +24,11 @@ param(
     [switch] $SkipOneDrive,
     # Which samples to run: 'random' alone gives the file and stream rows (issue 11) in half the time.
     [ValidateSet('random', 'mixed')]
-    [string[]] $Samples = @('random', 'mixed')
+    [string[]] $Samples = @('random', 'mixed'),
+    # Backup, restore and the openssl reference are each run this many times; rows show the median run and list
+    # every run's MB/s (a single run on a shared 2-vCPU machine varies by ±30 %).
+    [ValidateRange(1, 9)]
+    [int] $Repeat = 3
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -42,6 +46,17 @@ function Get-FaultCount($Stats) {
     $sum = 0
     foreach ($p in $Stats.faultsInjected.PSObject.Properties) { $sum += [int]$p.Value }
     $sum
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = @($Values | Sort-Object); $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+}
+
+# The run with the median duration, with every run's MB/s attached (RunsMBs) for the table.
+function Select-MedianRun([object[]] $Runs) {
+    $sorted = @($Runs | Sort-Object Seconds)
+    $median = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+    $median | Add-Member -NotePropertyName RunsMBs -NotePropertyValue (($Runs | ForEach-Object { [math]::Round($Size / 1e6 / $_.Seconds) }) -join ' / ') -PassThru
 }
 
 function Measure-Seconds([scriptblock] $Block) {
@@ -95,7 +110,7 @@ foreach ($kind in $Samples) {
         if ($kind -eq 'random') { New-RandomFile -Path $source -Size $Size } else { New-MixedFile -Path $source -Size $Size }
     }
     $null = openssl dgst -sha256 $source   # warm the page cache for every measurement alike
-    $opensslSeconds = Measure-Seconds { openssl dgst -sha256 $source }
+    $opensslSeconds = Get-Median @(foreach ($r in 1..$Repeat) { Measure-Seconds { openssl dgst -sha256 $source } })
     # The disk's own speed for what a local backup or restore must do at least once: write the file durably.
     $ddTarget = Join-Path ($(if ($RepositoryDirectory) { $RepositoryDirectory } else { $work })) 'dd-reference.tmp'
     $ddSeconds = Measure-Seconds { dd if=$source of=$ddTarget bs=1M conv=fsync status=none }
@@ -108,20 +123,26 @@ foreach ($kind in $Samples) {
     $tmp = Join-Path $work "tmp-$kind"
     foreach ($d in $repo, $restoreDir, $tmp) { Remove-Item $d -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $d }
 
-    Write-Host "Backing up $kind..."
-    $backup = Invoke-Measured -Script "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository '$repo' | ForEach-Object StoredSize" `
-        -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'part-*.oop.*.partial', 'manifest.oom*')
-    $stored = [long]($backup.Output.Trim() -split "`n")[-1]
-    Write-Host "Restoring $kind..."
-    $restore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench -Repository '$repo' -Destination '$restoreDir' | Out-Null" `
-        -TempDir $tmp -Watched @($restoreDir) -Expected @('*.bin', '.*.bin.oo-partial-*')
-    $same = (Get-FileHash $source).Hash -eq (Get-FileHash (Join-Path $restoreDir "$kind.bin")).Hash
+    $backups = @(); $restores = @(); $same = $true
+    foreach ($r in 1..$Repeat) {
+        foreach ($d in $repo, $restoreDir) { Remove-Item $d -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $d }
+        Write-Host "Backing up $kind (run $r of $Repeat)..."
+        $backups += Invoke-Measured -Script "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository '$repo' | ForEach-Object StoredSize" `
+            -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'part-*.oop.*.partial', 'manifest.oom*')
+        $stored = [long]($backups[-1].Output.Trim() -split "`n")[-1]
+        Write-Host "Restoring $kind (run $r of $Repeat)..."
+        $restores += Invoke-Measured -Script "Restore-OffsiteBackup -Name bench -Repository '$repo' -Destination '$restoreDir' | Out-Null" `
+            -TempDir $tmp -Watched @($restoreDir) -Expected @('*.bin', '.*.bin.oo-partial-*')
+        $same = $same -and (Get-FileHash $source).Hash -eq (Get-FileHash (Join-Path $restoreDir "$kind.bin")).Hash
+    }
+    $backup = Select-MedianRun $backups; $restore = Select-MedianRun $restores
     $opensslMBs = $Size / 1e6 / $opensslSeconds
     foreach ($step in @(@{ Name = 'backup'; R = $backup }, @{ Name = 'restore'; R = $restore })) {
         $mbs = $Size / 1e6 / $step.R.Seconds
         $rows.Add([pscustomobject]@{
             Data = $kind; Step = $step.Name
-            'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
+            'MB/s' = [math]::Round($mbs); 'each run MB/s' = $step.R.RunsMBs
+            'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
             'dd+fsync MB/s' = [math]::Round($Size / 1e6 / $ddSeconds)
             'Peak RSS MiB' = $step.R.PeakRssMiB; 'CPU s (user+sys, whole pwsh)' = $step.R.CpuSeconds; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
             'Stored / source' = if ($step.Name -eq 'backup') { '{0:P1}' -f ($stored / $Size) } else { '' }
@@ -145,7 +166,7 @@ foreach ($kind in $Samples) {
             $mbs = $Size / 1e6 / $step.R.Seconds
             $rows.Add([pscustomobject]@{
                 Data = $kind; Step = $step.Name
-                'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
+                'MB/s' = [math]::Round($mbs); 'each run MB/s' = 'one run'; 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
                 'dd+fsync MB/s' = [math]::Round($Size / 1e6 / $ddSeconds)
                 'Peak RSS MiB' = $step.R.PeakRssMiB; 'CPU s (user+sys, whole pwsh)' = $step.R.CpuSeconds; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
                 'Stored / source' = if ($step.R -eq $streamBackup) { 'vs file backup: {0:P0}' -f ($mbs / $fileMBs) } else { '' }
@@ -186,7 +207,7 @@ foreach ($kind in $Samples) {
                     $local = ($rows | Where-Object { $_.Data -eq $kind -and $_.Step -eq $step.Local })
                     $rows.Add([pscustomobject]@{
                         Data = $kind; Step = $step.Name
-                        'MB/s' = [math]::Round($mbs); 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
+                        'MB/s' = [math]::Round($mbs); 'each run MB/s' = 'one run'; 'openssl sha256 MB/s' = [math]::Round($opensslMBs); 'vs openssl' = '{0:P0}' -f ($mbs / $opensslMBs)
                         'dd+fsync MB/s' = [math]::Round($Size / 1e6 / $ddSeconds)
                         'Peak RSS MiB' = $step.R.PeakRssMiB; 'CPU s (user+sys, whole pwsh)' = $step.R.CpuSeconds; 'Extra disk MiB' = $step.R.PeakExtraDiskMiB
                         'Stored / source' = "vs local: {0:P0}" -f ($mbs / $local.'MB/s')

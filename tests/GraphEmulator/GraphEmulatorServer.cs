@@ -197,6 +197,14 @@ public sealed class GraphEmulatorServer : IAsyncDisposable
     /// </summary>
     public void DamageNextStoredFile(string namePrefix = "") => _state.AtRestDamage.Arm(namePrefix);
 
+    /// <summary>
+    /// Test setup at scale: adds files named <paramref name="names"/> with the same small content under
+    /// <paramref name="folderPath"/> (relative to the app folder, e.g. "set1/packs"), without any request.
+    /// </summary>
+    public void SeedAppFolderFiles(string folderPath, IEnumerable<string> names, byte[] content) =>
+        _state.Store.Seed(_state.Store.AppRoot(), folderPath.Split('/', StringSplitOptions.RemoveEmptyEntries), names, content,
+            Hashing.ReferenceQuickXorHash.Compute(content));
+
     /// <summary>Opens the stored bytes of a file (path from the root or id) for reading, for assertions.</summary>
     public Stream OpenStoredFile(string pathOrId)
     {

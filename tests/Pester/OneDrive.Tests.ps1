@@ -211,6 +211,44 @@ Describe 'Backup and restore through OneDrive (emulator)' {
 }
 
 Describe 'Legacy backups in OneDrive (emulator)' {
+    It 'keeps a format 2 set in OneDrive: the second backup adds little, Test -Full proves it, retention frees packs, the rest restores' {
+        $f = New-RandomFile 'vm-202.raw' 6 -Seed 7
+        $first = $f | Start-OffsiteBackup -Name pve-202 -Repository onedrive:/pester -Format 2 -NoNotification
+        $first.Format | Should -Be 2
+        $first.AddedSize | Should -BeGreaterThan 5MB
+        # One MiB in the middle changes; the rest is the same.
+        $fs = [IO.File]::OpenWrite($f.FullName)
+        try { $fs.Position = 3MB; $bytes = [byte[]]::new(1MB); [Random]::new(99).NextBytes($bytes); $fs.Write($bytes, 0, $bytes.Length) } finally { $fs.Dispose() }
+        $second = Start-OffsiteBackup -LiteralPath $f.FullName -Name pve-202 -Repository onedrive:/pester -Format 2 -NoNotification
+        $second.AddedSize | Should -BeLessThan 1.5MB -Because 'only the changed MiB (and the chunks cut around it) is new'
+        $listed = @(Get-OffsiteBackup -Name pve-202 -Repository onedrive:/pester)
+        $listed | Should -HaveCount 2
+        ($listed | ForEach-Object Format) | Should -Be @(2, 2)
+        ($listed[-1] | Test-OffsiteBackup -Full).Passed | Should -BeTrue
+
+        # The first snapshot goes; its one pack is still partly needed by the second, so it is kept whole.
+        $verbose = Remove-OffsiteBackup -Name pve-202 -Repository onedrive:/pester -KeepLast 1 -Confirm:$false -Verbose 4>&1 | Out-String
+        $verbose | Should -Match 'deleted 0 pack\(s\).*1 of them partly unused'
+        $left = @(Get-OffsiteBackup -Name pve-202 -Repository onedrive:/pester)
+        $left.SnapshotId | Should -Be $second.SnapshotId
+        $restored = $left | Restore-OffsiteBackup -Destination (New-OutDir) -NoNotification
+        $restored.Sha256 | Should -Be (Get-FileHash $f.FullName).Hash
+        ($left | Test-OffsiteBackup -Full).Passed | Should -BeTrue
+
+        # Another file takes the set over: once the second snapshot goes too, both packs it used (6 MiB + the changed
+        # MiB) are freed.
+        $g = New-RandomFile 'vm-202-new.raw' 2 -Seed 8
+        $third = Start-OffsiteBackup -LiteralPath $g.FullName -Name pve-202 -Repository onedrive:/pester -Format 2 -NoNotification
+        $verbose = Remove-OffsiteBackup -Name pve-202 -Repository onedrive:/pester -KeepLast 1 -Confirm:$false -Verbose 4>&1 | Out-String
+        $verbose | Should -Match 'deleted 2 pack\(s\) no remaining snapshot needs \(7\.\d MiB freed\)'
+        $restored = Get-OffsiteBackup -Name pve-202 -Repository onedrive:/pester | Restore-OffsiteBackup -Destination (New-OutDir) -NoNotification
+        $restored.Sha256 | Should -Be (Get-FileHash $g.FullName).Hash
+        (Get-OffsiteBackup -Name pve-202 -Repository onedrive:/pester).SnapshotId | Should -Be $third.SnapshotId
+        $stats = Get-TestEmulatorStats $script:Emulator
+        $stats.authorizationHeaderViolations | Should -Be 0
+        $stats.internalErrors | Should -Be 0
+    }
+
     It 'lists and restores the old service''s sample from the app folder' {
         $fixture = Join-Path $PSScriptRoot '../data/legacy'
         $headers = @{ Authorization = "Bearer $($script:Emulator.Token)" }

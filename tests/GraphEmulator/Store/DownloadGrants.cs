@@ -7,6 +7,7 @@ internal sealed class DownloadGrants(TimeSpan lifetime, TimeProvider clock)
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, Grant> _grants = new(StringComparer.Ordinal);
+    private int _sweepAt = 1000;
 
     public sealed record Grant(DriveItemNode Item, string BlobPath, long Size, DateTimeOffset Expires);
 
@@ -16,10 +17,14 @@ internal sealed class DownloadGrants(TimeSpan lifetime, TimeProvider clock)
         var grant = new Grant(file, file.BlobPath!, file.FileSize, clock.GetUtcNow() + lifetime);
         lock (_gate)
         {
-            // Drop expired grants so a long run does not accumulate them.
-            if (_grants.Count > 1000)
+            // Drop expired grants so a long run does not accumulate them; the next sweep waits until the map has
+            // doubled, so listing 100,000 items (a grant each, all alive) stays linear rather than quadratic.
+            if (_grants.Count > _sweepAt)
+            {
                 foreach (var key in _grants.Where(g => g.Value.Expires < clock.GetUtcNow()).Select(g => g.Key).ToList())
                     _grants.Remove(key);
+                _sweepAt = Math.Max(1000, 2 * _grants.Count);
+            }
             _grants[token] = grant;
         }
         return token;

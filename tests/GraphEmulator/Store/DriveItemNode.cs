@@ -10,6 +10,8 @@ internal sealed class DriveItemNode
     public bool IsRoot => Parent is null;
     public string? SpecialFolder { get; set; }
     public Dictionary<string, DriveItemNode> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary><see cref="Children"/> by name, cached by the store until a child is added or removed.</summary>
+    public List<DriveItemNode>? SortedChildren { get; set; }
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
     public DateTimeOffset Modified { get; set; } = DateTimeOffset.UtcNow;
     public int Version { get; set; } = 1;

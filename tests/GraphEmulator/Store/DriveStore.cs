@@ -63,10 +63,12 @@ internal sealed class DriveStore
         lock (Sync) return _byId.ContainsKey(node.Id);
     }
 
+    /// <summary>A folder's children by name; the sorted list is kept until the folder changes, so paging through a
+    /// folder of 100,000 items does not sort it again for every page.</summary>
     public IReadOnlyList<DriveItemNode> ChildrenSorted(DriveItemNode folder)
     {
         lock (Sync)
-            return folder.Children.Values.OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToList();
+            return folder.SortedChildren ??= folder.Children.Values.OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
 
     /// <summary>Creates a folder; null result means the name exists and behavior is Fail.</summary>
@@ -84,6 +86,30 @@ internal sealed class DriveStore
                 }
             }
             return AddChild(parent, name, folder: true);
+        }
+    }
+
+    /// <summary>
+    /// Adds many files at once under the folder path <paramref name="segments"/> (from <paramref name="start"/>,
+    /// folders created as needed), all sharing ONE blob of <paramref name="content"/> — for listing tests at a scale
+    /// (100,000 files) that real uploads would make too slow. Deleting one of them deletes the shared blob.
+    /// </summary>
+    public void Seed(DriveItemNode start, IReadOnlyList<string> segments, IEnumerable<string> names, byte[] content, string hash)
+    {
+        lock (Sync)
+        {
+            var folder = start;
+            foreach (var segment in segments)
+                folder = folder.Children.GetValueOrDefault(segment) ?? AddChild(folder, segment, folder: true);
+            var blob = NewBlobPath();
+            File.WriteAllBytes(blob, content);
+            foreach (var name in names)
+            {
+                var node = AddChild(folder, name, folder: false);
+                node.BlobPath = blob;
+                node.FileSize = content.Length;
+                node.QuickXorHash = hash;
+            }
         }
     }
 
@@ -169,6 +195,7 @@ internal sealed class DriveStore
     {
         var node = new DriveItemNode { Id = _idPrefix + _nextId++, Name = name, IsFolder = folder, Parent = parent };
         parent.Children[name] = node;
+        parent.SortedChildren = null;
         parent.Modified = DateTimeOffset.UtcNow;
         _byId[node.Id] = node;
         return node;
@@ -178,6 +205,7 @@ internal sealed class DriveStore
     {
         foreach (var child in node.Children.Values.ToList()) Remove(child);
         node.Parent?.Children.Remove(node.Name);
+        if (node.Parent is not null) node.Parent.SortedChildren = null;
         _byId.Remove(node.Id);
         if (node.BlobPath is not null) TryDelete(node.BlobPath);
     }
