@@ -17,6 +17,7 @@ internal sealed class SortedEntryCollector : IIndexFileSink, IDisposable
     private readonly int _memoryEntries;
     private List<Entry> _memory = new();
     private EntryFile[]? _buckets;
+    private Entry[]? _sortBuffer;
 
     /// <param name="packs">The pack table to start from (a merge keeps the numbers of an existing index).</param>
     public SortedEntryCollector(IEnumerable<PackRecord>? packs = null, int memoryEntries = DefaultMemoryEntries)
@@ -45,7 +46,7 @@ internal sealed class SortedEntryCollector : IIndexFileSink, IDisposable
             if (_memory.Count < _memoryEntries) return;
             _buckets = Enumerable.Range(0, Buckets).Select(_ => new EntryFile()).ToArray();
             foreach (var e in _memory) _buckets[(int)(e.Id.A >> 56)].Add(e.Id, e.Location);
-            _memory = new List<Entry>();
+            _memory = new List<Entry>(0);
             return;
         }
         _buckets[(int)(id.A >> 56)].Add(id, location);
@@ -96,7 +97,18 @@ internal sealed class SortedEntryCollector : IIndexFileSink, IDisposable
         {
             if (file.Count <= _memoryEntries || depth >= 8)
             {
-                foreach (var e in SortUnique(file.ReadAll().ToList())) yield return e;
+                // One buffer for every bucket (not a new array per bucket: large arrays are only freed by full collections).
+                if (_sortBuffer is null || _sortBuffer.Length < file.Count) _sortBuffer = new Entry[Math.Max(file.Count, _memoryEntries)];
+                var n = 0;
+                foreach (var e in file.ReadAll())
+                {
+                    _sortBuffer[n] = e with { Order = n };
+                    n++;
+                }
+                Array.Sort(_sortBuffer, 0, n, EntryOrder.Instance);
+                for (var i = 0; i < n; i++)
+                    if (i == 0 || _sortBuffer[i].Id != _sortBuffer[i - 1].Id)
+                        yield return new(_sortBuffer[i].Id, _sortBuffer[i].Location);
                 yield break;
             }
             // Too large for memory (or every id shares its first bytes): split by the next byte of the id, in order.
@@ -112,14 +124,22 @@ internal sealed class SortedEntryCollector : IIndexFileSink, IDisposable
     private static IEnumerable<KeyValuePair<ChunkId, ChunkLocation>> SortUnique(List<Entry> entries)
     {
         for (var i = 0; i < entries.Count; i++) entries[i] = entries[i] with { Order = i };
-        entries.Sort(static (x, y) =>
-        {
-            var c = ChunkIndexFile.Compare(x.Id, y.Id);
-            return c != 0 ? c : x.Order.CompareTo(y.Order);
-        });
+        entries.Sort(EntryOrder.Instance);
         for (var i = 0; i < entries.Count; i++)
             if (i == 0 || entries[i].Id != entries[i - 1].Id)
                 yield return new(entries[i].Id, entries[i].Location);
+    }
+
+    /// <summary>By id, then by the order added (so the first location of an id comes first).</summary>
+    private sealed class EntryOrder : IComparer<Entry>
+    {
+        public static readonly EntryOrder Instance = new();
+
+        public int Compare(Entry x, Entry y)
+        {
+            var c = ChunkIndexFile.Compare(x.Id, y.Id);
+            return c != 0 ? c : x.Order.CompareTo(y.Order);
+        }
     }
 
     public void Dispose()
