@@ -208,9 +208,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         $f.FullName | Should -Exist
         (Get-FileHash $f.FullName -Algorithm SHA256).Hash | Should -Be $hash
     }
-}
 
-Describe 'Legacy backups in OneDrive (emulator)' {
     It 'keeps a format 2 set in OneDrive: the second backup adds little, Test -Full proves it, retention frees packs, the rest restores' {
         $f = New-RandomFile 'vm-202.raw' 6 -Seed 7
         $first = $f | Start-OffsiteBackup -Name pve-202 -Repository onedrive:/pester -Format 2 -NoNotification
@@ -249,6 +247,30 @@ Describe 'Legacy backups in OneDrive (emulator)' {
         $stats.internalErrors | Should -Be 0
     }
 
+    It 'removes the source of a format 2 backup only after reading back every chunk, and keeps it when a new pack is damaged after its upload' {
+        $f = New-RandomFile 'v2-remove.bin' 3 -Seed 21
+        $hash = (Get-FileHash $f.FullName).Hash
+        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name remove2 -Repository onedrive:/pester -Format 2 -RemoveSource -NoNotification -Verbose 4>&1
+        $messages = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+        $messages | Should -Match 'Verifying remove2/\S+ \(Full, format 2\)'
+        $messages | Should -Match 'Removed .*complete and verified'
+        $f.FullName | Should -Not -Exist
+        $restored = Get-OffsiteBackup -Name remove2 -Repository onedrive:/pester | Restore-OffsiteBackup -Destination (New-OutDir) -NoNotification
+        $restored.Sha256 | Should -Be $hash
+
+        $g = New-RandomFile 'v2-damaged.bin' 3 -Seed 22
+        $hash = (Get-FileHash $g.FullName).Hash
+        $null = Invoke-RestMethod -Method Post "$($script:Emulator.Uri)/_emulator/damage-next-stored-file?name=*.oopk"
+        $null = Start-OffsiteBackup -LiteralPath $g.FullName -Name remove2 -Repository onedrive:/pester -Format 2 -RemoveSource -NoNotification -ErrorVariable failure -ErrorAction SilentlyContinue
+        $failure | Should -HaveCount 1
+        $failure[0].FullyQualifiedErrorId | Should -Be 'VerificationFailed,OnedriveOffsite.Commands.StartOffsiteBackupCommand'
+        $failure[0].Exception.Message | Should -Match 'NOT removed'
+        $g.FullName | Should -Exist
+        (Get-FileHash $g.FullName).Hash | Should -Be $hash
+    }
+}
+
+Describe 'Legacy backups in OneDrive (emulator)' {
     It 'lists and restores the old service''s sample from the app folder' {
         $fixture = Join-Path $PSScriptRoot '../data/legacy'
         $headers = @{ Authorization = "Bearer $($script:Emulator.Token)" }

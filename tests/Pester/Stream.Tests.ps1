@@ -118,6 +118,14 @@ Describe 'Start-OffsiteBackup -FromCommand and Restore-OffsiteBackup -ToCommand 
         Get-OffsiteBackup -Name whatif -Repository $script:Repo | Should -BeNullOrEmpty
     }
 
+    It 'refuses -Format 2 with -FromCommand (StreamFormatNotSupported) without starting the command, rather than making a format 1 snapshot' {
+        $marker = New-TempName '.started'
+        { Start-OffsiteBackup -Name fmt2 -Repository $script:Repo -FromCommand (Get-GeneratorCommand '-MarkerFile', $marker) -SourceName 'f.bin' -Format 2 -NoNotification -ErrorAction Stop } |
+            Should -Throw -ErrorId 'StreamFormatNotSupported,OnedriveOffsite.Commands.StartOffsiteBackupCommand'
+        $marker | Should -Not -Exist
+        Get-OffsiteBackup -Name fmt2 -Repository $script:Repo | Should -BeNullOrEmpty
+    }
+
     It 'refuses -RemoveSource and -Resume with -FromCommand, and a -SourceName with a directory' {
         { Start-OffsiteBackup -Name x -Repository $script:Repo -FromCommand $script:Pwsh -SourceName a.bin -RemoveSource -ErrorAction Stop } |
             Should -Throw -ErrorId 'AmbiguousParameterSet,OnedriveOffsite.Commands.StartOffsiteBackupCommand'

@@ -17,8 +17,7 @@ internal sealed class FileLock : IDisposable
     public static async Task<FileLock> AcquireAsync(string path, TimeSpan timeout, CancellationToken ct)
     {
         OwnerOnlyFile.EnsureOwnerOnlyDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var options = OwnerOnlyFile.CreateOptions(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {

@@ -42,18 +42,24 @@ public sealed class BackupOperation
         SetName.Validate(request.SetName);
         if (request.PartSize is < BackupRequest.MinPartSize or > BackupRequest.MaxPartSize)
             throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
-                $"The part size must be between {BackupRequest.MinPartSize} bytes and {BackupRequest.MaxPartSize} bytes.", request.PartSize);
+                $"The part size must be between {BackupRequest.MinPartSize} bytes and {BackupRequest.MaxPartSize} bytes.",
+                request.PartSize);
         if (request.ThrottleLimit is < 1 or > 64)
-            throw new OffsiteException(ErrorIds.Backup.InvalidThrottleLimit, OffsiteErrorCategory.InvalidArgument, "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
+            throw new OffsiteException(ErrorIds.Backup.InvalidThrottleLimit, OffsiteErrorCategory.InvalidArgument,
+                "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
         if (Directory.Exists(request.SourcePath))
             throw new OffsiteException(ErrorIds.Backup.SourceIsDirectory, OffsiteErrorCategory.InvalidArgument,
-                $"'{request.SourcePath}' is a directory. Back up files (for a directory, make an archive first, e.g. with tar).", request.SourcePath);
+                $"'{request.SourcePath}' is a directory. Back up files (for a directory, make an archive first, e.g. with tar).",
+                request.SourcePath);
         var info = new FileInfo(request.SourcePath);
         if (!info.Exists)
-            throw new OffsiteException(ErrorIds.Backup.SourceNotFound, OffsiteErrorCategory.ObjectNotFound, $"The source file '{request.SourcePath}' does not exist.", request.SourcePath);
+            throw new OffsiteException(ErrorIds.Backup.SourceNotFound, OffsiteErrorCategory.ObjectNotFound,
+                $"The source file '{request.SourcePath}' does not exist.", request.SourcePath);
         if (request.PartSize is { } partSize && (info.Length + partSize - 1) / partSize > ManifestCodec.MaxParts)
             throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
-                $"A part size of {request.PartSize} bytes cuts '{info.Name}' ({info.Length} bytes) into more than {ManifestCodec.MaxParts} parts (the most a snapshot's manifest holds); use a part size of at least {(info.Length + ManifestCodec.MaxParts - 1) / ManifestCodec.MaxParts} bytes.", request.PartSize);
+                $"A part size of {request.PartSize} bytes cuts '{info.Name}' ({info.Length} bytes) into more than " +
+                $"{ManifestCodec.MaxParts} parts (the most a snapshot's manifest holds); use a part size of at least " +
+                $"{(info.Length + ManifestCodec.MaxParts - 1) / ManifestCodec.MaxParts} bytes.", request.PartSize);
         return info;
     }
 
@@ -64,7 +70,8 @@ public sealed class BackupOperation
     public async Task<BackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
         Validate(request);
-        await using var setLock = await RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct).ConfigureAwait(false);
+        await using var setLock = await RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct)
+            .ConfigureAwait(false);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, setLock.Lost);
         try
         {
@@ -76,10 +83,12 @@ public sealed class BackupOperation
         }
     }
 
-    private async Task<BackupResult> RunLockedAsync(BackupRequest request, RepositoryLock setLock, IOperationObserver observer, CancellationToken ct)
+    private async Task<BackupResult> RunLockedAsync(BackupRequest request, RepositoryLock setLock, IOperationObserver observer,
+        CancellationToken ct)
     {
         var source = Validate(request);
-        await KeyContinuityCheck.EnsureAsync(_repository, request.SetName, _key, request.AllowKeyChange, observer, ct).ConfigureAwait(false);
+        await KeyContinuityCheck.EnsureAsync(_repository, request.SetName, _key, request.AllowKeyChange, observer, ct)
+            .ConfigureAwait(false);
         ThreadPoolSizing.EnsureFor(request.ThrottleLimit);
         using var handle = File.OpenHandle(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
@@ -88,37 +97,44 @@ public sealed class BackupOperation
         var now = DateTime.UtcNow;
         var fresh = new JournalState
         {
-            SnapshotId = Convert.ToHexString(newId).ToLowerInvariant(), SnapshotFolder = SnapshotFiles.SnapshotFolder(now, newId), CreatedUtc = now,
+            SnapshotId = Convert.ToHexString(newId).ToLowerInvariant(),
+            SnapshotFolder = SnapshotFiles.SnapshotFolder(now, newId),
+            CreatedUtc = now,
             SourcePath = source.FullName, SourceLength = length, SourceLastWriteTimeUtc = lastWrite,
             Compression = request.Compression.ToString(), KeyId = _key.KeyId,
         };
-        var partSize = PartSizing.Choose(request.PartSize, length, ResumePlanner.Interrupted(_journal, fresh, request.SegmentSize), _repository);
+        var interrupted = ResumePlanner.Interrupted(_journal, fresh, request.SegmentSize);
+        var partSize = PartSizing.Choose(request.PartSize, length, interrupted, _repository);
         var segmentSize = (int)Math.Min(request.SegmentSize, partSize);
         fresh.PartSize = partSize;
         fresh.SegmentSize = segmentSize;
-        var (journalState, done) = await ResumePlanner.PlanAsync(_journal, fresh, _repository, request.SetName, request.RequireResume, observer, ct).ConfigureAwait(false);
+        var (journalState, done) = await ResumePlanner.PlanAsync(_journal, fresh, _repository, request.SetName, request.RequireResume,
+            observer, ct).ConfigureAwait(false);
         var snapshotId = Convert.FromHexString(journalState.SnapshotId);
         var created = journalState.CreatedUtc;
         var location = new SnapshotLocation(request.SetName, journalState.SnapshotFolder);
         var parts = PartPlan.Split(length, partSize);
         var looksCompressed = CodecChooser.FileLooksCompressed(handle);
-        observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {location.Set}/{location.Snapshot}: " +
-            $"{parts.Count} part(s) of up to {partSize} bytes, compression {request.Compression}{(looksCompressed && request.Compression == Compression.CompressionMode.Auto ? " (input is already compressed: storing)" : "")}, key {_key.KeyId}, {request.ThrottleLimit} in parallel.");
+        var storing = looksCompressed && request.Compression == Compression.CompressionMode.Auto
+            ? " (input is already compressed: storing)"
+            : "";
+        observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as " +
+            $"{location.Set}/{location.Snapshot}: {parts.Count} part(s) of up to {partSize} bytes, compression " +
+            $"{request.Compression}{storing}, key {_key.KeyId}, {request.ThrottleLimit} in parallel.");
 
-        var progress = new TransferProgress(observer, ActivityText.Backup(source.Name, request.SetName), parts.Select(p => p.Length).ToList());
+        var progress = new TransferProgress(observer, ActivityText.Backup(source.Name, request.SetName),
+            parts.Select(p => p.Length).ToList());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var partRanges = parts.Select(p => (p.Offset, p.Length)).ToList();
         var inFileOrder = StoresInFileOrder(request, handle, looksCompressed, parts, segmentSize);
         using var inOrderHasher = inFileOrder ? new InOrderHasher(partRanges) : null;
         var hasher = inFileOrder ? null : new TrailingHasher(handle, partRanges, checksumParts: true);
         var hashing = hasher?.RunAsync(cts.Token);
-        var context = new PartBackupContext(_key, snapshotId, handle, segmentSize, request.Compression, looksCompressed,
-            _repository, location, (ISourceReadObserver?)inOrderHasher ?? hasher!, progress, observer)
-        {
-            // In file order the stored bytes are the hashed bytes; a per-part checksum is then needed only where a part
-            // may be read again (a retried OneDrive upload): a local repository never asks for that.
-            ChecksumSource = !(inFileOrder && _repository.StoresPartsFastestInFileOrder),
-        };
+        // In file order the stored bytes are the hashed bytes; a per-part checksum is then needed only where a part
+        // may be read again (a retried OneDrive upload): a local repository never asks for that.
+        var partBackup = new PartBackup(_key, snapshotId, handle, segmentSize, request.Compression, looksCompressed,
+            _repository, location, wholeFileHasher: (ISourceReadObserver?)inOrderHasher ?? hasher!,
+            checksumSource: !(inFileOrder && _repository.StoresPartsFastestInFileOrder), progress, observer);
         var results = new BackedUpPart[parts.Count];
         var testHook = PartStoredTestHook.FromEnvironment();
         string sha256;
@@ -127,11 +143,13 @@ public sealed class BackupOperation
             if (inOrderHasher is not null)
             {
                 observer.Verbose("Storing the parts one after another in file order, hashing the source from the same read.");
-                sha256 = await StoreInFileOrderAsync(context, inOrderHasher, parts, results, done, journalState, testHook, cts.Token).ConfigureAwait(false);
+                sha256 = await StoreInFileOrderAsync(partBackup, inOrderHasher, parts, results, done, journalState, testHook, cts.Token)
+                    .ConfigureAwait(false);
             }
             else
             {
-                await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token },
+                var parallel = new ParallelOptions { MaxDegreeOfParallelism = request.ThrottleLimit, CancellationToken = cts.Token };
+                await Parallel.ForEachAsync(parts, parallel,
                     async (part, token) =>
                     {
                         if (done.TryGetValue(part.Index, out var stored))
@@ -142,13 +160,13 @@ public sealed class BackupOperation
                             progress.Reused(part.Index);
                             return;
                         }
-                        results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, token).ConfigureAwait(false);
+                        results[part.Index] = await partBackup.RunWithRetriesAsync(part, token).ConfigureAwait(false);
                         _journal?.RecordPart(journalState, results[part.Index]);
                         await testHook.PartRecordedAsync(token).ConfigureAwait(false);
                     }).ConfigureAwait(false);
                 progress.Finishing("checking the SHA-256");
                 sha256 = Convert.ToHexString(await hashing!.ConfigureAwait(false)).ToLowerInvariant();
-                await ProveAgainstSourceAsync(context, hasher!, parts, results, done, journalState, ct).ConfigureAwait(false);
+                await ProveAgainstSourceAsync(partBackup, hasher!, parts, results, done, journalState, ct).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -171,7 +189,8 @@ public sealed class BackupOperation
             _journal?.Delete();
             await _repository.DeleteSnapshotAsync(location, CancellationToken.None).ConfigureAwait(false);
             throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
-                $"'{source.FullName}' changed while it was being backed up; no snapshot was made and its stored parts were removed. Back it up again once nothing writes to it.", source.FullName);
+                $"'{source.FullName}' changed while it was being backed up; no snapshot was made and its stored parts were " +
+                "removed. Back it up again once nothing writes to it.", source.FullName);
         }
 
         var manifest = new SnapshotManifest
@@ -180,7 +199,10 @@ public sealed class BackupOperation
             Set = request.SetName,
             CreatedUtc = created,
             CompletedUtc = DateTime.UtcNow,
-            Source = new SnapshotManifest.SourceInfo { Name = source.Name, Path = source.FullName, Length = length, LastWriteTimeUtc = lastWrite, Sha256 = sha256 },
+            Source = new SnapshotManifest.SourceInfo
+            {
+                Name = source.Name, Path = source.FullName, Length = length, LastWriteTimeUtc = lastWrite, Sha256 = sha256,
+            },
             PartSize = partSize,
             SegmentSize = segmentSize,
             Compression = request.Compression.ToString(),
@@ -193,7 +215,8 @@ public sealed class BackupOperation
         await _repository.WriteManifestAsync(location, ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
         _journal?.Delete();
         progress.Complete();
-        observer.Verbose($"Snapshot {location.Set}/{location.Snapshot} is complete: SHA-256 {sha256}, {entries.Sum(e => e.StoredLength)} bytes stored in {progress.Elapsed.TotalSeconds:0.0} s.");
+        observer.Verbose($"Snapshot {location.Set}/{location.Snapshot} is complete: SHA-256 {sha256}, " +
+            $"{entries.Sum(e => e.StoredLength)} bytes stored in {progress.Elapsed.TotalSeconds:0.0} s.");
         return new BackupResult(SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest);
     }
 
@@ -203,12 +226,14 @@ public sealed class BackupOperation
     /// one part at a time anyway, or on a repository where that is as fast and the first part is not compressed
     /// (parallel parts only pay off to spread compression over cores; the SHA-256 is one serial pass either way).
     /// </summary>
-    private bool StoresInFileOrder(BackupRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle source, bool looksCompressed, IReadOnlyList<PartPlan> parts, int segmentSize)
+    private bool StoresInFileOrder(BackupRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle source, bool looksCompressed,
+        IReadOnlyList<PartPlan> parts, int segmentSize)
     {
         if (request.ThrottleLimit == 1 || parts.Count <= 1) return true;
         if (!_repository.StoresPartsFastestInFileOrder) return false;
         using var compressor = new Compression.SegmentCompressor();
-        return CodecChooser.Choose(request.Compression, looksCompressed, source, parts[0], segmentSize, compressor) == PartCompression.Stored;
+        var firstCodec = CodecChooser.Choose(request.Compression, looksCompressed, source, parts[0], segmentSize, compressor);
+        return firstCodec == PartCompression.Stored;
     }
 
     /// <summary>
@@ -217,39 +242,44 @@ public sealed class BackupOperation
     /// one that no longer matches is stored again and must match the bytes hashed. If a part had to be read again
     /// (a retried upload), the file is hashed once more in order and every part proven against that pass.
     /// </summary>
-    private async Task<string> StoreInFileOrderAsync(PartBackupContext context, InOrderHasher hasher, IReadOnlyList<PartPlan> parts,
-        BackedUpPart[] results, Dictionary<int, BackedUpPart> reused, JournalState journalState, PartStoredTestHook testHook, CancellationToken ct)
+    private async Task<string> StoreInFileOrderAsync(PartBackup partBackup, InOrderHasher hasher, IReadOnlyList<PartPlan> parts,
+        BackedUpPart[] results, Dictionary<int, BackedUpPart> reused, JournalState journalState, PartStoredTestHook testHook,
+        CancellationToken ct)
     {
         foreach (var part in parts)
         {
             if (reused.TryGetValue(part.Index, out var stored))
             {
-                var hashed = await Task.Run(() => hasher.ReadAndHash(context.Source, part.Index, part.Length, ct), ct).ConfigureAwait(false);
+                var hashed = await Task.Run(() => hasher.ReadAndHash(partBackup.Source, part.Index, part.Length, ct), ct)
+                    .ConfigureAwait(false);
                 var prefix = hasher.PrefixDigest();
                 // The part's own checksum when the interrupted run took one; else the running SHA-256 up to its end (which
                 // also differs after an earlier part that changed: such later parts are stored again too — safe, and rare).
                 if (stored.SourceChecksum is { } checksum ? checksum == hashed : prefix is not null && stored.SourcePrefixSha256 == prefix)
                 {
                     results[part.Index] = stored;
-                    context.Progress.Reused(part.Index);
+                    partBackup.Progress.Reused(part.Index);
                     continue;
                 }
-                results[part.Index] = await StoreAgainAsync(context with { WholeFileHasher = ISourceReadObserver.None, ChecksumSource = true },
-                    part, hashed, prefix, journalState, ct).ConfigureAwait(false);
+                results[part.Index] = await StoreAgainAsync(partBackup.ForBytesAlreadyHashed(), part, hashed, prefix, journalState, ct)
+                    .ConfigureAwait(false);
                 continue;
             }
-            results[part.Index] = await PartBackup.RunWithRetriesAsync(context, part, ct).ConfigureAwait(false) with { SourcePrefixSha256 = hasher.PrefixDigest() };
+            var backedUp = await partBackup.RunWithRetriesAsync(part, ct).ConfigureAwait(false);
+            results[part.Index] = backedUp with { SourcePrefixSha256 = hasher.PrefixDigest() };
             _journal?.RecordPart(journalState, results[part.Index]);
             await testHook.PartRecordedAsync(ct).ConfigureAwait(false);
         }
         if (hasher.Finish() is { } digest) return Convert.ToHexString(digest).ToLowerInvariant();
 
-        context.Observer.Verbose("A part was read again after a retry: hashing the source once more in file order to prove every stored part.");
-        var again = new TrailingHasher(context.Source, parts.Select(p => (p.Offset, p.Length)).ToList(), checksumParts: true);
+        partBackup.Observer.Verbose("A part was read again after a retry: hashing the source once more in file order to prove " +
+            "every stored part.");
+        var again = new TrailingHasher(partBackup.Source, parts.Select(p => (p.Offset, p.Length)).ToList(), checksumParts: true);
         foreach (var part in parts) again.Report(part.Index, part.Length);
         var sha256 = Convert.ToHexString(await again.RunAsync(ct).ConfigureAwait(false)).ToLowerInvariant();
         foreach (var part in parts)
-            if (results[part.Index].SourceChecksum is not { } checksum || checksum != again.PartChecksum(part.Index)) throw ChangedWhileReading(SnapshotFiles.PartName(part.Index));
+            if (results[part.Index].SourceChecksum is not { } checksum || checksum != again.PartChecksum(part.Index))
+                throw ChangedWhileReading(SnapshotFiles.PartName(part.Index));
         return sha256;
     }
 
@@ -257,13 +287,15 @@ public sealed class BackupOperation
     /// Stores again a part reused from an interrupted run whose bytes no longer match (same size and time, other
     /// bytes), with a fresh salt; the bytes stored must be the ones hashed (<paramref name="hashed"/>).
     /// </summary>
-    private async Task<BackedUpPart> StoreAgainAsync(PartBackupContext context, PartPlan part, UInt128 hashed, string? prefixSha256, JournalState journalState, CancellationToken ct)
+    private async Task<BackedUpPart> StoreAgainAsync(PartBackup partBackup, PartPlan part, UInt128 hashed, string? prefixSha256,
+        JournalState journalState, CancellationToken ct)
     {
         var name = SnapshotFiles.PartName(part.Index);
-        context.Observer.Verbose($"{name} no longer matches the source (its bytes changed since the interrupted run stored it, though size and modification time did not): storing it again.");
-        await _repository.DeleteFileAsync(context.Location, name, ct).ConfigureAwait(false);
-        context.Progress.ResetPart(part.Index);
-        var again = await PartBackup.RunWithRetriesAsync(context, part, ct).ConfigureAwait(false) with { SourcePrefixSha256 = prefixSha256 };
+        partBackup.Observer.Verbose($"{name} no longer matches the source (its bytes changed since the interrupted run stored it, " +
+            "though size and modification time did not): storing it again.");
+        await _repository.DeleteFileAsync(partBackup.Location, name, ct).ConfigureAwait(false);
+        partBackup.Progress.ResetPart(part.Index);
+        var again = await partBackup.RunWithRetriesAsync(part, ct).ConfigureAwait(false) with { SourcePrefixSha256 = prefixSha256 };
         if (again.SourceChecksum != hashed) throw ChangedWhileReading(name);
         _journal?.RecordPart(journalState, again);
         return again;
@@ -275,21 +307,22 @@ public sealed class BackupOperation
     /// snapshot). A part reused from an interrupted run that no longer matches (same size and time, other bytes) is
     /// stored again, with a fresh salt, from the bytes the hash covered.
     /// </summary>
-    private async Task ProveAgainstSourceAsync(PartBackupContext context, TrailingHasher hasher, IReadOnlyList<PartPlan> parts, BackedUpPart[] results,
-        Dictionary<int, BackedUpPart> reused, JournalState journalState, CancellationToken ct)
+    private async Task ProveAgainstSourceAsync(PartBackup partBackup, TrailingHasher hasher, IReadOnlyList<PartPlan> parts,
+        BackedUpPart[] results, Dictionary<int, BackedUpPart> reused, JournalState journalState, CancellationToken ct)
     {
         foreach (var part in parts)
         {
             var hashed = hasher.PartChecksum(part.Index);
             if (results[part.Index].SourceChecksum == hashed) continue;
             if (!reused.ContainsKey(part.Index)) throw ChangedWhileReading(SnapshotFiles.PartName(part.Index));
-            results[part.Index] = await StoreAgainAsync(context, part, hashed, null, journalState, ct).ConfigureAwait(false);
+            results[part.Index] = await StoreAgainAsync(partBackup, part, hashed, null, journalState, ct).ConfigureAwait(false);
         }
     }
 
     private static OffsiteException ChangedWhileReading(string part) =>
         new(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
-            $"The source changed while it was being backed up (the bytes stored in {part} differ from the bytes hashed); no snapshot was made. Back it up again once nothing writes to it.", part);
+            $"The source changed while it was being backed up (the bytes stored in {part} differ from the bytes hashed); " +
+            "no snapshot was made. Back it up again once nothing writes to it.", part);
 
     private static bool IsUnchanged(FileInfo source, long length, DateTime lastWrite)
     {

@@ -15,8 +15,9 @@ public sealed record BackupRequest(
     bool RequireResume = false,
     bool AllowKeyChange = false)
 {
-    // 256 MiB (local repositories; OneDrive prefers 64 MiB, see PartSizing): four parts in flight keep both cores busy on a 1 GiB file, bound the temp disk of compressed parts
-    // uploading to OneDrive (ThrottleLimit × part size) to 1 GiB, and upload well within a session's lifetime.
+    // 256 MiB (local repositories; OneDrive prefers 64 MiB, see PartSizing): four parts in flight keep both cores busy
+    // on a 1 GiB file, bound the temp disk of compressed parts uploading to OneDrive (ThrottleLimit × part size) to
+    // 1 GiB, and upload well within a session's lifetime.
     public const long DefaultPartSize = 256L << 20;
     public const long MinPartSize = 64 << 10;
     /// <summary>Well under OneDrive's 250 GB file limit, leaving room for record overhead.</summary>

@@ -10,10 +10,13 @@ public sealed class BackupStoppedException : OperationCanceledException
 {
     public BackupStoppedException(string message, OperationCanceledException inner) : base(message, inner, inner.CancellationToken) { }
 
-    internal static BackupStoppedException Describe(int keptParts, int allParts, long keptBytes, long sourceLength, string snapshot, bool resumable,
-        OperationCanceledException inner) =>
+    internal static BackupStoppedException Describe(int keptParts, int allParts, long keptBytes, long sourceLength, string snapshot,
+        bool resumable, OperationCanceledException inner) =>
         new(resumable
-                ? $"Stopped: {keptParts} of {allParts} part(s) ({NotificationComposer.FormatSize(keptBytes, exact: false)} of {NotificationComposer.FormatSize(sourceLength, exact: false)}) are stored in {snapshot} and kept; run the same command again to continue from there."
-                : $"Stopped: {keptParts} of {allParts} part(s) were stored in {snapshot}, which stays incomplete (Remove-OffsiteBackup or retention removes it).",
+                ? $"Stopped: {keptParts} of {allParts} part(s) ({NotificationComposer.FormatSize(keptBytes, exact: false)} of " +
+                  $"{NotificationComposer.FormatSize(sourceLength, exact: false)}) are stored in {snapshot} and kept; " +
+                  "run the same command again to continue from there."
+                : $"Stopped: {keptParts} of {allParts} part(s) were stored in {snapshot}, which stays incomplete " +
+                  "(Remove-OffsiteBackup or retention removes it).",
             inner);
 }

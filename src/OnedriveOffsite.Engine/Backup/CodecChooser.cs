@@ -14,7 +14,8 @@ internal static class CodecChooser
         return CompressibilityProbe.LooksCompressed(start[..read]);
     }
 
-    public static PartCompression Choose(CompressionMode mode, bool fileLooksCompressed, SafeFileHandle source, PartPlan part, int segmentSize, SegmentCompressor compressor)
+    public static PartCompression Choose(CompressionMode mode, bool fileLooksCompressed, SafeFileHandle source, PartPlan part,
+        int segmentSize, SegmentCompressor compressor)
     {
         switch (mode)
         {

@@ -26,22 +26,26 @@ public static class KeyContinuityCheck
             try
             {
                 if (bytes is null) continue;
-                previousKeyId = ManifestCodec.ReadHeader(bytes, $"the manifest of {folder.Location.Set}/{folder.Location.Snapshot}").KeyIdHex;
+                var what = $"the manifest of {folder.Location.Set}/{folder.Location.Snapshot}";
+                previousKeyId = ManifestCodec.ReadHeader(bytes, what).KeyIdHex;
             }
             catch (OffsiteException ex)
             {
-                observer.Verbose($"Key check: skipping {folder.Location.Set}/{folder.Location.Snapshot}, its manifest header cannot be read ({ex.Message}).");
+                observer.Verbose($"Key check: skipping {folder.Location.Set}/{folder.Location.Snapshot}, its manifest header " +
+                    $"cannot be read ({ex.Message}).");
                 continue;
             }
             if (previousKeyId == key.KeyId) return;
             if (allowKeyChange)
             {
-                observer.Verbose($"Key change allowed: the newest snapshot of '{set}' ({folder.Location.Snapshot}) was made with key {previousKeyId}, this one uses key {key.KeyId}.");
+                observer.Verbose($"Key change allowed: the newest snapshot of '{set}' ({folder.Location.Snapshot}) was made " +
+                    $"with key {previousKeyId}, this one uses key {key.KeyId}.");
                 return;
             }
             throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError,
-                $"The newest snapshot of set '{set}' ({folder.Location.Snapshot}) was made with key {previousKeyId}, but the loaded key is {key.KeyId}. " +
-                "Nothing was stored. Load the set's key (New-OffsiteKey -FromText imports a saved copy), or pass -AllowKeyChange if the key was changed on purpose " +
+                $"The newest snapshot of set '{set}' ({folder.Location.Snapshot}) was made with key {previousKeyId}, " +
+                $"but the loaded key is {key.KeyId}. Nothing was stored. Load the set's key (New-OffsiteKey -FromText " +
+                "imports a saved copy), or pass -AllowKeyChange if the key was changed on purpose " +
                 "(keep the old key: older snapshots still need it).", set);
         }
     }

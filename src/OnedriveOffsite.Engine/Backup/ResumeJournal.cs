@@ -26,7 +26,8 @@ public sealed class ResumeJournal
     public static ResumeJournal For(ConfigHome home, string repository, string set, string sourcePath)
     {
         var id = SHA256.HashData(Encoding.UTF8.GetBytes($"{repository}\n{set}\n{System.IO.Path.GetFullPath(sourcePath)}"));
-        return new ResumeJournal(System.IO.Path.Combine(home.JournalDirectory, Convert.ToHexString(id, 0, 12).ToLowerInvariant() + ".json"));
+        var fileName = Convert.ToHexString(id, 0, 12).ToLowerInvariant() + ".json";
+        return new ResumeJournal(System.IO.Path.Combine(home.JournalDirectory, fileName));
     }
 
     /// <summary>The journal stored at <paramref name="path"/> (listing and clean-up, see <see cref="ResumeJournals"/>).</summary>

@@ -21,7 +21,8 @@ internal static class ResumePlanner
     /// size: a run that did not ask for a part size adopts that one and continues it.
     /// </summary>
     public static JournalState? Interrupted(ResumeJournal? journal, JournalState run, int segmentSize) =>
-        journal?.Load() is { } previous && previous.MatchesSource(run) && previous.SegmentSize == (int)Math.Min(segmentSize, previous.PartSize)
+        journal?.Load() is { } previous && previous.MatchesSource(run)
+            && previous.SegmentSize == (int)Math.Min(segmentSize, previous.PartSize)
             ? previous : null;
 
     public static async Task<(JournalState State, Dictionary<int, BackedUpPart> Done)> PlanAsync(
@@ -32,7 +33,8 @@ internal static class ResumePlanner
         var previous = journal?.Load();
         if (previous is not null && !previous.Matches(fresh))
         {
-            observer.Verbose($"An interrupted backup of '{previous.SourcePath}' ({previous.SnapshotFolder}) does not match this run (the source or the settings changed): starting a new snapshot.");
+            observer.Verbose($"An interrupted backup of '{previous.SourcePath}' ({previous.SnapshotFolder}) does not match " +
+                "this run (the source or the settings changed): starting a new snapshot.");
             journal!.Delete();
             previous = null;
         }
@@ -63,7 +65,8 @@ internal static class ResumePlanner
                 previous.SourceChecksums = previous.SourceChecksums.Where(kv => done.ContainsKey(kv.Key)).ToDictionary();
                 previous.SourcePrefixSha256 = previous.SourcePrefixSha256.Where(kv => done.ContainsKey(kv.Key)).ToDictionary();
                 journal!.Save(previous);
-                observer.Verbose($"Resuming snapshot {set}/{previous.SnapshotFolder}: {done.Count} part(s) already stored (each is checked against the source as it is read now).");
+                observer.Verbose($"Resuming snapshot {set}/{previous.SnapshotFolder}: {done.Count} part(s) already stored " +
+                    "(each is checked against the source as it is read now).");
                 return (previous, done);
             }
             journal!.Delete();

@@ -38,22 +38,27 @@ public sealed class StreamBackupOperation
         SetName.Validate(request.SetName);
         if (request.PartSize < BackupRequest.MinPartSize || request.PartSize > BackupRequest.MaxPartSize)
             throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
-                $"The part size must be between {BackupRequest.MinPartSize} bytes and {BackupRequest.MaxPartSize} bytes.", request.PartSize);
+                $"The part size must be between {BackupRequest.MinPartSize} bytes and {BackupRequest.MaxPartSize} bytes.",
+                request.PartSize);
         if (request.ThrottleLimit is < 1 or > 64)
-            throw new OffsiteException(ErrorIds.Backup.InvalidThrottleLimit, OffsiteErrorCategory.InvalidArgument, "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
+            throw new OffsiteException(ErrorIds.Backup.InvalidThrottleLimit, OffsiteErrorCategory.InvalidArgument,
+                "ThrottleLimit must be between 1 and 64.", request.ThrottleLimit);
         var name = request.SourceName;
         if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.IndexOfAny(new[] { '/', '\\', '\0' }) >= 0 || name.Length > 255)
             throw new OffsiteException("InvalidSourceName", OffsiteErrorCategory.InvalidArgument,
-                $"'{name}' is not a file name. -SourceName is the name a restore into a directory gives the data (e.g. vzdump-qemu-101.vma.zst): no directory separators.", name);
+                $"'{name}' is not a file name. -SourceName is the name a restore into a directory gives the data " +
+                "(e.g. vzdump-qemu-101.vma.zst): no directory separators.", name);
     }
 
     /// <param name="openSource">Starts the source (e.g. the command); called once, after every check passed.</param>
     /// <param name="kind">"command" or "stream", recorded in the manifest.</param>
-    public async Task<BackupResult> RunAsync(StreamBackupRequest request, Func<IByteSource> openSource, string kind, IOperationObserver observer, CancellationToken ct)
+    public async Task<BackupResult> RunAsync(StreamBackupRequest request, Func<IByteSource> openSource, string kind,
+        IOperationObserver observer, CancellationToken ct)
     {
         Validate(request);
         // One run per set at a time, as for files: the manifest is written only while the lock is still this run's.
-        await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct).ConfigureAwait(false);
+        await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock,
+            observer, ct).ConfigureAwait(false);
         var segmentSize = (int)Math.Min(request.SegmentSize, request.PartSize);
         var parallel = request.ThrottleLimit;
         ThreadPoolSizing.EnsureFor(parallel);
@@ -66,8 +71,9 @@ public sealed class StreamBackupOperation
         var context = new StreamPartContext(_key, snapshotId, segmentSize, request.Compression, _repository, location, progress, observer);
 
         await using var source = openSource();
-        observer.Verbose($"Backing up {source.Description} as '{request.SourceName}' to {_repository.Description} as {location.Set}/{location.Snapshot}: " +
-            $"parts of up to {request.PartSize} bytes held in memory until stored ({parallel + 1} at most), compression {request.Compression}, key {_key.KeyId}, {parallel} in parallel. " +
+        observer.Verbose($"Backing up {source.Description} as '{request.SourceName}' to {_repository.Description} as " +
+            $"{location.Set}/{location.Snapshot}: parts of up to {request.PartSize} bytes held in memory until stored " +
+            $"({parallel + 1} at most), compression {request.Compression}, key {_key.KeyId}, {parallel} in parallel. " +
             "A stream backup cannot be resumed: if it is interrupted, run it again.");
         using var cutter = new StreamPartCutter(source, pool, request.PartSize, segmentSize, progress.Add);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -84,7 +90,8 @@ public sealed class StreamBackupOperation
             try { await body(cts.Token).ConfigureAwait(false); }
             catch (Exception ex)
             {
-                if (!(ex is OperationCanceledException && cts.IsCancellationRequested)) Interlocked.CompareExchange(ref firstError, ex, null);
+                if (!(ex is OperationCanceledException && cts.IsCancellationRequested))
+                    Interlocked.CompareExchange(ref firstError, ex, null);
                 cts.Cancel();
             }
         }
@@ -113,7 +120,8 @@ public sealed class StreamBackupOperation
             {
                 try
                 {
-                    var entry = await StreamPartStore.StoreAsync(context, part, cutter.LooksCompressed, compressor, token).ConfigureAwait(false);
+                    var entry = await StreamPartStore.StoreAsync(context, part, cutter.LooksCompressed, compressor, token)
+                        .ConfigureAwait(false);
                     lock (entries) entries.Add(entry);
                 }
                 finally
@@ -151,8 +159,9 @@ public sealed class StreamBackupOperation
         await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
         await _repository.WriteManifestAsync(location, ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
         progress.Complete();
-        observer.Verbose($"Snapshot {location.Set}/{location.Snapshot} is complete: {cutter.BytesRead} bytes from {source.Description}, SHA-256 {sha256}, " +
-            $"{manifest.Parts.Sum(e => e.StoredLength)} bytes stored in {progress.Elapsed.TotalSeconds:0.0} s.");
+        observer.Verbose($"Snapshot {location.Set}/{location.Snapshot} is complete: {cutter.BytesRead} bytes from " +
+            $"{source.Description}, SHA-256 {sha256}, {manifest.Parts.Sum(e => e.StoredLength)} bytes stored in " +
+            $"{progress.Elapsed.TotalSeconds:0.0} s.");
         return new BackupResult(SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest);
     }
 }

@@ -27,10 +27,12 @@ internal sealed record StreamPartContext(
 /// </summary>
 internal static class StreamPartStore
 {
-    public static async Task<SnapshotManifest.PartEntry> StoreAsync(StreamPartContext c, HeldPart part, bool streamLooksCompressed, SegmentCompressor compressor, CancellationToken ct)
+    public static async Task<SnapshotManifest.PartEntry> StoreAsync(StreamPartContext c, HeldPart part, bool streamLooksCompressed,
+        SegmentCompressor compressor, CancellationToken ct)
     {
         var codec = ChooseCodec(c.Compression, streamLooksCompressed, part, compressor);
-        var header = new PartHeader(c.SnapshotId, c.Key.KeyIdBytes, part.Index, part.Offset, part.Length, codec, c.SegmentSize, RandomNumberGenerator.GetBytes(32));
+        var header = new PartHeader(c.SnapshotId, c.Key.KeyIdBytes, part.Index, part.Offset, part.Length, codec, c.SegmentSize,
+            RandomNumberGenerator.GetBytes(32));
         var plainSha256 = EncodeInPlace(c.Key, header, part, compressor);
         var name = SnapshotFiles.PartName(part.Index);
         var storedLength = PartHeader.Size + part.Lengths.Sum(l => (long)l);
@@ -40,7 +42,8 @@ internal static class StreamPartStore
             {
                 var stored = await WriteAsync(c, part, name, header.ToBytes(), storedLength, ct).ConfigureAwait(false);
                 c.Progress.PartStored(part.Length, stored.Length);
-                c.Observer.Verbose($"Stored {name}: stream bytes {part.Offset}-{part.Offset + part.Length} ({part.Length} bytes), {codec}, {stored.Length} bytes stored.");
+                c.Observer.Verbose($"Stored {name}: stream bytes {part.Offset}-{part.Offset + part.Length} ({part.Length} bytes), " +
+                    $"{codec}, {stored.Length} bytes stored.");
                 return new SnapshotManifest.PartEntry
                 {
                     Index = part.Index,
@@ -58,13 +61,15 @@ internal static class StreamPartStore
             {
                 // Re-sending identical ciphertext under the same key and nonces reveals nothing new (GCM is only
                 // harmed by DIFFERENT plaintexts under one nonce); see docs/DECISIONS.md "Stream backups".
-                c.Observer.Verbose($"{e.ErrorId}: {e.Message} Sending {name} again from memory (attempt {attempt + 1} of {PartBackup.MaxPartAttempts}).");
+                c.Observer.Verbose($"{e.ErrorId}: {e.Message} Sending {name} again from memory " +
+                    $"(attempt {attempt + 1} of {PartBackup.MaxPartAttempts}).");
                 TransferActivity.Current?.Retrying(attempt + 1, PartBackup.MaxPartAttempts, null);
             }
         }
     }
 
-    private static async Task<StoredPartResult> WriteAsync(StreamPartContext c, HeldPart part, string name, byte[] headerBytes, long storedLength, CancellationToken ct)
+    private static async Task<StoredPartResult> WriteAsync(StreamPartContext c, HeldPart part, string name, byte[] headerBytes,
+        long storedLength, CancellationToken ct)
     {
         await using var sink = await c.Repository.CreateFileAsync(c.Location, name, storedLength, ct).ConfigureAwait(false);
         await sink.WriteAsync(headerBytes, ct).ConfigureAwait(false);
@@ -95,7 +100,8 @@ internal static class StreamPartStore
     }
 
     /// <summary>As <see cref="CodecChooser"/> for files, sampling the held segments instead of the file.</summary>
-    private static PartCompression ChooseCodec(CompressionMode mode, bool streamLooksCompressed, HeldPart part, SegmentCompressor compressor)
+    private static PartCompression ChooseCodec(CompressionMode mode, bool streamLooksCompressed, HeldPart part,
+        SegmentCompressor compressor)
     {
         switch (mode)
         {
@@ -109,7 +115,8 @@ internal static class StreamPartStore
         for (var i = 0; i < samples; i++)
         {
             var segment = samples == 1 ? 0 : (count - 1) * i / (samples - 1);
-            if (CompressibilityProbe.Shrinks(compressor, part.Buffers[segment].AsSpan(0, part.Lengths[segment]), scratch)) return PartCompression.Zstd;
+            if (CompressibilityProbe.Shrinks(compressor, part.Buffers[segment].AsSpan(0, part.Lengths[segment]), scratch))
+                return PartCompression.Zstd;
         }
         return PartCompression.Stored;
     }

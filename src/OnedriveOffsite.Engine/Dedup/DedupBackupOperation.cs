@@ -45,6 +45,13 @@ public sealed class DedupBackupOperation
     /// <summary>The local index cache (docs/FORMAT.md §9.12); null: the set's index is built in a temporary file for this run.</summary>
     public IndexCache? IndexCache { get; init; }
 
+    /// <summary>
+    /// New packs stored between two index files of one run (default 64: 1 GiB of 16 MiB packs). A run killed or
+    /// stopped after a checkpoint leaves packs that an index file lists, so the next backup of the set reuses them
+    /// instead of uploading them again (docs/FORMAT.md §9.9).
+    /// </summary>
+    public int CheckpointPacks { get; init; } = 64;
+
     public async Task<DedupBackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var source = BackupOperation.Validate(request);
@@ -87,8 +94,10 @@ public sealed class DedupBackupOperation
 
         var chunkListPath = Path.Combine(Path.GetTempPath(), $".oo-chunks-{Guid.NewGuid():N}");
         var chunkListSalt = RandomNumberGenerator.GetBytes(32);
-        using var newEntries = new IndexEntrySpill();
+        var newEntries = new IndexEntrySpill();
         var newPacks = new List<PackRecord>();
+        long checkpointedChunks = 0, checkpointedPacks = 0, checkpointedStored = 0;
+        string? indexName = null;
         var added = new RecentChunkSet();
         var uploads = new List<Task>();
         using var uploadSlots = new SemaphoreSlim(request.ThrottleLimit);
@@ -121,6 +130,22 @@ public sealed class DedupBackupOperation
                             {
                                 uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, packPool, observer, cts.Token).ConfigureAwait(false));
                                 pack = null;
+                                if (newPacks.Count >= CheckpointPacks)
+                                {
+                                    // Checkpoint: once these packs are stored, an index file lists them (packs are
+                                    // numbered per index file, so the next ones start a new table).
+                                    await Task.WhenAll(uploads).ConfigureAwait(false);
+                                    uploads.Clear();
+                                    await setLock.EnsureHeldAsync(cts.Token).ConfigureAwait(false);
+                                    indexName = await V2Store.StoreIndexAsync(_repository, _key, set, newPacks, newEntries, observer, cts.Token).ConfigureAwait(false);
+                                    observer.Verbose($"Stored index file {indexName} listing the {newPacks.Count} pack(s) stored since the last one (a run interrupted from here on reuses them).");
+                                    checkpointedChunks += newEntries.Count;
+                                    checkpointedPacks += newPacks.Count;
+                                    checkpointedStored += newPacks.Sum(p => p.Length);
+                                    newEntries.Dispose();
+                                    newEntries = new IndexEntrySpill();
+                                    newPacks = new List<PackRecord>();
+                                }
                             }
                         }
                         batchPool.Return(batch);
@@ -151,10 +176,15 @@ public sealed class DedupBackupOperation
             EnsureUnchanged(source, length, lastWrite);
             var sha256 = Convert.ToHexString(stream.Sha256!).ToLowerInvariant();
 
-            var indexFile = newEntries.Count > 0
-                ? await V2Store.StoreIndexFileAsync(_repository, _key, set, newPacks, newEntries, observer, ct).ConfigureAwait(false)
-                : null;
-            var indexName = indexFile?.Name;
+            StoredFile? indexFile = null;
+            if (newEntries.Count > 0)
+            {
+                indexFile = await V2Store.StoreIndexFileAsync(_repository, _key, set, newPacks, newEntries, observer, ct).ConfigureAwait(false);
+                indexName = indexFile.Name;
+            }
+            var addedChunks = checkpointedChunks + newEntries.Count;
+            var addedPacks = checkpointedPacks + newPacks.Count;
+            var addedStored = checkpointedStored + newPacks.Sum(p => p.Length);
             var listLength = await V2Store.StoreFileAsync(_repository, chunkListPath, location, V2Layout.ChunkListName, observer, ct).ConfigureAwait(false);
 
             var manifest = new V2Manifest
@@ -168,7 +198,7 @@ public sealed class DedupBackupOperation
                 Chunking = new V2Manifest.ChunkingInfo { Min = chunker.Min, Average = chunker.Average, Max = chunker.Max },
                 ChunkList = new V2Manifest.ChunkListInfo { Salt = Convert.ToHexString(chunkListSalt).ToLowerInvariant(), StoredLength = listLength, Chunks = chunkCount },
                 Compression = request.Compression.ToString(),
-                Added = new V2Manifest.AddedInfo { Chunks = newEntries.Count, PlainBytes = addedPlain, Packs = newPacks.Count, StoredBytes = newPacks.Sum(p => p.Length), IndexFile = indexName },
+                Added = new V2Manifest.AddedInfo { Chunks = addedChunks, PlainBytes = addedPlain, Packs = (int)addedPacks, StoredBytes = addedStored, IndexFile = indexName },
                 Tool = ToolInfo.UserAgentProduct,
                 Host = Environment.MachineName,
             };
@@ -176,7 +206,7 @@ public sealed class DedupBackupOperation
             await _repository.WriteManifestAsync(location, V2ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
             progress.Complete();
             if (indexFile is not null && IndexCache is not null) UpdateCache(index, set, indexFile, newPacks, newEntries, observer);
-            observer.Verbose($"Snapshot {set}/{location.Snapshot} is complete (format 2): SHA-256 {sha256}; {chunkCount} chunk(s), {newEntries.Count} new ({addedPlain} bytes) stored in {newPacks.Count} pack(s) of {manifest.Added.StoredBytes} bytes, in {progress.Elapsed.TotalSeconds:0.0} s.");
+            observer.Verbose($"Snapshot {set}/{location.Snapshot} is complete (format 2): SHA-256 {sha256}; {chunkCount} chunk(s), {addedChunks} new ({addedPlain} bytes) stored in {addedPacks} pack(s) of {manifest.Added.StoredBytes} bytes, in {progress.Elapsed.TotalSeconds:0.0} s.");
             return new DedupBackupResult(V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest)
             {
                 Buffers = new DedupBufferStats(stream.Blocks.Created, stream.Blocks.Capacity, stream.Blocks.Rented, batchPool.Created, batchPool.Capacity, batchPool.Rented,
@@ -185,6 +215,7 @@ public sealed class DedupBackupOperation
         }
         finally
         {
+            newEntries.Dispose();
             try { File.Delete(chunkListPath); } catch (IOException) { }
         }
     }

@@ -45,6 +45,8 @@ public static class ErrorIds
         [RaisedBy(Start)] public const string StoredSizeMismatch = "StoredSizeMismatch";
         [RaisedBy(Start, Test)] public const string VerificationFailed = "VerificationFailed";
         [RaisedBy(Start)] public const string NoSourceFile = "NoSourceFile";
+        /// <summary>-Format 2 with -FromCommand or -InputStream: format 2 reads files only (so far).</summary>
+        [RaisedBy(Start)] public const string StreamFormatNotSupported = "StreamFormatNotSupported";
         /// <summary>An engine guard: the cmdlets validate -ThrottleLimit before the engine sees it.</summary>
         [RaisedBy] public const string InvalidThrottleLimit = "InvalidThrottleLimit";
     }

@@ -13,7 +13,8 @@ public static class FormatVersion
     {
         if (version != Current)
             throw new OffsiteException(ErrorIds.Snapshots.UnsupportedFormatVersion, OffsiteErrorCategory.InvalidData,
-                $"{what} uses backup format version {version}; this version of OnedriveOffsite reads version {Current} only. Use a newer OnedriveOffsite to restore it.", what);
+                $"{what} uses backup format version {version}; this version of OnedriveOffsite reads version {Current} only. " +
+                "Use a newer OnedriveOffsite to restore it.", what);
     }
 }
 

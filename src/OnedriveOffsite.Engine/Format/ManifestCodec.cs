@@ -39,7 +39,8 @@ public static class ManifestCodec
         var plain = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
         if (plain.Length + ManifestHeader.Size + 4 + RecordCipher.TagSize > MaxSize)
             throw new OffsiteException(ErrorIds.Backup.InvalidPartSize, OffsiteErrorCategory.InvalidArgument,
-                $"The manifest of {manifest.Parts.Count} parts would exceed {MaxSize:N0} bytes; use a larger part size.", manifest.Parts.Count);
+                $"The manifest of {manifest.Parts.Count} parts would exceed {MaxSize:N0} bytes; use a larger part size.",
+                manifest.Parts.Count);
         var output = new byte[ManifestHeader.Size + 4 + plain.Length + RecordCipher.TagSize];
         headerBytes.CopyTo(output, 0);
         BinaryPrimitives.WriteUInt32BigEndian(output.AsSpan(ManifestHeader.Size), (uint)(plain.Length + RecordCipher.TagSize));
@@ -57,7 +58,8 @@ public static class ManifestCodec
         var header = ManifestHeader.Parse(data, what);
         if (header.KeyIdHex != key.KeyId)
             throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError,
-                $"{what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}. Load the key this backup was made with (New-OffsiteKey -FromText imports a saved copy).", what);
+                $"{what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}. Load the key this backup was " +
+                "made with (New-OffsiteKey -FromText imports a saved copy).", what);
         var rest = data[ManifestHeader.Size..];
         if (rest.Length < 4) throw Corrupt(what, "it is truncated");
         var sealedLength = BinaryPrimitives.ReadUInt32BigEndian(rest);

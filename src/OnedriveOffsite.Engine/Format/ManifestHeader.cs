@@ -27,10 +27,12 @@ public sealed record ManifestHeader(byte[] SnapshotId, byte[] KeyId, byte[] Salt
     public static ManifestHeader Parse(ReadOnlySpan<byte> b, string what)
     {
         if (b.Length < Size || !b[..4].SequenceEqual(FormatVersion.ManifestMagic))
-            throw new OffsiteException(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData, $"{what} is not an OnedriveOffsite manifest.", what);
+            throw new OffsiteException(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData,
+                $"{what} is not an OnedriveOffsite manifest.", what);
         FormatVersion.Check(b[4], what);
         if (b[5] != 0 || b[6] != 0 || b[7] != 0)
-            throw new OffsiteException(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData, $"{what} has unknown header flags.", what);
+            throw new OffsiteException(ErrorIds.Snapshots.ManifestCorrupt, OffsiteErrorCategory.InvalidData,
+                $"{what} has unknown header flags.", what);
         return new ManifestHeader(b.Slice(8, 16).ToArray(), b.Slice(24, 8).ToArray(), b.Slice(32, 32).ToArray());
     }
 }

@@ -62,7 +62,8 @@ public sealed class PartDecoder : IDisposable
         var last = _next == _recordCount - 1;
         var plainLength = sealedRecord.Length - RecordCipher.TagSize;
         if (!_cipher.TryOpen(_next, last, sealedRecord, _plain))
-            throw PartHeader.Corrupt(_partName, $"record {_next} failed authentication (modified, truncated, reordered or from another part)");
+            throw PartHeader.Corrupt(_partName,
+                $"record {_next} failed authentication (modified, truncated, reordered or from another part)");
         var payload = _plain.AsSpan(1, plainLength - 1);
         switch ((RecordCompression)_plain[0])
         {

@@ -52,7 +52,8 @@ public sealed record PartHeader(
             (PartCompression)b[5],
             (int)BinaryPrimitives.ReadUInt32BigEndian(b[52..]),
             b.Slice(56, 32).ToArray());
-        if (header.SourceOffset < 0 || header.SourceLength < 0 || header.SegmentSize <= 0 || header.SegmentSize > PartLayout.MaxSegmentSize || header.Index < 0)
+        if (header.SourceOffset < 0 || header.SourceLength < 0 || header.Index < 0
+            || header.SegmentSize <= 0 || header.SegmentSize > PartLayout.MaxSegmentSize)
             throw Corrupt(partName, "its header holds impossible values");
         return header;
     }

@@ -16,7 +16,8 @@ public static partial class SetName
     {
         if (string.IsNullOrEmpty(name) || !Pattern().IsMatch(name) || name.EndsWith('.'))
             throw new OffsiteException(ErrorIds.Snapshots.InvalidSetName, OffsiteErrorCategory.InvalidArgument,
-                $"'{name}' is not a valid backup set name: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit and not ending with '.'.", name);
+                $"'{name}' is not a valid backup set name: use 1-100 letters, digits, '.', '_' or '-', starting with a letter " +
+                "or digit and not ending with '.'.", name);
         return name;
     }
 }

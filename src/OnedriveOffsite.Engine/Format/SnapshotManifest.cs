@@ -41,7 +41,8 @@ public sealed class SnapshotManifest
         [JsonPropertyName("salt")] public string Salt { get; set; } = "";
         /// <summary>SHA-256 of the part's source bytes: present in older snapshots only (no longer written: the whole-file
         /// SHA-256 covers every part, see docs/FORMAT.md §5); checked by Test-OffsiteBackup -Full when present.</summary>
-        [JsonPropertyName("plainSha256"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PlainSha256 { get; set; }
+        [JsonPropertyName("plainSha256"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? PlainSha256 { get; set; }
         [JsonPropertyName("storedLength")] public long StoredLength { get; set; }
         [JsonPropertyName("storedQuickXorHash")] public string? StoredQuickXorHash { get; set; }
     }

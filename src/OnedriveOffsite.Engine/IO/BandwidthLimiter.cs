@@ -30,7 +30,8 @@ public sealed class BandwidthLimiter
     }
 
     /// <summary>With an injected clock (tests): monotonic elapsed time, local wall time for the timetable, and the delay.</summary>
-    public BandwidthLimiter(BandwidthSchedule schedule, Func<TimeSpan> elapsed, Func<DateTime> localNow, Func<TimeSpan, CancellationToken, Task> delay)
+    public BandwidthLimiter(BandwidthSchedule schedule, Func<TimeSpan> elapsed, Func<DateTime> localNow,
+        Func<TimeSpan, CancellationToken, Task> delay)
     {
         _schedule = schedule;
         _elapsed = elapsed;

@@ -100,13 +100,17 @@ public sealed partial class BandwidthSchedule
         return bytes == 0 ? null : bytes;
     }
 
-    private static int DayIndex(string day, string whole) =>
-        Array.FindIndex(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], d => day.StartsWith(d, StringComparison.OrdinalIgnoreCase)) is var i and >= 0
-            ? i : throw Invalid(whole, $"'{day}' is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)");
+    private static int DayIndex(string day, string whole)
+    {
+        string[] days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        var i = Array.FindIndex(days, d => day.StartsWith(d, StringComparison.OrdinalIgnoreCase));
+        return i >= 0 ? i : throw Invalid(whole, $"'{day}' is not a day (Mon, Tue, Wed, Thu, Fri, Sat, Sun)");
+    }
 
     private static OffsiteException Invalid(string text, string why) =>
         new("InvalidBandwidthLimit", OffsiteErrorCategory.InvalidArgument,
-            $"The bandwidth limit '{text}' is not valid: {why}. Give bytes per second (10MB, 1048576, '512K'), 'off', or a timetable like '08:00,1M 19:00,off'.", text);
+            $"The bandwidth limit '{text}' is not valid: {why}. Give bytes per second (10MB, 1048576, '512K'), 'off', " +
+            "or a timetable like '08:00,1M 19:00,off'.", text);
 
     [GeneratedRegex(@"^(?:(?<day>[A-Za-z]{3,9})-)?(?<h>\d{1,2}):(?<m>\d{2}),(?<rate>[^,]+)$", RegexOptions.CultureInvariant)]
     private static partial Regex Entry();

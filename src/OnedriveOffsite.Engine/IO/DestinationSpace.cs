@@ -17,7 +17,8 @@ public static class DestinationSpace
     /// <summary>Bytes available to this user on the volume holding <paramref name="directory"/>; null when unknown.</summary>
     public static long? Available(string directory)
     {
-        if (long.TryParse(Environment.GetEnvironmentVariable(TestVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var simulated))
+        var simulatedText = Environment.GetEnvironmentVariable(TestVariable);
+        if (long.TryParse(simulatedText, NumberStyles.None, CultureInfo.InvariantCulture, out var simulated))
             return simulated;
         try
         {

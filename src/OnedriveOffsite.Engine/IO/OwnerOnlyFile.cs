@@ -15,13 +15,15 @@ public static class OwnerOnlyFile
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, Encoding.UTF8.GetBytes(text));
 
     /// <summary>Writes a secret file in the config home (the directory is created or made owner-only too).</summary>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes) => WriteAllBytes(Platform, path, bytes, restrictDirectory: true);
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes) =>
+        WriteAllBytes(Platform, path, bytes, restrictDirectory: true);
 
     /// <summary>
     /// Writes an owner-only file into a directory the user chose (an export to a USB stick): the directory must
     /// exist and keeps its own permissions.
     /// </summary>
-    public static void WriteAllBytesInto(string path, ReadOnlySpan<byte> bytes) => WriteAllBytes(Platform, path, bytes, restrictDirectory: false);
+    public static void WriteAllBytesInto(string path, ReadOnlySpan<byte> bytes) =>
+        WriteAllBytes(Platform, path, bytes, restrictDirectory: false);
 
     internal static void WriteAllBytes(IOwnerOnlyAccess access, string path, ReadOnlySpan<byte> bytes, bool restrictDirectory)
     {
@@ -56,6 +58,24 @@ public static class OwnerOnlyFile
         else access.CreateDirectory(dir);
     }
 
-    /// <summary>True when nobody but the owner can open the file (Unix: no group/other bits; Windows: see <see cref="OwnerOnlyAcl"/>).</summary>
+    /// <summary>
+    /// True when nobody but the owner can open the file (Unix: no group/other bits; Windows: see
+    /// <see cref="OwnerOnlyAcl"/>).
+    /// </summary>
     public static bool IsOwnerOnly(string path) => Platform.IsOwnerOnly(path);
+
+    /// <summary>
+    /// Options for a <see cref="FileStream"/> that creates its file mode 0600 on Unix, from the first instant (no
+    /// window where others could open it), for working files that hold plaintext or state: restore temp files, upload
+    /// spools, lock files. <paramref name="mode"/> must be one that may create the file (not Open or Truncate). On
+    /// Windows the file takes its directory's access list; a secret that must be owner-only there too goes through
+    /// <see cref="WriteAllBytes(string, ReadOnlySpan{byte})"/>.
+    /// </summary>
+    internal static FileStreamOptions CreateOptions(FileMode mode, FileAccess access, FileShare share, int bufferSize = 4096,
+        FileOptions options = FileOptions.None)
+    {
+        var result = new FileStreamOptions { Mode = mode, Access = access, Share = share, BufferSize = bufferSize, Options = options };
+        if (!OperatingSystem.IsWindows()) result.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return result;
+    }
 }

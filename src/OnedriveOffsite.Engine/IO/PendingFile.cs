@@ -25,7 +25,10 @@ public sealed class PendingFile : IDisposable
     /// <summary>Opened for read/write with random access, so parts can be written at their offsets in parallel.</summary>
     public FileStream Stream { get; }
 
-    /// <param name="requiredBytes">The file's final size: when given, the volume must have that much free space (<see cref="DestinationSpace"/>), checked before anything is created.</param>
+    /// <param name="requiredBytes">
+    /// The file's final size: when given, the volume must have that much free space (<see cref="DestinationSpace"/>),
+    /// checked before anything is created.
+    /// </param>
     /// <param name="freeSpace">The free-space probe (default <see cref="DestinationSpace.Available"/>).</param>
     public static PendingFile Create(string destination, bool overwrite, long? requiredBytes = null, Func<string, long?>? freeSpace = null)
     {
@@ -39,13 +42,10 @@ public sealed class PendingFile : IDisposable
                 $"The destination directory '{dir}' does not exist.", dir);
         RemoveLeftovers(dir, Path.GetFileName(destination));
         if (requiredBytes is { } length) DestinationSpace.EnsureFits(destination, length, freeSpace ?? DestinationSpace.Available);
-        var temp = Path.Combine(dir, TempPrefix(Path.GetFileName(destination)) + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read,
-            Options = FileOptions.RandomAccess,
-        };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var temp = Path.Combine(dir, TempPrefix(Path.GetFileName(destination))
+            + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
+        var options = OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read,
+            options: FileOptions.RandomAccess);
         return new PendingFile(destination, temp, new FileStream(temp, options));
     }
 
@@ -63,7 +63,8 @@ public sealed class PendingFile : IDisposable
         {
             var rest = Path.GetFileName(path)[prefix.Length..];
             var dash = rest.IndexOf('-');
-            if (dash > 0 && int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && ProcessIsRunning(pid)) continue;
+            if (dash > 0 && int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && ProcessIsRunning(pid)) continue;
             try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }

@@ -17,14 +17,15 @@ public static class TlsFailure
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is AuthenticationException auth) return auth;
-            if (e is AggregateException { InnerExceptions.Count: 1 } aggregate && Find(aggregate.InnerExceptions[0]) is { } inner) return inner;
+            if (e is AggregateException { InnerExceptions.Count: 1 } aggregate && Find(aggregate.InnerExceptions[0]) is { } inner)
+                return inner;
         }
         return null;
     }
 
     /// <summary>A sentence naming the TLS/certificate problem with <paramref name="peer"/> and what to do about it.</summary>
     public static string Explain(string peer, AuthenticationException failure) =>
-        $"a TLS/certificate problem stopped the connection to {peer} ({failure.Message.TrimEnd('.')}). The server's certificate was not trusted: "
-        + "if a proxy inspects HTTPS traffic or the server uses a custom (company) CA, add that CA to the system's trusted certificates, "
-        + "or on Linux/macOS point SSL_CERT_FILE at a PEM file that holds it.";
+        $"a TLS/certificate problem stopped the connection to {peer} ({failure.Message.TrimEnd('.')}). "
+        + "The server's certificate was not trusted: if a proxy inspects HTTPS traffic or the server uses a custom (company) CA, "
+        + "add that CA to the system's trusted certificates, or on Linux/macOS point SSL_CERT_FILE at a PEM file that holds it.";
 }

@@ -9,11 +9,8 @@ internal sealed class UnixOwnerOnlyAccess : IOwnerOnlyAccess
     private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
-    public FileStream CreateNew(string path) => new(path, new FileStreamOptions
-    {
-        Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None,
-        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-    });
+    public FileStream CreateNew(string path) =>
+        new(path, OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.Write, FileShare.None));
 
     public void CreateDirectory(string path) =>
         Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

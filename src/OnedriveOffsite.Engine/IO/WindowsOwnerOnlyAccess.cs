@@ -47,7 +47,9 @@ internal sealed class WindowsOwnerOnlyAccess : IOwnerOnlyAccess
 
     public bool IsOwnerOnly(string path)
     {
-        FileSystemSecurity security = Directory.Exists(path) ? new DirectoryInfo(path).GetAccessControl() : new FileInfo(path).GetAccessControl();
+        FileSystemSecurity security = Directory.Exists(path)
+            ? new DirectoryInfo(path).GetAccessControl()
+            : new FileInfo(path).GetAccessControl();
         var entries = security.GetAccessRules(includeExplicit: true, includeInherited: true, typeof(SecurityIdentifier))
             .Cast<FileSystemAccessRule>()
             .Select(r => new AclEntry(r.IdentityReference.Value, r.AccessControlType == AccessControlType.Allow));

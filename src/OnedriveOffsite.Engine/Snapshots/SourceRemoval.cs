@@ -29,12 +29,35 @@ public static class SourceRemoval
         observer.Verbose($"Verifying {location.Set}/{location.Snapshot} ({depth}) before removing '{manifest.Source.Path}'.");
         var result = await new SnapshotVerifier(repository, key).VerifyAsync(location, depth, throttleLimit, observer, ct)
             .ConfigureAwait(false);
+        DeleteIfVerifiedAndUnchanged(result, manifest.Source, observer);
+    }
+
+    /// <summary>
+    /// The same for a format 2 snapshot: its packs were verified on upload only for the chunks this run added, and
+    /// the index records no OneDrive hash for the older ones, so every chunk the snapshot needs is read back,
+    /// authenticated, and the reassembled SHA-256 compared (Test-OffsiteBackup -Full) before the source goes.
+    /// </summary>
+    public static async Task RemoveAsync(ISnapshotRepository repository, MasterKey key, Dedup.DedupBackupResult backup,
+        int throttleLimit, IOperationObserver observer, CancellationToken ct)
+    {
+        var location = new SnapshotLocation(backup.Snapshot.Set, backup.Snapshot.SnapshotId);
+        var source = backup.Manifest.Source;
+        observer.Verbose($"Verifying {location.Set}/{location.Snapshot} (Full, format 2) before removing '{source.Path}'.");
+        var result = await new Dedup.DedupVerifier(repository, key)
+            .VerifyAsync(location, VerificationDepth.Full, 0, throttleLimit, observer, ct).ConfigureAwait(false);
+        DeleteIfVerifiedAndUnchanged(result, source, observer);
+    }
+
+    private static void DeleteIfVerifiedAndUnchanged(VerificationResult result, Format.SnapshotManifest.SourceInfo recorded,
+        IOperationObserver observer)
+    {
+        var location = result.Location;
         if (!result.Passed)
             throw new OffsiteException(ErrorIds.Backup.VerificationFailed, OffsiteErrorCategory.InvalidData,
                 $"The source was NOT removed: snapshot {location.Set}/{location.Snapshot} failed verification: " +
                     $"{string.Join(" ", result.Problems)}", location.Snapshot);
-        var source = new FileInfo(manifest.Source.Path);
-        if (!source.Exists || source.Length != manifest.Source.Length || source.LastWriteTimeUtc != manifest.Source.LastWriteTimeUtc)
+        var source = new FileInfo(recorded.Path);
+        if (!source.Exists || source.Length != recorded.Length || source.LastWriteTimeUtc != recorded.LastWriteTimeUtc)
             throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
                 $"The source was NOT removed: '{source.FullName}' changed after it was backed up.", source.FullName);
         source.Delete();

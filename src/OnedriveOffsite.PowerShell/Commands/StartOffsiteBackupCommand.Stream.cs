@@ -26,6 +26,12 @@ public sealed partial class StartOffsiteBackupCommand
         var started = false;
         try
         {
+            // Refused rather than quietly made in format 1: the admin asked for deduplication.
+            if (Format == 2)
+                throw new Engine.Errors.OffsiteException(Engine.Errors.ErrorIds.Backup.StreamFormatNotSupported,
+                    Engine.Errors.OffsiteErrorCategory.NotImplemented,
+                    "-Format 2 does not take -FromCommand or -InputStream yet; nothing was run or backed up. Leave -Format out to back " +
+                        "the stream up in format 1, or write it to a file and back that up with -Format 2.", label);
             StreamBackupOperation.Validate(request);
             if (fromCommand) CommandSource.Validate(FromCommand, workingDirectory);
             var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize));

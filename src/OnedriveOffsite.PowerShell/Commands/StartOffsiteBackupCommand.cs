@@ -226,13 +226,15 @@ public sealed partial class StartOffsiteBackupCommand
 {
     private void BackUpV2(Engine.Config.ConfigHome home, ISnapshotRepository repository, BackupRequest request, string file)
     {
-        if (RemoveSource)
-            throw new Engine.Errors.OffsiteException("RemoveSourceNotSupported", Engine.Errors.OffsiteErrorCategory.NotImplemented,
-                "-RemoveSource is not available with -Format 2 yet; nothing was backed up. Back up with format 1 to remove the source " +
-                    "afterwards.", file);
         var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
-            (o, c) => new Engine.Dedup.DedupBackupOperation(repository, _key ??= new KeyStore(home).Load()) { IndexCache = Engine.Dedup.IndexCache.In(home) }
-                .RunAsync(request, o, c),
+            async (o, c) =>
+            {
+                var key = _key ??= new KeyStore(home).Load();
+                var backup = await new Engine.Dedup.DedupBackupOperation(repository, key) { IndexCache = Engine.Dedup.IndexCache.In(home) }
+                    .RunAsync(request, o, c);
+                if (RemoveSource) await SourceRemoval.RemoveAsync(repository, key, backup, ThrottleLimit, o, c);
+                return backup;
+            },
             (r, tail) => OperationReports.DedupBackupSucceeded(request, r, tail),
             (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, request.SetName, file, ex, duration, tail), ct));
         WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));

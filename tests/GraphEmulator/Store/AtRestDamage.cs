@@ -14,7 +14,10 @@ internal sealed class AtRestDamage
     private readonly object _gate = new();
     private string? _namePrefix;
 
-    /// <summary>The next committed file whose name starts with <paramref name="namePrefix"/> ("" for any) is damaged.</summary>
+    /// <summary>
+    /// The next committed file whose name starts with <paramref name="namePrefix"/> ("" for any; "*.ext" for a name
+    /// ending in ".ext", e.g. a format 2 pack, whose name is random) is damaged.
+    /// </summary>
     public void Arm(string namePrefix)
     {
         lock (_gate) _namePrefix = namePrefix;
@@ -25,12 +28,16 @@ internal sealed class AtRestDamage
         get { lock (_gate) return _namePrefix is not null; }
     }
 
+    private static bool Matches(string name, string pattern) => pattern.StartsWith('*')
+        ? name.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase)
+        : name.StartsWith(pattern, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Call after building the upload's answer and before sending it.</summary>
     public void AfterCommit(DriveStore store, DriveItemNode node)
     {
         lock (_gate)
         {
-            if (_namePrefix is null || node.FileSize == 0 || !node.Name.StartsWith(_namePrefix, StringComparison.OrdinalIgnoreCase)) return;
+            if (_namePrefix is null || node.FileSize == 0 || !Matches(node.Name, _namePrefix)) return;
             _namePrefix = null;
         }
         lock (store.Sync)

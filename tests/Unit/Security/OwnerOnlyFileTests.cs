@@ -96,6 +96,42 @@ public sealed class OwnerOnlyFileTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Owner_only_stream_options_carry_the_mode_access_share_buffer_and_options_asked_for()
+    {
+        var options = OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, bufferSize: 1 << 16,
+            options: FileOptions.DeleteOnClose);
+
+        Assert.Equal(FileMode.CreateNew, options.Mode);
+        Assert.Equal(FileAccess.ReadWrite, options.Access);
+        Assert.Equal(FileShare.Read, options.Share);
+        Assert.Equal(1 << 16, options.BufferSize);
+        Assert.Equal(FileOptions.DeleteOnClose, options.Options);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, options.UnixCreateMode);
+    }
+
+    [UnixFact]
+    public void A_file_created_with_owner_only_stream_options_is_mode_0600_not_the_umask_default()
+    {
+        Directory.CreateDirectory(_root);
+        var file = Path.Combine(_root, "spool.bin");
+
+        using (var stream = new FileStream(file, OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.Write, FileShare.None)))
+            stream.Write("x"u8);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+    }
+
+    [UnixFact]
+    public void A_restore_writes_its_unverified_plaintext_into_an_owner_only_temp_file()
+    {
+        Directory.CreateDirectory(_root);
+
+        using var pending = PendingFile.Create(Path.Combine(_root, "restored.bin"), overwrite: false);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(pending.TempPath));
+    }
+
     private const string User = "S-1-5-21-1004336348-1177238915-682003330-1001";
 
     public static TheoryData<string, bool, string[]> AclCases => new()

@@ -1,4 +1,5 @@
 using OnedriveOffsite.Engine.Hashing;
+using OnedriveOffsite.Engine.IO;
 using OnedriveOffsite.Engine.Progress;
 using OnedriveOffsite.Engine.Repositories;
 
@@ -41,15 +42,8 @@ internal sealed class OneDriveUploadSink : IPartSink
         if (knownLength is null)
         {
             var spoolPath = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"onedrive-offsite-{Guid.NewGuid():N}.spool");
-            _spool = new FileStream(spoolPath, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.ReadWrite,
-                Share = FileShare.None,
-                Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous,
-                UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                BufferSize = 1 << 16,
-            });
+            _spool = new FileStream(spoolPath, OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
+                bufferSize: 1 << 16, options: FileOptions.DeleteOnClose | FileOptions.Asynchronous));
             // A killed run must leave no spool behind: on Unix the name goes at once (the open handle keeps the data,
             // and the kernel frees it when the process ends, however it ends); on Windows the kernel honours
             // DeleteOnClose when a killed process's handles close.
