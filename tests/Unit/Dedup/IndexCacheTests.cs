@@ -67,6 +67,23 @@ public sealed class IndexCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_index_files_of_a_long_backup_are_merged_by_the_next_run_and_then_come_from_the_cache()
+    {
+        var content = F.Random(1_000_000, seed: 13);
+        var log = new RecordingObserver();
+        await new DedupBackupOperation(_f.Repository, _f.Engine.Key, DedupFixture.PackSize, DedupFixture.Average) { IndexCache = _hostA, CheckpointPacks = 4 }
+            .RunAsync(new BackupRequest(_f.Engine.WriteSource("a.bin", content), "set1"), log, default);
+        var files = IndexFiles().Length;
+        Assert.True(files > 2, "the run stored checkpoint index files besides its last one");
+
+        var (second, secondLog) = await Backup(_hostA, "a.bin", content);
+        Assert.Contains($"1 index file(s) loaded from the local index cache, {files - 1} downloaded", secondLog.AllText);
+        Assert.Equal(0, second.Manifest.Added.Chunks);
+        var (_, third) = await Backup(_hostA, "a.bin", content);
+        Assert.Contains($"{files} index file(s) loaded from the local index cache, 0 downloaded", third.AllText);
+    }
+
+    [Fact]
     public async Task The_cache_file_and_its_folder_are_owner_only()
     {
         await Backup(_hostA, "a.bin", F.Random(100_000, seed: 2));
