@@ -65,9 +65,12 @@ internal sealed class ChunkIndexFile : IDisposable
     /// Opens and checks an index file. <paramref name="temporary"/>: the file is deleted as soon as it is open (Unix) or
     /// when it is closed (Windows), so nothing is left however the process ends.
     /// </summary>
-    /// <exception cref="IndexCacheInvalidException">The file is damaged, truncated, or was made for another repository, set or key.</exception>
+    /// <exception cref="IndexCacheInvalidException">
+    /// The file is damaged, truncated, or was made for another repository, set or key.
+    /// </exception>
     /// <param name="checkPages">False only for a file this process has just written (its pages were MACed as they were written).</param>
-    public static ChunkIndexFile Open(string path, byte[] macKey, byte[] keyId, byte[] identity, bool temporary = false, bool checkPages = true)
+    public static ChunkIndexFile Open(string path, byte[] macKey, byte[] keyId, byte[] identity, bool temporary = false,
+        bool checkPages = true)
     {
         var options = temporary && OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None;
         // Share.Delete: a newer cache file may replace this one by a rename while it is open (also on Windows).
@@ -103,7 +106,8 @@ internal sealed class ChunkIndexFile : IDisposable
         var metadataOffset = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(88));
         var metadataLength = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(96));
         var pages = PagesFor(chunkCount);
-        if (chunkCount < 0 || pages < 0 || metadataOffset != PageSize * (1 + pages) || metadataLength < 0 || metadataOffset + metadataLength != fileLength)
+        if (chunkCount < 0 || pages < 0 || metadataOffset != PageSize * (1 + pages) || metadataLength < 0
+            || metadataOffset + metadataLength != fileLength)
             throw Bad("its size does not match its header (truncated or extended)");
 
         // The MAC covers the header's fields and all the metadata; it is checked before the counts are used to size anything.
@@ -121,7 +125,8 @@ internal sealed class ChunkIndexFile : IDisposable
             }
             Span<byte> expected = stackalloc byte[HeaderMacSize];
             mac.Finalize(expected);
-            if (!CryptographicOperations.FixedTimeEquals(expected, header.AsSpan(HeaderFieldsSize, HeaderMacSize))) throw Bad("its header or metadata fail their MAC (damaged)");
+            if (!CryptographicOperations.FixedTimeEquals(expected, header.AsSpan(HeaderFieldsSize, HeaderMacSize)))
+                throw Bad("its header or metadata fail their MAC (damaged)");
         }
         if (bloomWords < 1 || bloomWords > ChunkBloomFilter.MaxBits / 64) throw Bad("its Bloom filter has an impossible size");
 
@@ -148,7 +153,8 @@ internal sealed class ChunkIndexFile : IDisposable
         for (var i = 0; i < bloomWords; i++) words[i] = meta.ReadUInt64();
         if (meta.Position != metadataOffset + metadataLength) throw Bad("its metadata has the wrong length");
 
-        return new ChunkIndexFile(path, handle, macKey, header.AsSpan(8, 16).ToArray(), chunkCount, packs, files, fences, new ChunkBloomFilter(words));
+        return new ChunkIndexFile(path, handle, macKey, header.AsSpan(8, 16).ToArray(), chunkCount, packs, files, fences,
+            new ChunkBloomFilter(words));
     }
 
     public static long PagesFor(long chunks) => (chunks + EntriesPerPage - 1) / EntriesPerPage;
@@ -241,9 +247,13 @@ internal sealed class ChunkIndexFile : IDisposable
 
     private Exception Damaged(string why, Func<string, Exception>? invalid) => invalid?.Invoke(why) ??
         new OffsiteException("IndexCacheCorrupt", OffsiteErrorCategory.InvalidData,
-            $"The local index file '{Path}' was damaged while in use ({why}); it is not used again: the next run rebuilds it from the repository.", Path);
+            $"The local index file '{Path}' was damaged while in use ({why}); it is not used again: the next run rebuilds it from the " +
+            "repository.", Path);
 
-    /// <summary>A page's MAC: keyed BLAKE3 (the index cache key) of the file's generation ‖ u64 page number ‖ the page's 4,080 entry bytes, first 16 bytes.</summary>
+    /// <summary>
+    /// A page's MAC: keyed BLAKE3 (the index cache key) of the file's generation ‖ u64 page number ‖ the page's 4,080 entry
+    /// bytes, first 16 bytes.
+    /// </summary>
     public static void PageMac(byte[] macKey, ReadOnlySpan<byte> generation, long page, ReadOnlySpan<byte> body, Span<byte> mac)
     {
         Span<byte> number = stackalloc byte[8];
@@ -272,7 +282,8 @@ internal sealed class ChunkIndexFile : IDisposable
     }
 
     private static ChunkLocation Location(ReadOnlySpan<byte> at) => new((int)BinaryPrimitives.ReadUInt32BigEndian(at[32..]),
-        BinaryPrimitives.ReadUInt32BigEndian(at[36..]), BinaryPrimitives.ReadUInt32BigEndian(at[40..]), BinaryPrimitives.ReadUInt32BigEndian(at[44..]));
+        BinaryPrimitives.ReadUInt32BigEndian(at[36..]), BinaryPrimitives.ReadUInt32BigEndian(at[40..]),
+        BinaryPrimitives.ReadUInt32BigEndian(at[44..]));
 
     private static int ReadAt(SafeFileHandle handle, Span<byte> buffer, long offset)
     {

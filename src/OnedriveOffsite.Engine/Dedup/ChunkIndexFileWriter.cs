@@ -30,17 +30,19 @@ internal static class ChunkIndexFileWriter
 
         void FlushPage()
         {
-            page.AsSpan(inPage * ChunkIndexFile.EntrySize, ChunkIndexFile.PageSize - ChunkIndexFile.PageMacSize - inPage * ChunkIndexFile.EntrySize).Clear();
-            ChunkIndexFile.PageMac(macKey, generation, fences.Count - 1, page.AsSpan(0, ChunkIndexFile.PageSize - ChunkIndexFile.PageMacSize),
-                page.AsSpan(ChunkIndexFile.PageSize - ChunkIndexFile.PageMacSize));
+            const int Body = ChunkIndexFile.PageSize - ChunkIndexFile.PageMacSize;
+            page.AsSpan(inPage * ChunkIndexFile.EntrySize, Body - inPage * ChunkIndexFile.EntrySize).Clear();
+            ChunkIndexFile.PageMac(macKey, generation, fences.Count - 1, page.AsSpan(0, Body), page.AsSpan(Body));
             file.Write(page);
             inPage = 0;
         }
 
         foreach (var (id, location) in sortedEntries)
         {
-            if (previous is { } p && ChunkIndexFile.Compare(p, id) >= 0) throw new InvalidOperationException("Index entries must come sorted by id, each once.");
-            if ((uint)location.Pack >= (uint)packs.Count) throw new InvalidOperationException("An index entry names a pack outside the table.");
+            if (previous is { } p && ChunkIndexFile.Compare(p, id) >= 0)
+                throw new InvalidOperationException("Index entries must come sorted by id, each once.");
+            if ((uint)location.Pack >= (uint)packs.Count)
+                throw new InvalidOperationException("An index entry names a pack outside the table.");
             previous = id;
             if (inPage == 0) fences.Add(id.A);
             IndexFileCodec.Encode(new IndexEntry(id, location.Pack, location.Offset, location.StoredLength, location.PlainLength),
@@ -51,7 +53,12 @@ internal static class ChunkIndexFileWriter
         }
         if (inPage > 0) FlushPage();
 
-        var fileBytes = files.Select(f => new[] { Encoding.UTF8.GetBytes(f.Name), Encoding.UTF8.GetBytes(f.Checksum?.Algorithm ?? ""), Encoding.UTF8.GetBytes(f.Checksum?.Value ?? "") }).ToList();
+        var fileBytes = files.Select(f => new[]
+        {
+            Encoding.UTF8.GetBytes(f.Name),
+            Encoding.UTF8.GetBytes(f.Checksum?.Algorithm ?? ""),
+            Encoding.UTF8.GetBytes(f.Checksum?.Value ?? ""),
+        }).ToList();
         var metadataLength = fileBytes.Sum(f => 2 + f[0].Length + 8 + 2 + f[1].Length + 2 + f[2].Length)
             + (long)packs.Count * IndexFileCodec.PackEntrySize + fences.Count * 8L + bloom.Words.Length * 8L;
         var header = new byte[ChunkIndexFile.PageSize];

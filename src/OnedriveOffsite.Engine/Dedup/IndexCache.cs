@@ -17,6 +17,9 @@ public sealed class IndexCache(string directory)
 
     public string Directory { get; } = Path.GetFullPath(directory);
 
-    public string PathFor(string repository, string set, string keyId) => Path.Combine(Directory,
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(repository + "\0" + set + "\0" + keyId)))[..32].ToLowerInvariant() + Extension);
+    public string PathFor(string repository, string set, string keyId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(repository + "\0" + set + "\0" + keyId));
+        return Path.Combine(Directory, Convert.ToHexString(hash)[..32].ToLowerInvariant() + Extension);
+    }
 }

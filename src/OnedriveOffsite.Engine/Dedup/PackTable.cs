@@ -18,7 +18,8 @@ internal sealed class PackTable
         if (_numbers.TryGetValue(pack.Name, out var n))
         {
             var known = _packs[n];
-            if (!known.Salt.AsSpan().SequenceEqual(pack.Salt) || known.Length != pack.Length || !known.Blake3.AsSpan().SequenceEqual(pack.Blake3))
+            if (!known.Salt.AsSpan().SequenceEqual(pack.Salt) || known.Length != pack.Length
+                || !known.Blake3.AsSpan().SequenceEqual(pack.Blake3))
                 throw conflict($"two index files describe pack {pack.Name} differently");
             return n;
         }

@@ -15,8 +15,8 @@ public static class SetIndexLoader
 {
     /// <param name="cache">Null: build a temporary index (deleted when disposed) from the repository.</param>
     /// <param name="trustCache">False: ignore an existing cache file and rebuild it from the repository (verify, prune, a retry).</param>
-    public static async Task<SetIndex> LoadAsync(ISnapshotRepository repository, MasterKey key, string set, IndexCache? cache, bool trustCache,
-        IOperationObserver observer, CancellationToken ct)
+    public static async Task<SetIndex> LoadAsync(ISnapshotRepository repository, MasterKey key, string set, IndexCache? cache,
+        bool trustCache, IOperationObserver observer, CancellationToken ct)
     {
         var listed = (await repository.ListFilesAsync(V2Layout.Index(set), ct).ConfigureAwait(false))
             .Where(f => V2Layout.TryParseId(f.Name, V2Layout.IndexExtension, out _)).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
@@ -28,7 +28,8 @@ public static class SetIndexLoader
         var toRead = listed.Where(f => !known.Contains(f.Name)).ToList();
         if (cached is not null && toRead.Count == 0)
         {
-            observer.Verbose($"Index of set '{set}': {cached.IndexFiles.Count} index file(s) loaded from the local index cache, 0 downloaded; {cached.ChunkCount} chunk(s) in {cached.Packs.Count} pack(s).");
+            observer.Verbose($"Index of set '{set}': {cached.IndexFiles.Count} index file(s) loaded from the local index cache, " +
+                $"0 downloaded; {cached.ChunkCount} chunk(s) in {cached.Packs.Count} pack(s).");
             return new SetIndex(cached, fromCache: true);
         }
         try
@@ -41,8 +42,10 @@ public static class SetIndexLoader
             }
             var files = (cached?.IndexFiles ?? Array.Empty<StoredFile>()).Concat(toRead).ToList();
             var sorted = cached is null ? collector.Sorted() : SortedEntryCollector.Merge(cached.Entries(), collector.Sorted());
-            var built = WriteAndOpen(path, macKey, key.KeyIdBytes, identity, collector.Packs, files, (cached?.ChunkCount ?? 0) + collector.Count, sorted);
-            observer.Verbose($"Index of set '{set}': {cached?.IndexFiles.Count ?? 0} index file(s) loaded from the local index cache, {toRead.Count} downloaded; " +
+            var built = WriteAndOpen(path, macKey, key.KeyIdBytes, identity, collector.Packs, files,
+                (cached?.ChunkCount ?? 0) + collector.Count, sorted);
+            observer.Verbose($"Index of set '{set}': {cached?.IndexFiles.Count ?? 0} index file(s) loaded from the local index cache, " +
+                $"{toRead.Count} downloaded; " +
                 $"{built.ChunkCount} chunk(s) in {built.Packs.Count} pack(s){(path is null ? "" : "; the local index cache is updated")}.");
             return new SetIndex(built, fromCache: cached is not null);
         }
@@ -57,22 +60,24 @@ public static class SetIndexLoader
     /// spill, not downloaded) into the cache the backup loaded, so the next backup downloads nothing. Only done when
     /// <paramref name="index"/> is that cache, loaded under the set's lock (nobody else wrote index files since).
     /// </summary>
-    public static void AddStoredIndexFile(SetIndex index, IndexCache cache, ISnapshotRepository repository, MasterKey key, string set, StoredFile indexFile,
-        IReadOnlyList<PackRecord> packs, IndexEntrySpill entries, IOperationObserver observer)
+    public static void AddStoredIndexFile(SetIndex index, IndexCache cache, ISnapshotRepository repository, MasterKey key, string set,
+        StoredFile indexFile, IReadOnlyList<PackRecord> packs, IndexEntrySpill entries, IOperationObserver observer)
     {
         if (index.File is not { Temporary: false } current) return;
         using var collector = new SortedEntryCollector(current.Packs);
         var numbers = packs.Select(p => collector.AddPack(p, why => new InvalidDataException(why))).ToArray();
-        foreach (var e in entries.ReadAll()) collector.AddChunk(e.Id, new ChunkLocation(numbers[e.Pack], e.Offset, e.StoredLength, e.PlainLength));
+        foreach (var e in entries.ReadAll())
+            collector.AddChunk(e.Id, new ChunkLocation(numbers[e.Pack], e.Offset, e.StoredLength, e.PlainLength));
         var files = current.IndexFiles.Append(indexFile).ToList();
         using var updated = WriteAndOpen(cache.PathFor(repository.Description, set, key.KeyId), V2Keys.IndexCacheKey(key), key.KeyIdBytes,
             ChunkIndexFile.Identity(repository.Description, set), collector.Packs, files, current.ChunkCount + collector.Count,
             SortedEntryCollector.Merge(current.Entries(), collector.Sorted()));
-        observer.Verbose($"The local index cache of set '{set}' now includes index file {indexFile.Name}: {files.Count} index file(s), {updated.ChunkCount} chunk(s).");
+        observer.Verbose($"The local index cache of set '{set}' now includes index file {indexFile.Name}: {files.Count} index file(s), " +
+            $"{updated.ChunkCount} chunk(s).");
     }
 
-    private static ChunkIndexFile? OpenCached(string path, byte[] macKey, byte[] keyId, byte[] identity, IReadOnlyList<StoredFile> listed, string set,
-        IOperationObserver observer)
+    private static ChunkIndexFile? OpenCached(string path, byte[] macKey, byte[] keyId, byte[] identity, IReadOnlyList<StoredFile> listed,
+        string set, IOperationObserver observer)
     {
         if (!File.Exists(path))
         {
@@ -83,18 +88,21 @@ public static class SetIndexLoader
         try { file = ChunkIndexFile.Open(path, macKey, keyId, identity); }
         catch (Exception e) when (e is IndexCacheInvalidException or IOException or UnauthorizedAccessException)
         {
-            observer.Verbose($"The local index cache of set '{set}' cannot be used ({e.Message}): rebuilding it from the repository's index files.");
+            observer.Verbose($"The local index cache of set '{set}' cannot be used ({e.Message}): rebuilding it from the repository's " +
+                "index files.");
             return null;
         }
         var byName = listed.ToDictionary(f => f.Name, StringComparer.Ordinal);
         foreach (var known in file.IndexFiles)
         {
-            var why = !byName.TryGetValue(known.Name, out var now) ? "is no longer in the repository (pruned or replaced, maybe by another host)"
+            var why = !byName.TryGetValue(known.Name, out var now)
+                ? "is no longer in the repository (pruned or replaced, maybe by another host)"
                 : now.Length != known.Length ? $"now holds {now.Length} bytes, not {known.Length}"
                 : now.Checksum is not null && known.Checksum is not null && now.Checksum != known.Checksum ? "has another checksum now"
                 : null;
             if (why is null) continue;
-            observer.Verbose($"The local index cache of set '{set}' is stale (index file {known.Name} {why}): rebuilding it from the repository's index files.");
+            observer.Verbose($"The local index cache of set '{set}' is stale (index file {known.Name} {why}): rebuilding it from the " +
+                "repository's index files.");
             file.Dispose();
             return null;
         }

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace OnedriveOffsite.Engine.Dedup;
 
 /// <summary>
@@ -157,7 +155,11 @@ internal sealed class SortedEntryCollector : IIndexFileSink, IDisposable
         public EntryFile()
         {
             var path = Path.Combine(Path.GetTempPath(), $".oo-sort-{Guid.NewGuid():N}");
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 14, Options = FileOptions.DeleteOnClose };
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 14,
+                Options = FileOptions.DeleteOnClose,
+            };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             _file = new FileStream(path, options);
             if (!OperatingSystem.IsWindows()) File.Delete(path);
@@ -189,9 +191,8 @@ internal sealed class SortedEntryCollector : IIndexFileSink, IDisposable
 
         private static Entry Decode(byte[] buffer, int offset)
         {
-            var at = buffer.AsSpan(offset, IndexFileCodec.ChunkEntrySize);
-            return new Entry(ChunkId.Read(at), new ChunkLocation((int)BinaryPrimitives.ReadUInt32BigEndian(at[32..]), BinaryPrimitives.ReadUInt32BigEndian(at[36..]),
-                BinaryPrimitives.ReadUInt32BigEndian(at[40..]), BinaryPrimitives.ReadUInt32BigEndian(at[44..])), 0);
+            var e = IndexFileCodec.Decode(buffer.AsSpan(offset, IndexFileCodec.ChunkEntrySize));
+            return new Entry(e.Id, new ChunkLocation(e.Pack, e.Offset, e.StoredLength, e.PlainLength), 0);
         }
 
         public void Dispose() => _file.Dispose();
