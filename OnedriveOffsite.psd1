@@ -24,6 +24,7 @@
         'Restore-OffsiteBackup'
         'Test-OffsiteBackup'
         'Remove-OffsiteBackup'
+        'Optimize-OffsiteRepository'
         'Set-OffsiteApp'
         'Get-OffsiteApp'
         'Connect-OffsiteAccount'

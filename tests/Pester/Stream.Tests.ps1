@@ -118,12 +118,33 @@ Describe 'Start-OffsiteBackup -FromCommand and Restore-OffsiteBackup -ToCommand 
         Get-OffsiteBackup -Name whatif -Repository $script:Repo | Should -BeNullOrEmpty
     }
 
-    It 'refuses -Format 2 with -FromCommand (StreamFormatNotSupported) without starting the command, rather than making a format 1 snapshot' {
-        $marker = New-TempName '.started'
-        { Start-OffsiteBackup -Name fmt2 -Repository $script:Repo -FromCommand (Get-GeneratorCommand '-MarkerFile', $marker) -SourceName 'f.bin' -Format 2 -NoNotification -ErrorAction Stop } |
-            Should -Throw -ErrorId 'StreamFormatNotSupported,OnedriveOffsite.Commands.StartOffsiteBackupCommand'
-        $marker | Should -Not -Exist
-        Get-OffsiteBackup -Name fmt2 -Repository $script:Repo | Should -BeNullOrEmpty
+    It 'backs up a command''s output in format 2 (the second run adds almost nothing) and restores it into a command to the same digest' {
+        $first = Start-OffsiteBackup -Name gen2 -Repository $script:Repo -FromCommand (Get-GeneratorCommand '-MiB', '12', '-Seed', '5') `
+            -SourceName 'gen2.bin' -Format 2 -NoNotification
+        $first.State | Should -Be 'Complete'
+        $first.Format | Should -Be 2
+        $first.SourceSize | Should -Be 12MB
+        $expected = Get-ExpectedDigest 12 5
+        $first.Sha256 | Should -Be ($expected -split ' ')[0]
+        $second = Start-OffsiteBackup -Name gen2 -Repository $script:Repo -FromCommand (Get-GeneratorCommand '-MiB', '12', '-Seed', '5') `
+            -SourceName 'gen2.bin' -Format 2 -NoNotification
+        $second.AddedSize | Should -BeLessThan 64KB -Because 'the same output again stores no chunk, only its chunk list'
+
+        $out = New-TempName '.txt'
+        $r = Restore-OffsiteBackup -Name gen2 -Repository $script:Repo -SnapshotId $second.SnapshotId -ToCommand (Get-ConsumerCommand $out) -NoNotification
+        $r.SnapshotId | Should -Be $second.SnapshotId
+        (Get-Content -LiteralPath $out) | Should -Be $expected
+        (Get-OffsiteBackup -Name gen2 -Repository $script:Repo | Select-Object -Last 1 | Test-OffsiteBackup -Full).Passed | Should -BeTrue
+    }
+
+    It 'fails a format 2 backup of a command that exits 3 with SourceCommandFailed and leaves no Complete snapshot' {
+        $err = $null
+        $null = Start-OffsiteBackup -Name failing2 -Repository $script:Repo -FromCommand (Get-GeneratorCommand '-MiB', '12', '-FailAfterMiB', '6', '-ExitCode', '3') `
+            -SourceName 'x.bin' -Format 2 -NoNotification -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'SourceCommandFailed,OnedriveOffsite.Commands.StartOffsiteBackupCommand'
+        $err[0].Exception.Message | Should -Match 'exited with code 3'
+        @(Get-OffsiteBackup -Name failing2 -Repository $script:Repo | Where-Object State -eq 'Complete') | Should -HaveCount 0
     }
 
     It 'refuses -RemoveSource and -Resume with -FromCommand, and a -SourceName with a directory' {

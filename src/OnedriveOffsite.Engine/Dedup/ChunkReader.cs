@@ -36,8 +36,22 @@ internal sealed class ChunkReadBuffers
 
 internal static class ChunkReader
 {
-    public static async Task ReadAsync(ISnapshotRepository repository, MasterKey key, byte[] idKey, string set, PackRecord pack,
-        IReadOnlyList<ChunkRead> reads, Action<ChunkRead, ReadOnlyMemory<byte>> deliver, CancellationToken ct, ChunkReadBuffers? buffers = null)
+    public static Task ReadAsync(ISnapshotRepository repository, MasterKey key, byte[] idKey, string set, PackRecord pack,
+        IReadOnlyList<ChunkRead> reads, Action<ChunkRead, ReadOnlyMemory<byte>> deliver, CancellationToken ct, ChunkReadBuffers? buffers = null) =>
+        ReadRecordsAsync(repository, key, idKey, set, pack, reads, (read, data, _) =>
+        {
+            deliver(read, data);
+            return ValueTask.CompletedTask;
+        }, ct, buffers);
+
+    /// <summary>
+    /// As <see cref="ReadAsync"/>, and hands over each record's opened plaintext too (codec byte ‖ payload, as stored),
+    /// after every check passed: repacking seals it again into another pack without compressing it again. Both are only
+    /// valid until the returned task completes (the buffers are reused for the next chunk).
+    /// </summary>
+    public static async Task ReadRecordsAsync(ISnapshotRepository repository, MasterKey key, byte[] idKey, string set, PackRecord pack,
+        IReadOnlyList<ChunkRead> reads, Func<ChunkRead, ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, ValueTask> deliver,
+        CancellationToken ct, ChunkReadBuffers? buffers = null)
     {
         buffers ??= new ChunkReadBuffers();
         var what = $"pack {set}/{V2Layout.PacksFolder}/{pack.Name}";
@@ -89,7 +103,7 @@ internal static class ChunkReader
             hasher.Finalize(hash);
             if (ChunkId.Read(hash) != read.Id)
                 throw new OffsiteException("ChunkHashMismatch", OffsiteErrorCategory.InvalidData, $"Chunk {read.Id} read from the {what} has other content than its id says.", pack.Name);
-            deliver(read, data);
+            await deliver(read, data, plain).ConfigureAwait(false);
         }
     }
 

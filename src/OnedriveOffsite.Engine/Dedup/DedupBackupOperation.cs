@@ -52,44 +52,64 @@ public sealed class DedupBackupOperation
     /// </summary>
     public int CheckpointPacks { get; init; } = 64;
 
+    /// <summary>Backs up one file.</summary>
     public async Task<DedupBackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
-        var source = BackupOperation.Validate(request);
+        var file = BackupOperation.Validate(request);
+        return await RunAsync(request.SetName, request.Compression, request.ThrottleLimit, request.Lock, () => new FileDedupSource(file), observer, ct)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Backs up a stream (-FromCommand / -InputStream): read once, chunked as it comes; the snapshot is complete only
+    /// if the producer ended well (a command's exit code 0), as for format 1 stream backups.
+    /// </summary>
+    /// <param name="openSource">Starts the source (e.g. the command); called once, after the set's lock is taken.</param>
+    /// <param name="kind">"command" or "stream", recorded in the manifest.</param>
+    public async Task<DedupBackupResult> RunStreamAsync(StreamBackupRequest request, Func<Streams.IByteSource> openSource, string kind,
+        IOperationObserver observer, CancellationToken ct)
+    {
+        StreamBackupOperation.Validate(request);
+        return await RunAsync(request.SetName, request.Compression, request.ThrottleLimit, request.Lock,
+            () => new StreamDedupSource(openSource(), request.SourceName, kind), observer, ct).ConfigureAwait(false);
+    }
+
+    private async Task<DedupBackupResult> RunAsync(string set, Compression.CompressionMode compression, int throttleLimit,
+        Locking.LockOptions lockOptions, Func<DedupSource> openSource, IOperationObserver observer, CancellationToken ct)
+    {
         var warming = HashWarmup.EnsureStarted();
         // One run per set at a time, as for v1: packs, index files and the manifest are written under the set's lock.
-        await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock, observer, ct).ConfigureAwait(false);
-        ThreadPoolSizing.EnsureFor(request.ThrottleLimit + 2);
-        using var handle = File.OpenHandle(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var length = RandomAccess.GetLength(handle);
-        var lastWrite = source.LastWriteTimeUtc;
+        await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, set, "backup", lockOptions, observer, ct).ConfigureAwait(false);
+        ThreadPoolSizing.EnsureFor(throttleLimit + 2);
         var snapshotId = RandomNumberGenerator.GetBytes(16);
         var created = DateTime.UtcNow;
-        var location = new SnapshotLocation(request.SetName, SnapshotFiles.SnapshotFolder(created, snapshotId));
-        var set = request.SetName;
+        var location = new SnapshotLocation(set, SnapshotFiles.SnapshotFolder(created, snapshotId));
 
         // Loaded under the set's lock: no other run adds or removes index files (or packs) of the set meanwhile.
         using var index = await SetIndexLoader.LoadAsync(_repository, _key, set, IndexCache, trustCache: true, observer, ct).ConfigureAwait(false);
         var chunker = new GearChunker(V2Keys.GearTable(_key), _averageChunk);
         var idKey = V2Keys.ChunkIdKey(_key);
-        var looksCompressed = CodecChooser.FileLooksCompressed(handle);
-        observer.Verbose($"Backing up '{source.FullName}' ({length} bytes) to {_repository.Description} as {set}/{location.Snapshot} (format 2): " +
-            $"the set's index holds {index.ChunkCount} chunk(s) in {index.Packs.Count} pack(s); chunks of {chunker.Min}–{chunker.Max} bytes (average {chunker.Average}), packs of {_packSize} bytes, compression {request.Compression}, key {_key.KeyId}.");
+        await using var source = openSource();
+        var looksCompressed = source.LooksCompressed;
+        observer.Verbose($"Backing up {source.Description} to {_repository.Description} as {set}/{location.Snapshot} (format 2): " +
+            $"the set's index holds {index.ChunkCount} chunk(s) in {index.Packs.Count} pack(s); chunks of {chunker.Min}–{chunker.Max} bytes (average {chunker.Average}), packs of {_packSize} bytes, compression {compression}, key {_key.KeyId}.");
 
         await warming.WaitAsync(ct).ConfigureAwait(false);
         if (!HashWarmup.Optimized) observer.Verbose("BLAKE3 is not running as optimized code yet (a busy machine); the first chunks are hashed more slowly.");
-        var progress = new TransferProgress(observer, ActivityText.Backup(source.Name, set), new[] { length });
-        using var current = TransferActivity.Enter(progress.Part(0));
+        var progress = source.Progress(observer, set);
+        using var current = TransferActivity.Enter(progress.Status);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var stopSource = cts.Token.Register(source.Abort);
         // Memory is bounded by design (docs/DECISIONS.md "v2 memory"): a fixed number of batches (hashing and
         // compression run on as many at once as there are cores, no more) and of pack buffers (one filling, one per
         // upload slot); every stage that runs ahead waits for one of them, nothing is allocated per chunk.
-        var workers = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, request.ThrottleLimit));
+        var workers = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, throttleLimit));
         using var batchPool = SourceChunkStream.CreateBatchPool(chunker, workers + 2);
-        using var packPool = new BoundedPool<byte[]>(request.ThrottleLimit + 1, () => new byte[PackBuilder.BufferSize(_packSize, chunker.Max)]);
+        using var packPool = new BoundedPool<byte[]>(throttleLimit + 1, () => new byte[PackBuilder.BufferSize(_packSize, chunker.Max)]);
         var batches = Channel.CreateBounded<Task<ChunkBatch>>(new BoundedChannelOptions(workers) { SingleReader = true, SingleWriter = true });
-        var stream = new SourceChunkStream(handle, length, chunker, batchPool);
+        var stream = source.ChunkStream(chunker, batchPool);
         var producing = stream.RunAsync(async batch =>
-            await batches.Writer.WriteAsync(Task.Run(() => { batch.Process(idKey, index, request.Compression, looksCompressed); return batch; }, cts.Token), cts.Token).ConfigureAwait(false), cts.Token);
+            await batches.Writer.WriteAsync(Task.Run(() => { batch.Process(idKey, index, compression, looksCompressed); return batch; }, cts.Token), cts.Token).ConfigureAwait(false), cts.Token);
         _ = producing.ContinueWith(t => batches.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
 
         var chunkListPath = Path.Combine(Path.GetTempPath(), $".oo-chunks-{Guid.NewGuid():N}");
@@ -100,7 +120,7 @@ public sealed class DedupBackupOperation
         string? indexName = null;
         var added = new RecentChunkSet();
         var uploads = new List<Task>();
-        using var uploadSlots = new SemaphoreSlim(request.ThrottleLimit);
+        using var uploadSlots = new SemaphoreSlim(throttleLimit);
         long addedPlain = 0, chunkCount = 0;
         PackBuilder? pack = null;
         try
@@ -149,7 +169,7 @@ public sealed class DedupBackupOperation
                             }
                         }
                         batchPool.Return(batch);
-                        progress.Add(0, batchBytes, "reading, deduplicating, encrypting");
+                        progress.Add(batchBytes, "reading, deduplicating, encrypting");
                     }
                     await producing.ConfigureAwait(false);
                     if (pack is { ChunkCount: > 0 })
@@ -173,7 +193,7 @@ public sealed class DedupBackupOperation
                 chunkCount = list.Chunks;
                 await listFile.FlushAsync(ct).ConfigureAwait(false);
             }
-            EnsureUnchanged(source, length, lastWrite);
+            var sourceTime = await source.FinishAsync(ct).ConfigureAwait(false);
             var sha256 = Convert.ToHexString(stream.Sha256!).ToLowerInvariant();
 
             StoredFile? indexFile = null;
@@ -194,10 +214,14 @@ public sealed class DedupBackupOperation
                 Snapshot = location.Snapshot,
                 CreatedUtc = created,
                 CompletedUtc = DateTime.UtcNow,
-                Source = new SnapshotManifest.SourceInfo { Name = source.Name, Path = source.FullName, Length = length, LastWriteTimeUtc = lastWrite, Sha256 = sha256 },
+                Source = new SnapshotManifest.SourceInfo
+                {
+                    Name = source.Name, Path = source.Path, Length = stream.BytesRead, LastWriteTimeUtc = sourceTime, Sha256 = sha256,
+                    Kind = source.Kind, Program = source.Program,
+                },
                 Chunking = new V2Manifest.ChunkingInfo { Min = chunker.Min, Average = chunker.Average, Max = chunker.Max },
                 ChunkList = new V2Manifest.ChunkListInfo { Salt = Convert.ToHexString(chunkListSalt).ToLowerInvariant(), StoredLength = listLength, Chunks = chunkCount },
-                Compression = request.Compression.ToString(),
+                Compression = compression.ToString(),
                 Added = new V2Manifest.AddedInfo { Chunks = addedChunks, PlainBytes = addedPlain, Packs = (int)addedPacks, StoredBytes = addedStored, IndexFile = indexName },
                 Tool = ToolInfo.UserAgentProduct,
                 Host = Environment.MachineName,
@@ -264,14 +288,5 @@ public sealed class DedupBackupOperation
         {
             observer.Verbose($"The local index cache of set '{set}' was not updated ({e.Message}); the next backup downloads index file {indexFile.Name}.");
         }
-    }
-
-    /// <summary>Stores a sealed temporary file as <paramref name="name"/>, streaming it (1 MiB at a time); returns its length.</summary>
-    private static void EnsureUnchanged(FileInfo source, long length, DateTime lastWrite)
-    {
-        source.Refresh();
-        if (!source.Exists || source.Length != length || source.LastWriteTimeUtc != lastWrite)
-            throw new OffsiteException(ErrorIds.Backup.SourceChanged, OffsiteErrorCategory.InvalidOperation,
-                $"'{source.FullName}' changed while it was being backed up; no snapshot was made. Back it up again once nothing writes to it.", source.FullName);
     }
 }

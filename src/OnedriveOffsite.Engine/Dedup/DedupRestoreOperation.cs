@@ -69,6 +69,46 @@ public sealed class DedupRestoreOperation
     }
 
     /// <summary>
+    /// Restores into a forward-only sink (-ToCommand / -OutputStream) with no local copy: chunks in order, each
+    /// authenticated before its bytes are written, the whole SHA-256 checked at the end; on a mismatch or any failure
+    /// the sink is ended abnormally (a command is stopped) and the run fails, as for format 1 stream restores.
+    /// </summary>
+    /// <param name="openSink">Starts the destination (e.g. the command); called once, after the manifest was read and checked.</param>
+    public async Task<RestoreResult> RunAsync(SnapshotLocation location, Func<Streams.IByteSink> openSink, int throttleLimit,
+        IOperationObserver observer, CancellationToken ct)
+    {
+        var manifest = await ReadManifestAsync(location, ct).ConfigureAwait(false);
+        await using var sink = openSink();
+        using var stopSink = ct.Register(sink.Abort);
+        observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} bytes, " +
+            $"{manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} into {sink.Description}. Every chunk is authenticated " +
+            "before it is written; the whole-stream SHA-256 is checked at the end.");
+        var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set, $" into {sink.Description}"),
+            new[] { manifest.Source.Length });
+        string sha256;
+        try
+        {
+            sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress,
+                (window, length) => sink.WriteAsync(window.AsMemory(0, length), ct).AsTask().GetAwaiter().GetResult(), ct).ConfigureAwait(false);
+            if (sha256 != manifest.Source.Sha256)
+                throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
+                    $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}. {sink.Description} received " +
+                        "bytes that were each authenticated, but not the original whole: its input was ended abnormally (the command was " +
+                        "stopped). Do not use what it produced.", location.Snapshot);
+        }
+        catch
+        {
+            sink.Abort();
+            throw;
+        }
+        await sink.CompleteAsync(ct).ConfigureAwait(false);
+        progress.Complete();
+        observer.Verbose($"Restored {manifest.Source.Length} bytes into {sink.Description}: SHA-256 {sha256} verified, every chunk authenticated.");
+        return new RestoreResult(sink.Description, manifest.Source.Length, sha256, V2Catalog.Describe(_repository, location, manifest, _key.KeyId),
+            progress.Elapsed);
+    }
+
+    /// <summary>
     /// Reads every chunk of the snapshot in order, handing each completed window to <paramref name="sink"/>, and
     /// returns the SHA-256 of all of it (hex). Used by restore (sink writes) and Test-OffsiteBackup -Full (no sink).
     /// </summary>
@@ -86,7 +126,8 @@ public sealed class DedupRestoreOperation
             await warming.WaitAsync(ct).ConfigureAwait(false);
             return await ReadAllAsync(index, location, manifest, throttleLimit, progress, sink, ct).ConfigureAwait(false);
         }
-        catch (OffsiteException e) when (index.FromCache && ErrorsACacheCanCause.Contains(e.ErrorId))
+        // Only when what was delivered can be taken back: a command or stream that received bytes cannot be rewound.
+        catch (OffsiteException e) when (index.FromCache && ErrorsACacheCanCause.Contains(e.ErrorId) && (sink is null || restart is not null))
         {
             observer.Verbose($"{e.ErrorId} with the set's index from the local index cache ({e.Message}); rebuilding the index from the repository and reading again.");
             index.Dispose();

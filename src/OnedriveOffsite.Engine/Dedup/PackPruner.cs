@@ -21,7 +21,7 @@ public sealed record PruneResult(int PacksDeleted, long BytesFreed, int PacksKep
 /// exists</b>. Hence the order: (1) a new index file describing only the kept packs is stored, (2) the old index
 /// files are deleted, (3) the packs no index names any more are deleted. A pack no index names (left by an
 /// interrupted backup, or by a pruning killed in step 3) is deleted by the next pruning. Packs that are only
-/// partly used are kept whole and reported (rewriting them is a separate, explicit step).
+/// partly used are kept whole and reported (rewriting them is a separate, explicit step: <see cref="PackRepacker"/>).
 /// </summary>
 public static class PackPruner
 {
@@ -36,13 +36,13 @@ public static class PackPruner
         if (packFiles.Count == 0 && indexFiles.Count == 0) return null;
 
         using var index = await V2Store.LoadIndexAsync(repository, key, set, ct).ConfigureAwait(false);
-        var usage = await UsageAsync(repository, key, set, index, ct).ConfigureAwait(false);
-        var kept = Enumerable.Range(0, index.Packs.Count).Where(p => usage.Needed[p]).ToList();
+        var usage = await SetUsage.ReadAsync(repository, key, set, index, ct).ConfigureAwait(false);
+        var kept = Enumerable.Range(0, index.Packs.Count).Where(usage.PackNeeded).ToList();
         var keptNames = kept.Select(p => index.Packs[p].Name).ToHashSet(StringComparer.Ordinal);
         var doomed = packFiles.Where(f => !keptNames.Contains(f.Name)).ToList();
         var indexNamesDoomed = index.Packs.Count > kept.Count;
-        var partly = kept.Count(p => usage.PlainBytes[p] < usage.IndexedPlainBytes[p]);
-        var unused = kept.Sum(p => index.Packs[p].Length * (usage.IndexedPlainBytes[p] - usage.PlainBytes[p]) / Math.Max(1, usage.IndexedPlainBytes[p]));
+        var partly = kept.Count(p => usage.PlainUsed(p) < usage.PlainIndexed(p));
+        var unused = kept.Sum(p => index.Packs[p].Length * (usage.PlainIndexed(p) - usage.PlainUsed(p)) / Math.Max(1, usage.PlainIndexed(p)));
 
         var replaced = 0;
         if (indexNamesDoomed)
@@ -67,59 +67,6 @@ public static class PackPruner
             freed += pack.Length;
         }
         return new PruneResult(doomed.Count, freed, kept.Count, partly, unused, replaced);
-    }
-
-    private sealed record Usage(bool[] Needed, long[] PlainBytes, long[] IndexedPlainBytes);
-
-    /// <summary>
-    /// Per pack of <paramref name="index"/>: the plain bytes of its chunks that remaining snapshots use (each chunk
-    /// counted once), and of all its indexed chunks. Reads every remaining snapshot's chunk list page by page; the
-    /// chunks seen are marked in one bit per indexed chunk (found by its offset in its pack), so memory stays a small
-    /// fraction of the index's own.
-    /// </summary>
-    private static async Task<Usage> UsageAsync(ISnapshotRepository repository, MasterKey key, string set, SetIndex index, CancellationToken ct)
-    {
-        var used = new long[index.Packs.Count];
-        var indexed = new long[index.Packs.Count];
-        var offsetLists = Enumerable.Range(0, index.Packs.Count).Select(_ => new List<uint>()).ToArray();
-        foreach (var (_, location) in index.Chunks)
-        {
-            indexed[location.Pack] += location.PlainLength;
-            offsetLists[location.Pack].Add(location.Offset);
-        }
-        var offsets = offsetLists.Select(l => { var a = l.ToArray(); Array.Sort(a); return a; }).ToArray();
-        offsetLists = null;
-        var seen = offsets.Select(a => new System.Collections.BitArray(a.Length)).ToArray();
-        foreach (var folder in await repository.ListSnapshotsAsync(set, ct).ConfigureAwait(false))
-        {
-            var bytes = await repository.ReadManifestAsync(folder.Location, ct).ConfigureAwait(false);
-            if (bytes is null || !V2ManifestCodec.IsV2(bytes)) continue; // an incomplete snapshot (no run holds it: we hold the lock), or format 1
-            var what = $"snapshot {set}/{folder.Location.Snapshot}";
-            var manifest = Unreadable(what, () => V2ManifestCodec.Decode(bytes, key, folder.Location));
-            await using var stream = await repository.OpenReadAsync(folder.Location, manifest.ChunkList.File, ct).ConfigureAwait(false);
-            await foreach (var chunk in ChunkListReader.ReadAsync(stream, key, manifest, what, ct).ConfigureAwait(false))
-            {
-                if (!index.TryGet(chunk.Id, out var location))
-                    throw new OffsiteException(ErrorIds.Snapshots.PruneUnsafe, OffsiteErrorCategory.InvalidData,
-                        $"{what} needs a chunk that no index file of set '{set}' records; nothing of the set's data was deleted. Run Test-OffsiteBackup on it.", folder.Location.Snapshot);
-                var at = Array.BinarySearch(offsets[location.Pack], location.Offset);
-                if (seen[location.Pack][at]) continue;
-                seen[location.Pack][at] = true;
-                used[location.Pack] += location.PlainLength;
-            }
-        }
-        return new Usage(seen.Select(b => b.HasAnySet()).ToArray(), used, indexed);
-    }
-
-    private static V2Manifest Unreadable(string what, Func<V2Manifest> decode)
-    {
-        try { return decode(); }
-        catch (OffsiteException e)
-        {
-            throw new OffsiteException(ErrorIds.Snapshots.PruneUnsafe, OffsiteErrorCategory.InvalidData,
-                $"The manifest of {what} cannot be read ({e.ErrorId}: {e.Message}), so the data it needs is unknown; nothing of the set's data was deleted.",
-                what);
-        }
     }
 
     /// <summary>The chunk entries of the kept packs, renumbered into the new pack table (spilled to disk, not held in memory).</summary>

@@ -16,8 +16,9 @@ internal sealed class SourceChunkStream
     public const int BatchTarget = 4 << 20;
     /// <summary>Read blocks alive at once: queued for the chunker, being read, being copied.</summary>
     public const int BlocksInFlight = 4;
-    private readonly SafeFileHandle _source;
-    private readonly long _length;
+    private readonly SafeFileHandle? _source;
+    private readonly Streams.IByteSource? _stream;
+    private readonly long _length; // -1: a stream, read to its end
     private readonly GearChunker _chunker;
     private readonly BoundedPool<ChunkBatch> _batches;
     private readonly BoundedPool<byte[]> _blocks = new(BlocksInFlight, () => new byte[BlockSize]);
@@ -29,6 +30,20 @@ internal sealed class SourceChunkStream
         _chunker = chunker;
         _batches = batches;
     }
+
+    /// <summary>A stream (a command's output), read front to back until it ends.</summary>
+    public SourceChunkStream(Streams.IByteSource stream, GearChunker chunker, BoundedPool<ChunkBatch> batches)
+    {
+        _stream = stream;
+        _length = -1;
+        _chunker = chunker;
+        _batches = batches;
+    }
+
+    /// <summary>Bytes read so far (all of them once <see cref="Sha256"/> is set).</summary>
+    public long BytesRead => Interlocked.Read(ref _read);
+
+    private long _read;
 
     /// <summary>A pool of batches that fit what <paramref name="chunker"/> cuts (<paramref name="capacity"/> of them).</summary>
     public static BoundedPool<ChunkBatch> CreateBatchPool(GearChunker chunker, int capacity) =>
@@ -70,21 +85,35 @@ internal sealed class SourceChunkStream
         try
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            for (long offset = 0; offset < _length;)
+            for (long offset = 0; _length < 0 || offset < _length;)
             {
                 ct.ThrowIfCancellationRequested();
                 var buffer = _blocks.Rent(ct);
-                var want = (int)Math.Min(BlockSize, _length - offset);
+                var want = _length < 0 ? BlockSize : (int)Math.Min(BlockSize, _length - offset);
                 var filled = 0;
                 while (filled < want)
                 {
-                    var n = RandomAccess.Read(_source, buffer.AsSpan(filled, want - filled), offset + filled);
-                    if (n == 0) throw new IOException("The source file became shorter while it was being read.");
+                    // The stream is read on this dedicated thread, so waiting for it here blocks nothing else.
+                    var n = _source is not null
+                        ? RandomAccess.Read(_source, buffer.AsSpan(filled, want - filled), offset + filled)
+                        : _stream!.ReadAsync(buffer.AsMemory(filled, want - filled), ct).AsTask().GetAwaiter().GetResult();
+                    if (n == 0)
+                    {
+                        if (_stream is not null) break;
+                        throw new IOException("The source file became shorter while it was being read.");
+                    }
                     filled += n;
+                }
+                if (filled == 0)
+                {
+                    _blocks.Return(buffer);
+                    break;
                 }
                 sha.AppendData(buffer, 0, filled);
                 offset += filled;
+                Interlocked.Exchange(ref _read, offset);
                 blocks.WriteAsync((buffer, filled), ct).AsTask().GetAwaiter().GetResult();
+                if (filled < want) break; // the stream ended
             }
             Sha256 = sha.GetHashAndReset();
             blocks.Complete();

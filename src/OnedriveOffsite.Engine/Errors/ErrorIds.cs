@@ -23,6 +23,7 @@ public static class ErrorIds
     private const string Test = "Test-OffsiteBackup";
     private const string Get = "Get-OffsiteBackup";
     private const string Remove = "Remove-OffsiteBackup";
+    private const string Optimize = "Optimize-OffsiteRepository";
     private const string Connect = "Connect-OffsiteAccount";
     private const string SetApp = "Set-OffsiteApp";
     private const string GetApp = "Get-OffsiteApp";
@@ -45,8 +46,6 @@ public static class ErrorIds
         [RaisedBy(Start)] public const string StoredSizeMismatch = "StoredSizeMismatch";
         [RaisedBy(Start, Test)] public const string VerificationFailed = "VerificationFailed";
         [RaisedBy(Start)] public const string NoSourceFile = "NoSourceFile";
-        /// <summary>-Format 2 with -FromCommand or -InputStream: format 2 reads files only (so far).</summary>
-        [RaisedBy(Start)] public const string StreamFormatNotSupported = "StreamFormatNotSupported";
         /// <summary>An engine guard: the cmdlets validate -ThrottleLimit before the engine sees it.</summary>
         [RaisedBy] public const string InvalidThrottleLimit = "InvalidThrottleLimit";
     }
@@ -70,7 +69,7 @@ public static class ErrorIds
         [RaisedBy(Restore)] public const string DestinationDirectoryNotFound = "DestinationDirectoryNotFound";
         [RaisedBy(Remove)] public const string RetentionRuleMissing = "RetentionRuleMissing";
         [RaisedBy(Restore)] public const string DestinationFull = "DestinationFull";
-        [RaisedBy(Remove)] public const string PruneUnsafe = "PruneUnsafe";
+        [RaisedBy(Remove, Optimize)] public const string PruneUnsafe = "PruneUnsafe";
     }
 
     /// <summary>The master key (New-OffsiteKey and every command that encrypts or decrypts).</summary>

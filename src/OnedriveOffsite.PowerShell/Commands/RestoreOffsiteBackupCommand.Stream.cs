@@ -51,12 +51,14 @@ public sealed partial class RestoreOffsiteBackupCommand
             var location = RunEngine((_, ct) => new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct));
             if (!ShouldProcess(label, $"Restore {location.Set}/{location.Snapshot} into it")) return;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
-                (o, c) =>
+                async (o, c) =>
                 {
                     Func<IByteSink> open = toCommand
                         ? () => CommandSink.Start(ToCommand!, workingDirectory, o)
                         : () => new StreamSink(OutputStream!);
-                    return new StreamRestoreOperation(repository, key).RunAsync(location, open, o, c);
+                    return await Engine.Dedup.SnapshotFormat.DetectAsync(repository, location, c) == 2
+                        ? await new Engine.Dedup.DedupRestoreOperation(repository, key).RunAsync(location, open, 4, o, c)
+                        : await new StreamRestoreOperation(repository, key).RunAsync(location, open, o, c);
                 },
                 (r, tail) => OperationReports.RestoreSucceeded(set, r, tail),
                 (ex, duration, tail) => OperationReports.Failed(OperationKind.Restore, set, label, ex, duration, tail), ct));

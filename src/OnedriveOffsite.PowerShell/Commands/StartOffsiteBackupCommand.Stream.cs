@@ -26,18 +26,17 @@ public sealed partial class StartOffsiteBackupCommand
         var started = false;
         try
         {
-            // Refused rather than quietly made in format 1: the admin asked for deduplication.
-            if (Format == 2)
-                throw new Engine.Errors.OffsiteException(Engine.Errors.ErrorIds.Backup.StreamFormatNotSupported,
-                    Engine.Errors.OffsiteErrorCategory.NotImplemented,
-                    "-Format 2 does not take -FromCommand or -InputStream yet; nothing was run or backed up. Leave -Format out to back " +
-                        "the stream up in format 1, or write it to a file and back that up with -Format 2.", label);
             StreamBackupOperation.Validate(request);
             if (fromCommand) CommandSource.Validate(FromCommand, workingDirectory);
             var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize));
             if (!ShouldProcess(label,
                 $"Run it and back up its output as '{SourceName}' to set '{Set}' in {repository.Description}")) return;
             started = true;
+            if (Format == 2)
+            {
+                BackUpStreamV2(home, repository, request, fromCommand, workingDirectory, label);
+                return;
+            }
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
                 (o, c) =>
                 {
@@ -59,5 +58,23 @@ public sealed partial class StartOffsiteBackupCommand
                         CancellationToken.None));
             WriteOffsiteError(ex, label);
         }
+    }
+
+    private void BackUpStreamV2(Engine.Config.ConfigHome home, Engine.Repositories.ISnapshotRepository repository,
+        StreamBackupRequest request, bool fromCommand, string workingDirectory, string label)
+    {
+        var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
+            (o, c) =>
+            {
+                var key = _key ??= new KeyStore(home).Load();
+                Func<IByteSource> open = fromCommand
+                    ? () => CommandSource.Start(FromCommand!, workingDirectory, o)
+                    : () => new StreamSource(InputStream!);
+                return new Engine.Dedup.DedupBackupOperation(repository, key) { IndexCache = Engine.Dedup.IndexCache.In(home) }
+                    .RunStreamAsync(request, open, fromCommand ? "command" : "stream", o, c);
+            },
+            (r, tail) => OperationReports.DedupBackupSucceeded(new BackupRequest(label, Set), r, tail),
+            (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Set, label, ex, duration, tail), ct));
+        WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
     }
 }
