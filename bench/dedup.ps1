@@ -10,13 +10,23 @@
     repository grew (every file counted). restic (Debian package `restic`) runs the same steps with its defaults.
     Speed: 1 GiB random, local repository, each step in a fresh pwsh under GNU time (peak RSS); MB/s timed inside.
     Writes output/bench/dedup.md.
+
+    -BigIndexEntries N (e.g. 10000000) runs only the big-index rows instead: a set whose index holds N chunks (one real
+    index file of N fake entries, synthesized with the engine's own index writer, as ~10 M distinct chunks of 30
+    nightly 500 GB snapshots would be), plus a real -BigIndexFileSize random file backed up into it; then a backup with
+    no local index cache, an unchanged backup with the cache, and a restore, each in a fresh pwsh under GNU time.
+    -BaselineModulePath runs the same backup and restore with another build (the module before the change) for the
+    "before" rows. Writes output/bench-dedup/dedup-bigindex.md.
 #>
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../output/OnedriveOffsite/OnedriveOffsite.psd1'),
     [long] $Size = 1GB,
     [string] $WorkDirectory = (Join-Path $PSScriptRoot '../output/bench-dedup'),
     [switch] $SkipRestic,
-    [switch] $SpeedOnly
+    [switch] $SpeedOnly,
+    [long] $BigIndexEntries = 0,
+    [long] $BigIndexFileSize = 64MB,
+    [string] $BaselineModulePath
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -34,16 +44,92 @@ function Get-TreeSize([string] $Path) { (Get-ChildItem -LiteralPath $Path -Recur
 
 # One OnedriveOffsite step in a fresh pwsh under GNU time: returns seconds (timed inside), peak RSS MiB, and CPU seconds
 # (user + sys of the whole process, module import included): much less sensitive than wall time to other load.
-function Invoke-Step([string] $Script) {
+function Invoke-Step([string] $Script, [string] $Module = $ModulePath) {
     $timeFile = Join-Path $work 'time.txt'
     $scriptFile = Join-Path $work 'step.ps1'
-    Set-Content -LiteralPath $scriptFile -Value ("`$ErrorActionPreference='Stop'; Import-Module '$ModulePath'; `$w = [Diagnostics.Stopwatch]::StartNew(); " +
+    Set-Content -LiteralPath $scriptFile -Value ("`$ErrorActionPreference='Stop'; Import-Module '$Module'; `$w = [Diagnostics.Stopwatch]::StartNew(); " +
         "$Script | Out-Null; 'SECONDS=' + `$w.Elapsed.TotalSeconds.ToString([Globalization.CultureInfo]::InvariantCulture)")
     $out = & /usr/bin/time -f '%M %e %U %S' -o $timeFile $pwsh @pwshArgs -NoProfile -NonInteractive -File $scriptFile
     if ($LASTEXITCODE -ne 0) { throw "step failed: $Script`n$out" }
     $seconds = [double](($out | Where-Object { $_ -like 'SECONDS=*' }) -replace 'SECONDS=', '')
     $t = @(Get-Content $timeFile)[-1].Split(' ')
     [pscustomobject]@{ Seconds = $seconds; RssMiB = [math]::Round([double]$t[0] / 1024); CpuSeconds = [double]$t[2] + [double]$t[3] }
+}
+
+# --- a set whose index does not fit the old in-memory design (-BigIndexEntries) -----------------------------------------
+if ($BigIndexEntries -gt 0) {
+    $engine = Join-Path (Split-Path $ModulePath) 'Dependencies/OnedriveOffsite.Engine.dll'
+    Add-Type -IgnoreWarnings -WarningAction SilentlyContinue -ReferencedAssemblies $engine, 'System.Runtime', 'System.Collections', 'System.Linq', 'System.Security.Cryptography' -TypeDefinition @'
+using System.Security.Cryptography;
+using OnedriveOffsite.Engine.Config;
+using OnedriveOffsite.Engine.Crypto;
+using OnedriveOffsite.Engine.Dedup;
+public static class BenchBigIndex
+{
+    /// Writes one index file of `count` fake chunk entries (random ids, one fake pack) into <repo>/<set>/index.
+    public static string Write(string repo, string set, string home, long count)
+    {
+        var key = new KeyStore(new ConfigHome(home)).Load();
+        var random = new System.Random(1);
+        var pack = new PackRecord(RandomNumberGenerator.GetBytes(16), new byte[32], 16L << 20, new byte[32]);
+        using var spill = new IndexEntrySpill();
+        var id = new byte[32];
+        for (long i = 0; i < count; i++)
+        {
+            random.NextBytes(id);
+            spill.Add(new IndexEntry(ChunkId.Read(id), 0, (uint)(i % 256) * 65536, 65536, 65536));
+        }
+        var indexId = RandomNumberGenerator.GetBytes(16);
+        var dir = System.IO.Path.Combine(repo, set, V2Layout.IndexFolder);
+        System.IO.Directory.CreateDirectory(dir);
+        var path = System.IO.Path.Combine(dir, V2Layout.IndexName(indexId));
+        using var file = System.IO.File.Create(path);
+        IndexFileCodec.WriteAsync(b => file.WriteAsync(b).AsTask(), key, indexId, RandomNumberGenerator.GetBytes(32), set, new[] { pack }, spill).GetAwaiter().GetResult();
+        return path;
+    }
+}
+'@
+    $repo = Join-Path $work 'repo-big'; Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $repo
+    $small = Join-Path $work 'big-index-source.bin'
+    if (-not (Test-Path $small) -or (Get-Item $small).Length -ne $BigIndexFileSize) { New-RandomFile -Path $small -Size $BigIndexFileSize }
+    $w = [Diagnostics.Stopwatch]::StartNew()
+    $fake = [BenchBigIndex]::Write($repo, 'big', $env:ONEDRIVE_OFFSITE_HOME, $BigIndexEntries)
+    Write-Host ("synthesized {0:N0} entries: {1:N0} MB in {2:N1} s" -f $BigIndexEntries, ((Get-Item $fake).Length / 1e6), $w.Elapsed.TotalSeconds)
+    $restored = Join-Path $work 'restored-big.bin'
+    $cache = Join-Path $env:ONEDRIVE_OFFSITE_HOME 'index-cache'
+    $backup = "Start-OffsiteBackup -LiteralPath '$small' -Name big -Repository '$repo' -Format 2 -NoNotification"
+    $restore = "Restore-OffsiteBackup -Name big -Repository '$repo' -Destination '$restored' -Force -NoNotification"
+    $steps = [Collections.Generic.List[object]]::new()
+    if ($BaselineModulePath) {
+        $BaselineModulePath = (Resolve-Path $BaselineModulePath).Path
+        $steps.Add(@('before: backup (index in memory)', $backup, $BaselineModulePath, $false))
+        $steps.Add(@('before: unchanged backup', $backup, $BaselineModulePath, $false))
+        $steps.Add(@('before: restore', $restore, $BaselineModulePath, $false))
+    }
+    $steps.Add(@('after: backup, no local index cache (builds it)', $backup, $ModulePath, $true))
+    $steps.Add(@('after: unchanged backup, cache in the config home', $backup, $ModulePath, $false))
+    $steps.Add(@('after: restore, cache in the config home', $restore, $ModulePath, $false))
+    $steps.Add(@('after: restore, no local index cache (builds it)', $restore, $ModulePath, $true))
+    $rows = [Collections.Generic.List[string]]::new()
+    $rows.Add("Set with $('{0:N0}' -f $BigIndexEntries) indexed chunks (index file $('{0:N0}' -f ((Get-Item $fake).Length / 1e6)) MB) + a $($BigIndexFileSize / 1MB) MiB random file, local repository")
+    $rows.Add('')
+    $rows.Add('| Step | seconds (inside) | peak RSS MiB | CPU s (user+sys, incl. import) | cache file MB | restore bit-exact |')
+    $rows.Add('|---|---|---|---|---|---|')
+    foreach ($step in $steps) {
+        if ($step[3]) { Remove-Item $cache -Recurse -Force -ErrorAction SilentlyContinue }
+        Remove-Item $restored -ErrorAction SilentlyContinue
+        $r = Invoke-Step $step[1] $step[2]
+        $cacheFiles = @(Get-ChildItem $cache -Filter *.ooic -ErrorAction SilentlyContinue)
+        $cacheMb = if ($cacheFiles.Count) { ($cacheFiles | Measure-Object Length -Sum).Sum / 1e6 } else { 0 }
+        $exact = if (Test-Path $restored) { (Get-FileHash $restored).Hash -eq (Get-FileHash $small).Hash } else { '' }
+        $rows.Add(("| {0} | {1:N1} | {2} | {3:N2} | {4:N0} | {5} |" -f $step[0], $r.Seconds, $r.RssMiB, $r.CpuSeconds, $cacheMb, $exact))
+        Write-Host $rows[-1]
+    }
+    $rows.Add('')
+    $rows.Add("Machine: $([Environment]::ProcessorCount) vCPUs; $(Get-Date -AsUTC -Format 'yyyy-MM-dd HH:mm') UTC; load: $((Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -join ' ').")
+    $rows | Set-Content (Join-Path $work 'dedup-bigindex.md')
+    $rows
+    return
 }
 
 # --- the files -------------------------------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ public sealed class DedupBackupOperation
         _averageChunk = averageChunk;
     }
 
+    /// <summary>The local index cache (docs/FORMAT.md §9.12); null: the set's index is built in a temporary file for this run.</summary>
+    public IndexCache? IndexCache { get; init; }
+
     /// <summary>
     /// New packs stored between two index files of one run (default 64: 1 GiB of 16 MiB packs). A run killed or
     /// stopped after a checkpoint leaves packs that an index file lists, so the next backup of the set reuses them
@@ -82,7 +85,8 @@ public sealed class DedupBackupOperation
         var created = DateTime.UtcNow;
         var location = new SnapshotLocation(set, SnapshotFiles.SnapshotFolder(created, snapshotId));
 
-        var index = await V2Store.LoadIndexAsync(_repository, _key, set, ct).ConfigureAwait(false);
+        // Loaded under the set's lock: no other run adds or removes index files (or packs) of the set meanwhile.
+        using var index = await SetIndexLoader.LoadAsync(_repository, _key, set, IndexCache, trustCache: true, observer, ct).ConfigureAwait(false);
         var chunker = new GearChunker(V2Keys.GearTable(_key), _averageChunk);
         var idKey = V2Keys.ChunkIdKey(_key);
         await using var source = openSource();
@@ -192,8 +196,12 @@ public sealed class DedupBackupOperation
             var sourceTime = await source.FinishAsync(ct).ConfigureAwait(false);
             var sha256 = Convert.ToHexString(stream.Sha256!).ToLowerInvariant();
 
+            StoredFile? indexFile = null;
             if (newEntries.Count > 0)
-                indexName = await V2Store.StoreIndexAsync(_repository, _key, set, newPacks, newEntries, observer, ct).ConfigureAwait(false);
+            {
+                indexFile = await V2Store.StoreIndexFileAsync(_repository, _key, set, newPacks, newEntries, observer, ct).ConfigureAwait(false);
+                indexName = indexFile.Name;
+            }
             var addedChunks = checkpointedChunks + newEntries.Count;
             var addedPacks = checkpointedPacks + newPacks.Count;
             var addedStored = checkpointedStored + newPacks.Sum(p => p.Length);
@@ -221,6 +229,7 @@ public sealed class DedupBackupOperation
             await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
             await _repository.WriteManifestAsync(location, V2ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
             progress.Complete();
+            if (indexFile is not null && IndexCache is not null) UpdateCache(index, set, indexFile, newPacks, newEntries, observer);
             observer.Verbose($"Snapshot {set}/{location.Snapshot} is complete (format 2): SHA-256 {sha256}; {chunkCount} chunk(s), {addedChunks} new ({addedPlain} bytes) stored in {addedPacks} pack(s) of {manifest.Added.StoredBytes} bytes, in {progress.Elapsed.TotalSeconds:0.0} s.");
             return new DedupBackupResult(V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest)
             {
@@ -266,5 +275,18 @@ public sealed class DedupBackupOperation
                 slots.Release();
             }
         }, ct);
+    }
+
+    /// <summary>
+    /// Adds the index file this backup stored to the local index cache (from the entries it holds already), so the next
+    /// backup downloads nothing. Only a cache: a failure is reported and the next run merges the file from the repository.
+    /// </summary>
+    private void UpdateCache(SetIndex index, string set, StoredFile indexFile, IReadOnlyList<PackRecord> packs, IndexEntrySpill entries, IOperationObserver observer)
+    {
+        try { SetIndexLoader.AddStoredIndexFile(index, IndexCache!, _repository, _key, set, indexFile, packs, entries, observer); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            observer.Verbose($"The local index cache of set '{set}' was not updated ({e.Message}); the next backup downloads index file {indexFile.Name}.");
+        }
     }
 }

@@ -27,6 +27,18 @@ public sealed class DedupRestoreOperation
         _key = key;
     }
 
+    /// <summary>The local index cache (docs/FORMAT.md §9.12); null: the set's index is built in a temporary file for this run.</summary>
+    public IndexCache? IndexCache { get; init; }
+
+    /// <summary>
+    /// What a read that fails with an index from the local cache may owe to the cache rather than the repository: it is
+    /// tried once more with the index rebuilt from the repository's index files, and only then reported.
+    /// </summary>
+    internal static readonly HashSet<string> ErrorsACacheCanCause = new(StringComparer.Ordinal)
+    {
+        "PackMissing", "PackMismatch", "PackCorrupt", "ChunkHashMismatch", "ChunkNotIndexed", "IndexCorrupt", "IndexCacheCorrupt",
+    };
+
     /// <summary>Free bytes on a directory's volume (null: unknown), checked before the restore writes; tests simulate a small volume with it.</summary>
     public Func<string, long?> FreeSpaceProbe { get; init; } = IO.DestinationSpace.Available;
 
@@ -45,7 +57,8 @@ public sealed class DedupRestoreOperation
         observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
         var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set), new[] { manifest.Source.Length });
         var stream = pending.Stream;
-        var sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress, (window, length) => stream.Write(window.AsSpan(0, length)), ct).ConfigureAwait(false);
+        var sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress, (window, length) => stream.Write(window.AsSpan(0, length)), ct,
+            observer, restart: () => { stream.SetLength(0); stream.Position = 0; }).ConfigureAwait(false);
         if (sha256 != manifest.Source.Sha256)
             throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
                 $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}; the file was not written.", location.Snapshot);
@@ -99,14 +112,38 @@ public sealed class DedupRestoreOperation
     /// Reads every chunk of the snapshot in order, handing each completed window to <paramref name="sink"/>, and
     /// returns the SHA-256 of all of it (hex). Used by restore (sink writes) and Test-OffsiteBackup -Full (no sink).
     /// </summary>
+    /// <param name="restart">Called before the chunks are read again from the start (a retry with a rebuilt index); the sink must drop what it got.</param>
     public async Task<string> ReadAllAsync(SnapshotLocation location, V2Manifest manifest, int throttleLimit, TransferProgress progress,
-        Action<byte[], int>? sink, CancellationToken ct)
+        Action<byte[], int>? sink, CancellationToken ct, IOperationObserver? observer = null, Action? restart = null)
     {
         ThreadPoolSizing.EnsureFor(throttleLimit);
         var warming = HashWarmup.EnsureStarted();
         using var current = TransferActivity.Enter(progress.Part(0));
-        var index = await V2Store.LoadIndexAsync(_repository, _key, location.Set, ct).ConfigureAwait(false);
-        await warming.WaitAsync(ct).ConfigureAwait(false);
+        observer ??= NullObserver.Instance;
+        var index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: true, observer, ct).ConfigureAwait(false);
+        try
+        {
+            await warming.WaitAsync(ct).ConfigureAwait(false);
+            return await ReadAllAsync(index, location, manifest, throttleLimit, progress, sink, ct).ConfigureAwait(false);
+        }
+        // Only when what was delivered can be taken back: a command or stream that received bytes cannot be rewound.
+        catch (OffsiteException e) when (index.FromCache && ErrorsACacheCanCause.Contains(e.ErrorId) && (sink is null || restart is not null))
+        {
+            observer.Verbose($"{e.ErrorId} with the set's index from the local index cache ({e.Message}); rebuilding the index from the repository and reading again.");
+            index.Dispose();
+            index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: false, observer, ct).ConfigureAwait(false);
+            restart?.Invoke();
+            return await ReadAllAsync(index, location, manifest, throttleLimit, progress, sink, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            index.Dispose();
+        }
+    }
+
+    private async Task<string> ReadAllAsync(SetIndex index, SnapshotLocation location, V2Manifest manifest, int throttleLimit, TransferProgress progress,
+        Action<byte[], int>? sink, CancellationToken ct)
+    {
         var idKey = V2Keys.ChunkIdKey(_key);
         var what = $"snapshot {location.Set}/{location.Snapshot}";
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -152,24 +189,33 @@ public sealed class DedupRestoreOperation
             used = 0;
         }
 
-        await using (var list = await _repository.OpenReadAsync(location, V2Layout.ChunkListName, ct).ConfigureAwait(false))
+        try
         {
-            await foreach (var chunk in ChunkListReader.ReadAsync(list, _key, manifest, what, ct).ConfigureAwait(false))
+            await using (var list = await _repository.OpenReadAsync(location, V2Layout.ChunkListName, ct).ConfigureAwait(false))
             {
-                if (!index.TryGet(chunk.Id, out var loc))
-                    throw new OffsiteException("ChunkNotIndexed", OffsiteErrorCategory.ObjectNotFound,
-                        $"Chunk {chunk.Id} of {what} is in none of the set's index files (an index file or pack was removed).", chunk.Id.ToString());
-                if (loc.PlainLength != chunk.Length)
-                    throw new OffsiteException("IndexCorrupt", OffsiteErrorCategory.InvalidData,
-                        $"The set's index records {loc.PlainLength} bytes for chunk {chunk.Id}, the chunk list of {what} {chunk.Length}.", chunk.Id.ToString());
-                if (!reads.TryGetValue(chunk.Id, out var read)) reads[chunk.Id] = read = new ChunkRead(chunk.Id, loc, new List<long>());
-                read.Targets.Add(used);
-                used += (int)chunk.Length;
-                if (used >= WindowSize) await FlushWindowAsync().ConfigureAwait(false);
+                await foreach (var chunk in ChunkListReader.ReadAsync(list, _key, manifest, what, ct).ConfigureAwait(false))
+                {
+                    if (!index.TryGet(chunk.Id, out var loc))
+                        throw new OffsiteException("ChunkNotIndexed", OffsiteErrorCategory.ObjectNotFound,
+                            $"Chunk {chunk.Id} of {what} is in none of the set's index files (an index file or pack was removed).", chunk.Id.ToString());
+                    if (loc.PlainLength != chunk.Length)
+                        throw new OffsiteException("IndexCorrupt", OffsiteErrorCategory.InvalidData,
+                            $"The set's index records {loc.PlainLength} bytes for chunk {chunk.Id}, the chunk list of {what} {chunk.Length}.", chunk.Id.ToString());
+                    if (!reads.TryGetValue(chunk.Id, out var read)) reads[chunk.Id] = read = new ChunkRead(chunk.Id, loc, new List<long>());
+                    read.Targets.Add(used);
+                    used += (int)chunk.Length;
+                    if (used >= WindowSize) await FlushWindowAsync().ConfigureAwait(false);
+                }
             }
+            await FlushWindowAsync().ConfigureAwait(false);
+            await flushing.ConfigureAwait(false);
         }
-        await FlushWindowAsync().ConfigureAwait(false);
-        await flushing.ConfigureAwait(false);
+        catch
+        {
+            // The window being written must be done before anyone (a retry) touches the destination again.
+            try { await flushing.ConfigureAwait(false); } catch { /* the first failure is what is reported */ }
+            throw;
+        }
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 

@@ -23,11 +23,17 @@ public sealed class DedupVerifier
         _key = key;
     }
 
+    /// <summary>
+    /// The local index cache (docs/FORMAT.md §9.12). A verification never trusts it: the set's index files are always
+    /// read from the repository (that is part of what is verified); the cache is refreshed with them.
+    /// </summary>
+    public IndexCache? IndexCache { get; init; }
+
     public async Task<VerificationResult> VerifyAsync(SnapshotLocation location, VerificationDepth depth, double readDataPercent, int throttleLimit, IOperationObserver observer, CancellationToken ct)
     {
-        var restore = new DedupRestoreOperation(_repository, _key);
+        var restore = new DedupRestoreOperation(_repository, _key) { IndexCache = IndexCache };
         var manifest = await restore.ReadManifestAsync(location, ct).ConfigureAwait(false);
-        var index = await V2Store.LoadIndexAsync(_repository, _key, location.Set, ct).ConfigureAwait(false);
+        using var index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: false, observer, ct).ConfigureAwait(false);
         var problems = new List<string>();
         var needed = new SortedSet<int>();
         var what = $"snapshot {location.Set}/{location.Snapshot}";

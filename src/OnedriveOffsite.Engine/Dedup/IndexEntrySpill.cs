@@ -50,5 +50,24 @@ public sealed class IndexEntrySpill : IDisposable
             throw new IOException($"The temporary file of new index entries '{_path}' is shorter than what was written to it.");
     }
 
+    /// <summary>Every entry again, in the order added (positioned reads: independent of <see cref="ReadNextAsync"/>).</summary>
+    public IEnumerable<IndexEntry> ReadAll()
+    {
+        _file.Flush();
+        var buffer = new byte[IndexFileCodec.ChunkEntrySize * 1024];
+        for (long first = 0; first < Count; first += 1024)
+        {
+            var n = (int)Math.Min(1024, Count - first);
+            var bytes = n * IndexFileCodec.ChunkEntrySize;
+            for (var done = 0; done < bytes;)
+            {
+                var read = RandomAccess.Read(_file.SafeFileHandle, buffer.AsSpan(done, bytes - done), first * IndexFileCodec.ChunkEntrySize + done);
+                if (read == 0) throw new IOException($"The temporary file of new index entries '{_path}' is shorter than what was written to it.");
+                done += read;
+            }
+            for (var i = 0; i < n; i++) yield return IndexFileCodec.Decode(buffer.AsSpan(i * IndexFileCodec.ChunkEntrySize, IndexFileCodec.ChunkEntrySize));
+        }
+    }
+
     public void Dispose() => _file.Dispose();
 }

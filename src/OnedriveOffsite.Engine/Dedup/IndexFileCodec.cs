@@ -44,6 +44,10 @@ public static class IndexFileCodec
         BinaryPrimitives.WriteUInt32BigEndian(at[44..], e.PlainLength);
     }
 
+    /// <summary>The inverse of <see cref="Encode"/>.</summary>
+    public static IndexEntry Decode(ReadOnlySpan<byte> at) => new(ChunkId.Read(at), (int)BinaryPrimitives.ReadUInt32BigEndian(at[32..]),
+        BinaryPrimitives.ReadUInt32BigEndian(at[36..]), BinaryPrimitives.ReadUInt32BigEndian(at[40..]), BinaryPrimitives.ReadUInt32BigEndian(at[44..]));
+
     /// <param name="fillEntries">Fills a record's plaintext with the encoded entries from number <c>first</c> on, in order.</param>
     private static async Task WriteAsync(Func<ReadOnlyMemory<byte>, Task> write, MasterKey key, byte[] indexId, byte[] salt, string set,
         IReadOnlyList<PackRecord> packs, long entryCount, Func<long, byte[], Task> fillEntries)
@@ -99,7 +103,7 @@ public static class IndexFileCodec
     /// Reads index file <paramref name="name"/> of <paramref name="set"/> into <paramref name="index"/>, checking its
     /// header (name, key), every record, that it belongs to the set, and that every entry names a pack of its table.
     /// </summary>
-    public static async Task ReadAsync(Stream stream, MasterKey key, string set, string name, SetIndex index, CancellationToken ct)
+    public static async Task ReadAsync(Stream stream, MasterKey key, string set, string name, IIndexFileSink index, CancellationToken ct)
     {
         var what = $"index file {set}/{V2Layout.IndexFolder}/{name}";
         Exception Fail(string why) => new OffsiteException("IndexCorrupt", OffsiteErrorCategory.InvalidData, $"The {what} is damaged: {why}.", name);

@@ -35,7 +35,7 @@ public static class PackPruner
             .Where(f => V2Layout.TryParseId(f.Name, V2Layout.IndexExtension, out _)).ToList();
         if (packFiles.Count == 0 && indexFiles.Count == 0) return null;
 
-        var index = await V2Store.LoadIndexAsync(repository, key, set, ct).ConfigureAwait(false);
+        using var index = await V2Store.LoadIndexAsync(repository, key, set, ct).ConfigureAwait(false);
         var usage = await SetUsage.ReadAsync(repository, key, set, index, ct).ConfigureAwait(false);
         var kept = Enumerable.Range(0, index.Packs.Count).Where(usage.PackNeeded).ToList();
         var keptNames = kept.Select(p => index.Packs[p].Name).ToHashSet(StringComparer.Ordinal);

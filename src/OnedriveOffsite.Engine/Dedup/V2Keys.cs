@@ -13,12 +13,21 @@ public static class V2Keys
 {
     private static readonly byte[] ChunkIdInfo = Encoding.ASCII.GetBytes("onedrive-offsite chunk-id v2");
     private static readonly byte[] GearInfo = Encoding.ASCII.GetBytes("onedrive-offsite gear v2");
+    private static readonly byte[] IndexCacheInfo = Encoding.ASCII.GetBytes("onedrive-offsite index cache v2");
 
     /// <summary>The BLAKE3 key of chunk ids: the same for every set of a repository (cross-set dedup stays possible).</summary>
     public static byte[] ChunkIdKey(MasterKey key)
     {
         var output = new byte[32];
         HKDF.DeriveKey(HashAlgorithmName.SHA256, key.Bytes, output, ReadOnlySpan<byte>.Empty, ChunkIdInfo);
+        return output;
+    }
+
+    /// <summary>The BLAKE3 key of the local index cache's MACs (docs/FORMAT.md §9.12): never leaves the machine.</summary>
+    public static byte[] IndexCacheKey(MasterKey key)
+    {
+        var output = new byte[32];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, key.Bytes, output, ReadOnlySpan<byte>.Empty, IndexCacheInfo);
         return output;
     }
 

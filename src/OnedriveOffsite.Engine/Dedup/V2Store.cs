@@ -12,18 +12,13 @@ public static class V2Store
     /// <summary>Attempts per stored file when the repository says storing it again can fix it (as v1 parts).</summary>
     public const int MaxAttempts = 8;
 
-    /// <summary>Reads every index file of the set (docs/FORMAT.md §9.6); a damaged one stops the run (IndexCorrupt).</summary>
-    public static async Task<SetIndex> LoadIndexAsync(ISnapshotRepository repository, MasterKey key, string set, CancellationToken ct)
-    {
-        var index = new SetIndex();
-        foreach (var file in await repository.ListFilesAsync(V2Layout.Index(set), ct).ConfigureAwait(false))
-        {
-            if (!V2Layout.TryParseId(file.Name, V2Layout.IndexExtension, out _)) continue;
-            await using var stream = await repository.OpenReadAsync(V2Layout.Index(set), file.Name, ct).ConfigureAwait(false);
-            await IndexFileCodec.ReadAsync(stream, key, set, file.Name, index, ct).ConfigureAwait(false);
-        }
-        return index;
-    }
+    /// <summary>
+    /// Reads every index file of the set (docs/FORMAT.md §9.6) into a temporary index on disk (bounded memory, deleted
+    /// when the index is disposed); a damaged one stops the run (IndexCorrupt). <see cref="SetIndexLoader"/> also uses
+    /// the local index cache.
+    /// </summary>
+    public static Task<SetIndex> LoadIndexAsync(ISnapshotRepository repository, MasterKey key, string set, CancellationToken ct) =>
+        SetIndexLoader.LoadAsync(repository, key, set, cache: null, trustCache: false, NullObserver.Instance, ct);
 
     /// <summary>
     /// Stores bytes that are already sealed (a pack, an index file, a chunk list): the same bytes are sent again when
@@ -61,6 +56,11 @@ public static class V2Store
     /// size is known before it is stored, then stores it under a fresh id. Returns its name.
     /// </summary>
     public static async Task<string> StoreIndexAsync(ISnapshotRepository repository, MasterKey key, string set, IReadOnlyList<PackRecord> packs,
+        IndexEntrySpill entries, IOperationObserver observer, CancellationToken ct) =>
+        (await StoreIndexFileAsync(repository, key, set, packs, entries, observer, ct).ConfigureAwait(false)).Name;
+
+    /// <summary>As <see cref="StoreIndexAsync"/>, returning the stored file as a listing would show it (for the local index cache).</summary>
+    public static async Task<StoredFile> StoreIndexFileAsync(ISnapshotRepository repository, MasterKey key, string set, IReadOnlyList<PackRecord> packs,
         IndexEntrySpill entries, IOperationObserver observer, CancellationToken ct)
     {
         var indexId = RandomNumberGenerator.GetBytes(16);
@@ -71,8 +71,8 @@ public static class V2Store
             await using (var file = OpenOwnerOnlyTemp(path))
                 await IndexFileCodec.WriteAsync(b => file.WriteAsync(b, ct).AsTask(), key, indexId, RandomNumberGenerator.GetBytes(32), set, packs, entries)
                     .ConfigureAwait(false);
-            await StoreFileAsync(repository, path, V2Layout.Index(set), name, observer, ct).ConfigureAwait(false);
-            return name;
+            var stored = await StoreLocalFileAsync(repository, path, V2Layout.Index(set), name, observer, ct).ConfigureAwait(false);
+            return new StoredFile(name, stored.Length, stored.Checksum);
         }
         finally
         {
@@ -82,17 +82,20 @@ public static class V2Store
 
     /// <summary>Stores a local (temporary) file's bytes as <paramref name="name"/>; returns its length.</summary>
     public static async Task<long> StoreFileAsync(ISnapshotRepository repository, string path, SnapshotLocation folder, string name,
+        IOperationObserver observer, CancellationToken ct) =>
+        (await StoreLocalFileAsync(repository, path, folder, name, observer, ct).ConfigureAwait(false)).Length;
+
+    private static async Task<StoredPartResult> StoreLocalFileAsync(ISnapshotRepository repository, string path, SnapshotLocation folder, string name,
         IOperationObserver observer, CancellationToken ct)
     {
         var length = new FileInfo(path).Length;
-        await StoreAsync(repository, folder, name, async (sink, c) =>
+        return await StoreAsync(repository, folder, name, async (sink, c) =>
         {
             await using var file = File.OpenRead(path);
             var buffer = new byte[1 << 20];
             int n;
             while ((n = await file.ReadAsync(buffer, c).ConfigureAwait(false)) > 0) await sink.WriteAsync(buffer.AsMemory(0, n), c).ConfigureAwait(false);
         }, length, observer, ct).ConfigureAwait(false);
-        return length;
     }
 
     /// <summary>A new temporary file only its owner can read (it holds sealed v2 data before it is stored).</summary>

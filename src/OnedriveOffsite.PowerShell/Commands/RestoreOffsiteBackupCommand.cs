@@ -102,7 +102,7 @@ public sealed partial class RestoreOffsiteBackupCommand : OffsiteCmdlet
             if (!ShouldProcess(destination, $"Restore {location.Set}/{location.Snapshot}")) return;
             var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
                 async (o, c) => await Engine.Dedup.SnapshotFormat.DetectAsync(repository, location, c) == 2
-                    ? await new Engine.Dedup.DedupRestoreOperation(repository, key)
+                    ? await new Engine.Dedup.DedupRestoreOperation(repository, key) { IndexCache = Engine.Dedup.IndexCache.In(home) }
                         .RunAsync(location, destination, Force, ThrottleLimit, o, c)
                     : await new RestoreOperation(repository, key).RunAsync(location, destination, Force, ThrottleLimit, o, c),
                 (r, tail) => OperationReports.RestoreSucceeded(set, r, tail),

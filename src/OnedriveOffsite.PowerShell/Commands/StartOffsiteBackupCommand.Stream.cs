@@ -70,7 +70,7 @@ public sealed partial class StartOffsiteBackupCommand
                 Func<IByteSource> open = fromCommand
                     ? () => CommandSource.Start(FromCommand!, workingDirectory, o)
                     : () => new StreamSource(InputStream!);
-                return new Engine.Dedup.DedupBackupOperation(repository, key)
+                return new Engine.Dedup.DedupBackupOperation(repository, key) { IndexCache = Engine.Dedup.IndexCache.In(home) }
                     .RunStreamAsync(request, open, fromCommand ? "command" : "stream", o, c);
             },
             (r, tail) => OperationReports.DedupBackupSucceeded(new BackupRequest(label, Set), r, tail),

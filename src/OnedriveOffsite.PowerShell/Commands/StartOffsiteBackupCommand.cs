@@ -230,7 +230,8 @@ public sealed partial class StartOffsiteBackupCommand
             async (o, c) =>
             {
                 var key = _key ??= new KeyStore(home).Load();
-                var backup = await new Engine.Dedup.DedupBackupOperation(repository, key).RunAsync(request, o, c);
+                var backup = await new Engine.Dedup.DedupBackupOperation(repository, key) { IndexCache = Engine.Dedup.IndexCache.In(home) }
+                    .RunAsync(request, o, c);
                 if (RemoveSource) await SourceRemoval.RemoveAsync(repository, key, backup, ThrottleLimit, o, c);
                 return backup;
             },

@@ -86,7 +86,7 @@ public sealed class TestOffsiteBackupCommand : OffsiteCmdlet
             {
                 var location = await new SnapshotCatalog(repository, key).FindAsync(set, snapshotId, ct);
                 if (await Engine.Dedup.SnapshotFormat.DetectAsync(repository, location, ct) == 2)
-                    return await new Engine.Dedup.DedupVerifier(repository, key)
+                    return await new Engine.Dedup.DedupVerifier(repository, key) { IndexCache = Engine.Dedup.IndexCache.In(home) }
                         .VerifyAsync(location, depth, ReadDataPercent, ThrottleLimit, observer, ct);
                 return await new SnapshotVerifier(repository, key)
                     .VerifyAsync(location, depth == VerificationDepth.Sampled ? VerificationDepth.Full : depth, ThrottleLimit, observer,
