@@ -18,7 +18,9 @@ public sealed record DedupBackupResult(SnapshotInfo Snapshot, TimeSpan Duration,
 }
 
 /// <summary>Per pool: objects created (never more than the capacity), and the times one was handed out.</summary>
-public sealed record DedupBufferStats(int BlocksCreated, int BlockCapacity, int BlocksRented, int BatchesCreated, int BatchCapacity, int BatchesRented,
+public sealed record DedupBufferStats(
+    int BlocksCreated, int BlockCapacity, int BlocksRented,
+    int BatchesCreated, int BatchCapacity, int BatchesRented,
     int PackBuffersCreated, int PackBufferCapacity, int PackBuffersRented);
 
 /// <summary>
@@ -34,7 +36,8 @@ public sealed class DedupBackupOperation
     private readonly int _packSize;
     private readonly int _averageChunk;
 
-    public DedupBackupOperation(ISnapshotRepository repository, MasterKey key, int packSize = V2Layout.DefaultPackSize, int averageChunk = GearChunker.DefaultAverage)
+    public DedupBackupOperation(ISnapshotRepository repository, MasterKey key, int packSize = V2Layout.DefaultPackSize,
+        int averageChunk = GearChunker.DefaultAverage)
     {
         _repository = repository;
         _key = key;
@@ -56,8 +59,8 @@ public sealed class DedupBackupOperation
     public async Task<DedupBackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var file = BackupOperation.Validate(request);
-        return await RunAsync(request.SetName, request.Compression, request.ThrottleLimit, request.Lock, () => new FileDedupSource(file), observer, ct)
-            .ConfigureAwait(false);
+        return await RunAsync(request.SetName, request.Compression, request.ThrottleLimit, request.Lock,
+            () => new FileDedupSource(file), observer, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -79,23 +82,27 @@ public sealed class DedupBackupOperation
     {
         var warming = HashWarmup.EnsureStarted();
         // One run per set at a time, as for v1: packs, index files and the manifest are written under the set's lock.
-        await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, set, "backup", lockOptions, observer, ct).ConfigureAwait(false);
+        await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, set, "backup", lockOptions, observer,
+            ct).ConfigureAwait(false);
         ThreadPoolSizing.EnsureFor(throttleLimit + 2);
         var snapshotId = RandomNumberGenerator.GetBytes(16);
         var created = DateTime.UtcNow;
         var location = new SnapshotLocation(set, SnapshotFiles.SnapshotFolder(created, snapshotId));
 
         // Loaded under the set's lock: no other run adds or removes index files (or packs) of the set meanwhile.
-        using var index = await SetIndexLoader.LoadAsync(_repository, _key, set, IndexCache, trustCache: true, observer, ct).ConfigureAwait(false);
+        using var index = await SetIndexLoader.LoadAsync(_repository, _key, set, IndexCache, trustCache: true, observer,
+            ct).ConfigureAwait(false);
         var chunker = new GearChunker(V2Keys.GearTable(_key), _averageChunk);
         var idKey = V2Keys.ChunkIdKey(_key);
         await using var source = openSource();
         var looksCompressed = source.LooksCompressed;
         observer.Verbose($"Backing up {source.Description} to {_repository.Description} as {set}/{location.Snapshot} (format 2): " +
-            $"the set's index holds {index.ChunkCount} chunk(s) in {index.Packs.Count} pack(s); chunks of {chunker.Min}–{chunker.Max} bytes (average {chunker.Average}), packs of {_packSize} bytes, compression {compression}, key {_key.KeyId}.");
+            $"the set's index holds {index.ChunkCount} chunk(s) in {index.Packs.Count} pack(s); chunks of {chunker.Min}–{chunker.Max} " +
+                $"bytes (average {chunker.Average}), packs of {_packSize} bytes, compression {compression}, key {_key.KeyId}.");
 
         await warming.WaitAsync(ct).ConfigureAwait(false);
-        if (!HashWarmup.Optimized) observer.Verbose("BLAKE3 is not running as optimized code yet (a busy machine); the first chunks are hashed more slowly.");
+        if (!HashWarmup.Optimized) observer.Verbose("BLAKE3 is not running as optimized code yet (a busy machine); the first chunks are " +
+            "hashed more slowly.");
         var progress = source.Progress(observer, set);
         using var current = TransferActivity.Enter(progress.Status);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -106,10 +113,14 @@ public sealed class DedupBackupOperation
         var workers = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, throttleLimit));
         using var batchPool = SourceChunkStream.CreateBatchPool(chunker, workers + 2);
         using var packPool = new BoundedPool<byte[]>(throttleLimit + 1, () => new byte[PackBuilder.BufferSize(_packSize, chunker.Max)]);
-        var batches = Channel.CreateBounded<Task<ChunkBatch>>(new BoundedChannelOptions(workers) { SingleReader = true, SingleWriter = true });
+        var batches = Channel.CreateBounded<Task<ChunkBatch>>(
+            new BoundedChannelOptions(workers) { SingleReader = true, SingleWriter = true });
         var stream = source.ChunkStream(chunker, batchPool);
         var producing = stream.RunAsync(async batch =>
-            await batches.Writer.WriteAsync(Task.Run(() => { batch.Process(idKey, index, compression, looksCompressed); return batch; }, cts.Token), cts.Token).ConfigureAwait(false), cts.Token);
+        {
+            var processed = Task.Run(() => { batch.Process(idKey, index, compression, looksCompressed); return batch; }, cts.Token);
+            await batches.Writer.WriteAsync(processed, cts.Token).ConfigureAwait(false);
+        }, cts.Token);
         _ = producing.ContinueWith(t => batches.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
 
         var chunkListPath = Path.Combine(Path.GetTempPath(), $".oo-chunks-{Guid.NewGuid():N}");
@@ -141,14 +152,16 @@ public sealed class DedupBackupOperation
                             batchBytes += chunkLength;
                             list.Add(id, chunkLength);
                             if (batch.Encoded[i] is not { } encoded || added.Contains(id)) continue;
-                            pack ??= new PackBuilder(_key, _packSize, chunker.Max, buffer: await packPool.RentAsync(cts.Token).ConfigureAwait(false));
+                            pack ??= new PackBuilder(_key, _packSize, chunker.Max,
+                                buffer: await packPool.RentAsync(cts.Token).ConfigureAwait(false));
                             var (offset, stored) = pack.Add(id, encoded.Codec, encoded.Payload.Span);
                             newEntries.Add(new IndexEntry(id, newPacks.Count, offset, stored, chunkLength));
                             added.Add(id);
                             addedPlain += chunkLength;
                             if (pack.IsFull)
                             {
-                                uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, packPool, observer, cts.Token).ConfigureAwait(false));
+                                uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, packPool, observer,
+                                    cts.Token).ConfigureAwait(false));
                                 pack = null;
                                 if (newPacks.Count >= CheckpointPacks)
                                 {
@@ -157,8 +170,10 @@ public sealed class DedupBackupOperation
                                     await Task.WhenAll(uploads).ConfigureAwait(false);
                                     uploads.Clear();
                                     await setLock.EnsureHeldAsync(cts.Token).ConfigureAwait(false);
-                                    indexName = await V2Store.StoreIndexAsync(_repository, _key, set, newPacks, newEntries, observer, cts.Token).ConfigureAwait(false);
-                                    observer.Verbose($"Stored index file {indexName} listing the {newPacks.Count} pack(s) stored since the last one (a run interrupted from here on reuses them).");
+                                    indexName = await V2Store.StoreIndexAsync(_repository, _key, set, newPacks, newEntries, observer,
+                                        cts.Token).ConfigureAwait(false);
+                                    observer.Verbose($"Stored index file {indexName} listing the {newPacks.Count} pack(s) stored since " +
+                                        "the last one (a run interrupted from here on reuses them).");
                                     checkpointedChunks += newEntries.Count;
                                     checkpointedPacks += newPacks.Count;
                                     checkpointedStored += newPacks.Sum(p => p.Length);
@@ -174,7 +189,8 @@ public sealed class DedupBackupOperation
                     await producing.ConfigureAwait(false);
                     if (pack is { ChunkCount: > 0 })
                     {
-                        uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, packPool, observer, cts.Token).ConfigureAwait(false));
+                        uploads.Add(await StartUploadAsync(pack, set, newPacks, uploadSlots, packPool, observer,
+                            cts.Token).ConfigureAwait(false));
                         pack = null;
                     }
                     await Task.WhenAll(uploads).ConfigureAwait(false);
@@ -182,7 +198,8 @@ public sealed class DedupBackupOperation
                 catch
                 {
                     cts.Cancel();
-                    try { await Task.WhenAll(uploads.Append(producing)).ConfigureAwait(false); } catch { /* the first failure is what is reported */ }
+                    // The first failure is what is reported.
+                    try { await Task.WhenAll(uploads.Append(producing)).ConfigureAwait(false); } catch { }
                     throw;
                 }
                 finally
@@ -199,13 +216,15 @@ public sealed class DedupBackupOperation
             StoredFile? indexFile = null;
             if (newEntries.Count > 0)
             {
-                indexFile = await V2Store.StoreIndexFileAsync(_repository, _key, set, newPacks, newEntries, observer, ct).ConfigureAwait(false);
+                indexFile = await V2Store.StoreIndexFileAsync(_repository, _key, set, newPacks, newEntries, observer,
+                    ct).ConfigureAwait(false);
                 indexName = indexFile.Name;
             }
             var addedChunks = checkpointedChunks + newEntries.Count;
             var addedPacks = checkpointedPacks + newPacks.Count;
             var addedStored = checkpointedStored + newPacks.Sum(p => p.Length);
-            var listLength = await V2Store.StoreFileAsync(_repository, chunkListPath, location, V2Layout.ChunkListName, observer, ct).ConfigureAwait(false);
+            var listLength = await V2Store.StoreFileAsync(_repository, chunkListPath, location, V2Layout.ChunkListName, observer,
+                ct).ConfigureAwait(false);
 
             var manifest = new V2Manifest
             {
@@ -220,9 +239,16 @@ public sealed class DedupBackupOperation
                     Kind = source.Kind, Program = source.Program,
                 },
                 Chunking = new V2Manifest.ChunkingInfo { Min = chunker.Min, Average = chunker.Average, Max = chunker.Max },
-                ChunkList = new V2Manifest.ChunkListInfo { Salt = Convert.ToHexString(chunkListSalt).ToLowerInvariant(), StoredLength = listLength, Chunks = chunkCount },
+                ChunkList = new V2Manifest.ChunkListInfo
+                {
+                    Salt = Convert.ToHexString(chunkListSalt).ToLowerInvariant(), StoredLength = listLength, Chunks = chunkCount,
+                },
                 Compression = compression.ToString(),
-                Added = new V2Manifest.AddedInfo { Chunks = addedChunks, PlainBytes = addedPlain, Packs = (int)addedPacks, StoredBytes = addedStored, IndexFile = indexName },
+                Added = new V2Manifest.AddedInfo
+                {
+                    Chunks = addedChunks, PlainBytes = addedPlain, Packs = (int)addedPacks, StoredBytes = addedStored,
+                    IndexFile = indexName,
+                },
                 Tool = ToolInfo.UserAgentProduct,
                 Host = Environment.MachineName,
             };
@@ -230,10 +256,13 @@ public sealed class DedupBackupOperation
             await _repository.WriteManifestAsync(location, V2ManifestCodec.Encode(manifest, _key, snapshotId), ct).ConfigureAwait(false);
             progress.Complete();
             if (indexFile is not null && IndexCache is not null) UpdateCache(index, set, indexFile, newPacks, newEntries, observer);
-            observer.Verbose($"Snapshot {set}/{location.Snapshot} is complete (format 2): SHA-256 {sha256}; {chunkCount} chunk(s), {addedChunks} new ({addedPlain} bytes) stored in {addedPacks} pack(s) of {manifest.Added.StoredBytes} bytes, in {progress.Elapsed.TotalSeconds:0.0} s.");
+            observer.Verbose($"Snapshot {set}/{location.Snapshot} is complete (format 2): SHA-256 {sha256}; {chunkCount} chunk(s), " +
+                $"{addedChunks} new ({addedPlain} bytes) stored in {addedPacks} pack(s) of {manifest.Added.StoredBytes} bytes, in " +
+                    $"{progress.Elapsed.TotalSeconds:0.0} s.");
             return new DedupBackupResult(V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest)
             {
-                Buffers = new DedupBufferStats(stream.Blocks.Created, stream.Blocks.Capacity, stream.Blocks.Rented, batchPool.Created, batchPool.Capacity, batchPool.Rented,
+                Buffers = new DedupBufferStats(stream.Blocks.Created, stream.Blocks.Capacity, stream.Blocks.Rented, batchPool.Created,
+                    batchPool.Capacity, batchPool.Rented,
                     packPool.Created, packPool.Capacity, packPool.Rented),
             };
         }
@@ -249,7 +278,8 @@ public sealed class DedupBackupOperation
     /// filling the next pack. The pack's number in <paramref name="packs"/> is fixed now (chunk entries refer to it);
     /// its record is filled in before the upload task completes. The buffer goes back to <paramref name="pool"/> after.
     /// </summary>
-    private async Task<Task> StartUploadAsync(PackBuilder pack, string set, List<PackRecord> packs, SemaphoreSlim slots, BoundedPool<byte[]> pool, IOperationObserver observer, CancellationToken ct)
+    private async Task<Task> StartUploadAsync(PackBuilder pack, string set, List<PackRecord> packs, SemaphoreSlim slots,
+        BoundedPool<byte[]> pool, IOperationObserver observer, CancellationToken ct)
     {
         int number;
         lock (packs)
@@ -281,12 +311,14 @@ public sealed class DedupBackupOperation
     /// Adds the index file this backup stored to the local index cache (from the entries it holds already), so the next
     /// backup downloads nothing. Only a cache: a failure is reported and the next run merges the file from the repository.
     /// </summary>
-    private void UpdateCache(SetIndex index, string set, StoredFile indexFile, IReadOnlyList<PackRecord> packs, IndexEntrySpill entries, IOperationObserver observer)
+    private void UpdateCache(SetIndex index, string set, StoredFile indexFile, IReadOnlyList<PackRecord> packs, IndexEntrySpill entries,
+        IOperationObserver observer)
     {
         try { SetIndexLoader.AddStoredIndexFile(index, IndexCache!, _repository, _key, set, indexFile, packs, entries, observer); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            observer.Verbose($"The local index cache of set '{set}' was not updated ({e.Message}); the next backup downloads index file {indexFile.Name}.");
+            observer.Verbose($"The local index cache of set '{set}' was not updated ({e.Message}); the next backup downloads index file " +
+                $"{indexFile.Name}.");
         }
     }
 }

@@ -39,33 +39,44 @@ public sealed class DedupRestoreOperation
         "PackMissing", "PackMismatch", "PackCorrupt", "ChunkHashMismatch", "ChunkNotIndexed", "IndexCorrupt", "IndexCacheCorrupt",
     };
 
-    /// <summary>Free bytes on a directory's volume (null: unknown), checked before the restore writes; tests simulate a small volume with it.</summary>
+    /// <summary>Free bytes on a directory's volume (null: unknown), checked before the restore writes; tests simulate a small volume with
+    /// it.</summary>
     public Func<string, long?> FreeSpaceProbe { get; init; } = IO.DestinationSpace.Available;
 
     public async Task<V2Manifest> ReadManifestAsync(SnapshotLocation location, CancellationToken ct)
     {
         var bytes = await _repository.ReadManifestAsync(location, ct).ConfigureAwait(false)
-            ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation, $"snapshot {location.Set}/{location.Snapshot} has no manifest: it is incomplete and cannot be restored.", location.Snapshot);
+            ?? throw new OffsiteException(ErrorIds.Snapshots.SnapshotIncomplete, OffsiteErrorCategory.InvalidOperation,
+                $"snapshot {location.Set}/{location.Snapshot} has no manifest: it is incomplete and cannot be restored.",
+                    location.Snapshot);
         return V2ManifestCodec.Decode(bytes, _key, location);
     }
 
-    public async Task<RestoreResult> RunAsync(SnapshotLocation location, string destination, bool overwrite, int throttleLimit, IOperationObserver observer, CancellationToken ct)
+    public async Task<RestoreResult> RunAsync(SnapshotLocation location, string destination, bool overwrite, int throttleLimit,
+        IOperationObserver observer, CancellationToken ct)
     {
         var manifest = await ReadManifestAsync(location, ct).ConfigureAwait(false);
-        var target = Directory.Exists(destination) ? Path.Combine(destination, SafeFileName(manifest.Source.Name)) : Path.GetFullPath(destination);
+        var target = Directory.Exists(destination)
+            ? Path.Combine(destination, SafeFileName(manifest.Source.Name))
+            : Path.GetFullPath(destination);
         using var pending = PendingFile.Create(target, overwrite, manifest.Source.Length, FreeSpaceProbe);
-        observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} bytes, {manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
-        var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set), new[] { manifest.Source.Length });
+        observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} " +
+            $"bytes, {manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} to '{target}' via '{pending.TempPath}'.");
+        var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set),
+            new[] { manifest.Source.Length });
         var stream = pending.Stream;
-        var sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress, (window, length) => stream.Write(window.AsSpan(0, length)), ct,
-            observer, restart: () => { stream.SetLength(0); stream.Position = 0; }).ConfigureAwait(false);
+        var sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress,
+            (window, length) => stream.Write(window.AsSpan(0, length)), ct, observer,
+            restart: () => { stream.SetLength(0); stream.Position = 0; }).ConfigureAwait(false);
         if (sha256 != manifest.Source.Sha256)
             throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
-                $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}; the file was not written.", location.Snapshot);
+                $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}; the file was not written.",
+                    location.Snapshot);
         pending.Commit(overwrite, manifest.Source.LastWriteTimeUtc);
         progress.Complete();
         observer.Verbose($"Restored '{target}': {manifest.Source.Length} bytes, SHA-256 {sha256} verified, every chunk authenticated.");
-        return new RestoreResult(target, manifest.Source.Length, sha256, V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
+        return new RestoreResult(target, manifest.Source.Length, sha256,
+            V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
     }
 
     /// <summary>
@@ -80,8 +91,9 @@ public sealed class DedupRestoreOperation
         var manifest = await ReadManifestAsync(location, ct).ConfigureAwait(false);
         await using var sink = openSink();
         using var stopSink = ct.Register(sink.Abort);
-        observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} bytes, " +
-            $"{manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} into {sink.Description}. Every chunk is authenticated " +
+        observer.Verbose($"Restoring {location.Set}/{location.Snapshot} (format 2, '{manifest.Source.Name}', {manifest.Source.Length} " +
+            $"bytes, {manifest.ChunkList.Chunks} chunk(s)) from {_repository.Description} into {sink.Description}. " +
+            "Every chunk is authenticated " +
             "before it is written; the whole-stream SHA-256 is checked at the end.");
         var progress = new TransferProgress(observer, ActivityText.Restore(manifest.Source.Name, location.Set, $" into {sink.Description}"),
             new[] { manifest.Source.Length });
@@ -89,12 +101,13 @@ public sealed class DedupRestoreOperation
         try
         {
             sha256 = await ReadAllAsync(location, manifest, throttleLimit, progress,
-                (window, length) => sink.WriteAsync(window.AsMemory(0, length), ct).AsTask().GetAwaiter().GetResult(), ct).ConfigureAwait(false);
+                (window, length) => sink.WriteAsync(window.AsMemory(0, length), ct).AsTask().GetAwaiter().GetResult(), ct)
+                .ConfigureAwait(false);
             if (sha256 != manifest.Source.Sha256)
                 throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
-                    $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}. {sink.Description} received " +
-                        "bytes that were each authenticated, but not the original whole: its input was ended abnormally (the command was " +
-                        "stopped). Do not use what it produced.", location.Snapshot);
+                    $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}. {sink.Description} " +
+                        "received bytes that were each authenticated, but not the original whole: its input was ended abnormally " +
+                        "(the command was stopped). Do not use what it produced.", location.Snapshot);
         }
         catch
         {
@@ -103,16 +116,18 @@ public sealed class DedupRestoreOperation
         }
         await sink.CompleteAsync(ct).ConfigureAwait(false);
         progress.Complete();
-        observer.Verbose($"Restored {manifest.Source.Length} bytes into {sink.Description}: SHA-256 {sha256} verified, every chunk authenticated.");
-        return new RestoreResult(sink.Description, manifest.Source.Length, sha256, V2Catalog.Describe(_repository, location, manifest, _key.KeyId),
-            progress.Elapsed);
+        observer.Verbose($"Restored {manifest.Source.Length} bytes into {sink.Description}: SHA-256 {sha256} verified, every chunk " +
+            "authenticated.");
+        return new RestoreResult(sink.Description, manifest.Source.Length, sha256,
+            V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
     }
 
     /// <summary>
     /// Reads every chunk of the snapshot in order, handing each completed window to <paramref name="sink"/>, and
     /// returns the SHA-256 of all of it (hex). Used by restore (sink writes) and Test-OffsiteBackup -Full (no sink).
     /// </summary>
-    /// <param name="restart">Called before the chunks are read again from the start (a retry with a rebuilt index); the sink must drop what it got.</param>
+    /// <param name="restart">Called before the chunks are read again from the start (a retry with a rebuilt index); the sink must drop what
+    /// it got.</param>
     public async Task<string> ReadAllAsync(SnapshotLocation location, V2Manifest manifest, int throttleLimit, TransferProgress progress,
         Action<byte[], int>? sink, CancellationToken ct, IOperationObserver? observer = null, Action? restart = null)
     {
@@ -120,18 +135,22 @@ public sealed class DedupRestoreOperation
         var warming = HashWarmup.EnsureStarted();
         using var current = TransferActivity.Enter(progress.Part(0));
         observer ??= NullObserver.Instance;
-        var index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: true, observer, ct).ConfigureAwait(false);
+        var index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: true, observer,
+            ct).ConfigureAwait(false);
         try
         {
             await warming.WaitAsync(ct).ConfigureAwait(false);
             return await ReadAllAsync(index, location, manifest, throttleLimit, progress, sink, ct).ConfigureAwait(false);
         }
         // Only when what was delivered can be taken back: a command or stream that received bytes cannot be rewound.
-        catch (OffsiteException e) when (index.FromCache && ErrorsACacheCanCause.Contains(e.ErrorId) && (sink is null || restart is not null))
+        catch (OffsiteException e)
+            when (index.FromCache && ErrorsACacheCanCause.Contains(e.ErrorId) && (sink is null || restart is not null))
         {
-            observer.Verbose($"{e.ErrorId} with the set's index from the local index cache ({e.Message}); rebuilding the index from the repository and reading again.");
+            observer.Verbose($"{e.ErrorId} with the set's index from the local index cache ({e.Message}); rebuilding the index from the " +
+                "repository and reading again.");
             index.Dispose();
-            index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: false, observer, ct).ConfigureAwait(false);
+            index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: false, observer,
+                ct).ConfigureAwait(false);
             restart?.Invoke();
             return await ReadAllAsync(index, location, manifest, throttleLimit, progress, sink, ct).ConfigureAwait(false);
         }
@@ -141,8 +160,8 @@ public sealed class DedupRestoreOperation
         }
     }
 
-    private async Task<string> ReadAllAsync(SetIndex index, SnapshotLocation location, V2Manifest manifest, int throttleLimit, TransferProgress progress,
-        Action<byte[], int>? sink, CancellationToken ct)
+    private async Task<string> ReadAllAsync(SetIndex index, SnapshotLocation location, V2Manifest manifest, int throttleLimit,
+        TransferProgress progress, Action<byte[], int>? sink, CancellationToken ct)
     {
         var idKey = V2Keys.ChunkIdKey(_key);
         var what = $"snapshot {location.Set}/{location.Snapshot}";
@@ -161,12 +180,14 @@ public sealed class DedupRestoreOperation
             if (used == 0 && reads.Count == 0) return;
             var byPack = reads.Values.GroupBy(r => r.Location.Pack).ToList();
             var window = filling;
-            await Parallel.ForEachAsync(byPack, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = ct }, async (group, token) =>
+            await Parallel.ForEachAsync(byPack, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = ct },
+                async (group, token) =>
             {
                 var buffers = await readBuffers.RentAsync(token).ConfigureAwait(false);
                 try
                 {
-                    await ChunkReader.ReadAsync(_repository, _key, idKey, location.Set, index.Packs[group.Key], group.ToList(), (read, data) =>
+                    await ChunkReader.ReadAsync(_repository, _key, idKey, location.Set, index.Packs[group.Key], group.ToList(),
+                        (read, data) =>
                     {
                         foreach (var t in read.Targets) data.Span.CopyTo(window.AsSpan((int)t));
                     }, token, buffers).ConfigureAwait(false);
@@ -197,10 +218,12 @@ public sealed class DedupRestoreOperation
                 {
                     if (!index.TryGet(chunk.Id, out var loc))
                         throw new OffsiteException("ChunkNotIndexed", OffsiteErrorCategory.ObjectNotFound,
-                            $"Chunk {chunk.Id} of {what} is in none of the set's index files (an index file or pack was removed).", chunk.Id.ToString());
+                            $"Chunk {chunk.Id} of {what} is in none of the set's index files (an index file or pack was removed).",
+                                chunk.Id.ToString());
                     if (loc.PlainLength != chunk.Length)
                         throw new OffsiteException("IndexCorrupt", OffsiteErrorCategory.InvalidData,
-                            $"The set's index records {loc.PlainLength} bytes for chunk {chunk.Id}, the chunk list of {what} {chunk.Length}.", chunk.Id.ToString());
+                            $"The set's index records {loc.PlainLength} bytes for chunk {chunk.Id}, the chunk list of {what} " +
+                                $"{chunk.Length}.", chunk.Id.ToString());
                     if (!reads.TryGetValue(chunk.Id, out var read)) reads[chunk.Id] = read = new ChunkRead(chunk.Id, loc, new List<long>());
                     read.Targets.Add(used);
                     used += (int)chunk.Length;

@@ -29,11 +29,13 @@ public sealed class DedupVerifier
     /// </summary>
     public IndexCache? IndexCache { get; init; }
 
-    public async Task<VerificationResult> VerifyAsync(SnapshotLocation location, VerificationDepth depth, double readDataPercent, int throttleLimit, IOperationObserver observer, CancellationToken ct)
+    public async Task<VerificationResult> VerifyAsync(SnapshotLocation location, VerificationDepth depth, double readDataPercent,
+        int throttleLimit, IOperationObserver observer, CancellationToken ct)
     {
         var restore = new DedupRestoreOperation(_repository, _key) { IndexCache = IndexCache };
         var manifest = await restore.ReadManifestAsync(location, ct).ConfigureAwait(false);
-        using var index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: false, observer, ct).ConfigureAwait(false);
+        using var index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: false, observer,
+            ct).ConfigureAwait(false);
         var problems = new List<string>();
         var needed = new SortedSet<int>();
         var what = $"snapshot {location.Set}/{location.Snapshot}";
@@ -45,18 +47,22 @@ public sealed class DedupVerifier
                 else if (problems.Count < 100) problems.Add($"Chunk {chunk.Id} is in none of the set's index files.");
             }
         }
-        var stored = (await _repository.ListFilesAsync(V2Layout.Packs(location.Set), ct).ConfigureAwait(false)).ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var stored = (await _repository.ListFilesAsync(V2Layout.Packs(location.Set), ct).ConfigureAwait(false))
+            .ToDictionary(f => f.Name, StringComparer.Ordinal);
         foreach (var n in needed)
         {
             var pack = index.Packs[n];
             if (!stored.TryGetValue(pack.Name, out var file)) problems.Add($"Pack {pack.Name} is missing.");
-            else if (file.Length != pack.Length) problems.Add($"Pack {pack.Name} holds {file.Length} bytes, the index records {pack.Length}.");
+            else if (file.Length != pack.Length)
+                problems.Add($"Pack {pack.Name} holds {file.Length} bytes, the index records {pack.Length}.");
         }
         if (problems.Count == 0 && depth == VerificationDepth.Sampled)
         {
-            var sample = needed.OrderBy(_ => RandomNumberGenerator.GetInt32(int.MaxValue)).Take((int)Math.Ceiling(needed.Count * Math.Clamp(readDataPercent, 0, 100) / 100)).ToList();
+            var take = (int)Math.Ceiling(needed.Count * Math.Clamp(readDataPercent, 0, 100) / 100);
+            var sample = needed.OrderBy(_ => RandomNumberGenerator.GetInt32(int.MaxValue)).Take(take).ToList();
             observer.Verbose($"Reading {sample.Count} of the {needed.Count} pack(s) {what} needs ({readDataPercent}%).");
-            await Parallel.ForEachAsync(sample, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = ct }, async (n, token) =>
+            await Parallel.ForEachAsync(sample, new ParallelOptions { MaxDegreeOfParallelism = throttleLimit, CancellationToken = ct },
+                async (n, token) =>
             {
                 var problem = await CheckPackAsync(location.Set, index.Packs[n], token).ConfigureAwait(false);
                 if (problem is not null) lock (problems) problems.Add(problem);
@@ -64,11 +70,13 @@ public sealed class DedupVerifier
         }
         if (problems.Count == 0 && depth == VerificationDepth.Full)
         {
-            var progress = new TransferProgress(observer, ActivityText.Verify(location.Set, location.Snapshot), new[] { manifest.Source.Length });
+            var progress = new TransferProgress(observer, ActivityText.Verify(location.Set, location.Snapshot),
+                new[] { manifest.Source.Length });
             try
             {
                 var sha = await restore.ReadAllAsync(location, manifest, throttleLimit, progress, null, ct).ConfigureAwait(false);
-                if (sha != manifest.Source.Sha256) problems.Add($"The data's SHA-256 {sha} differs from the original's {manifest.Source.Sha256}.");
+                if (sha != manifest.Source.Sha256) problems.Add($"The data's SHA-256 {sha} differs from the original's " +
+                    $"{manifest.Source.Sha256}.");
             }
             catch (OffsiteException ex) { problems.Add(ex.Message); }
             progress.Complete();
@@ -96,7 +104,8 @@ public sealed class DedupVerifier
             var hash = new byte[32];
             hasher.Finalize(hash);
             if (total != pack.Length) return $"Pack {pack.Name} holds {total} bytes, the index records {pack.Length}.";
-            return hash.AsSpan().SequenceEqual(pack.Blake3) ? null : $"Pack {pack.Name} has other content than the index records (its BLAKE3 differs).";
+            return hash.AsSpan().SequenceEqual(pack.Blake3) ? null : $"Pack {pack.Name} has other content than the index records (its " +
+                "BLAKE3 differs).";
         }
         catch (OffsiteException ex) { return ex.Message; }
     }

@@ -16,9 +16,8 @@ public sealed class IndexEntrySpill : IDisposable
     public IndexEntrySpill()
     {
         _path = Path.Combine(Path.GetTempPath(), $".oo-entries-{Guid.NewGuid():N}");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 16, Options = FileOptions.DeleteOnClose };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        _file = new FileStream(_path, options);
+        _file = new FileStream(_path,
+            IO.OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose));
         // Not encrypted (ids are keyed hashes, but lengths and places are the index's secrets): on Unix the name goes
         // at once, so the kernel frees the data however the process ends; on Windows DeleteOnClose does the same.
         if (!OperatingSystem.IsWindows()) File.Delete(_path);
@@ -61,11 +60,14 @@ public sealed class IndexEntrySpill : IDisposable
             var bytes = n * IndexFileCodec.ChunkEntrySize;
             for (var done = 0; done < bytes;)
             {
-                var read = RandomAccess.Read(_file.SafeFileHandle, buffer.AsSpan(done, bytes - done), first * IndexFileCodec.ChunkEntrySize + done);
-                if (read == 0) throw new IOException($"The temporary file of new index entries '{_path}' is shorter than what was written to it.");
+                var read = RandomAccess.Read(_file.SafeFileHandle, buffer.AsSpan(done, bytes - done),
+                    first * IndexFileCodec.ChunkEntrySize + done);
+                if (read == 0)
+                    throw new IOException($"The temporary file of new index entries '{_path}' is shorter than what was written to it.");
                 done += read;
             }
-            for (var i = 0; i < n; i++) yield return IndexFileCodec.Decode(buffer.AsSpan(i * IndexFileCodec.ChunkEntrySize, IndexFileCodec.ChunkEntrySize));
+            for (var i = 0; i < n; i++)
+                yield return IndexFileCodec.Decode(buffer.AsSpan(i * IndexFileCodec.ChunkEntrySize, IndexFileCodec.ChunkEntrySize));
         }
     }
 

@@ -25,16 +25,20 @@ public static class IndexFileCodec
         IReadOnlyList<PackRecord> packs, IReadOnlyList<IndexEntry> entries) =>
         WriteAsync(write, key, indexId, salt, set, packs, entries.Count, (first, plain) =>
         {
-            for (var i = 0; i * ChunkEntrySize < plain.Length; i++) Encode(entries[(int)first + i], plain.AsSpan(i * ChunkEntrySize, ChunkEntrySize));
+            for (var i = 0; i * ChunkEntrySize < plain.Length; i++)
+                Encode(entries[(int)first + i], plain.AsSpan(i * ChunkEntrySize, ChunkEntrySize));
             return Task.CompletedTask;
         });
 
-    /// <summary>Writes the index file with its chunk entries read from <paramref name="entries"/> (spilled to disk during a backup).</summary>
+    /// <summary>Writes the index file with its chunk entries read from <paramref name="entries"/> (spilled to disk during a
+    /// backup).</summary>
     public static Task WriteAsync(Func<ReadOnlyMemory<byte>, Task> write, MasterKey key, byte[] indexId, byte[] salt, string set,
         IReadOnlyList<PackRecord> packs, IndexEntrySpill entries) =>
         WriteAsync(write, key, indexId, salt, set, packs, entries.Count, (_, plain) => entries.ReadNextAsync(plain));
 
-    /// <summary>One chunk entry as an index record holds it: id ‖ u32 pack ‖ u32 offset ‖ u32 stored length ‖ u32 plain length.</summary>
+    /// <summary>
+    /// One chunk entry as an index record holds it: id ‖ u32 pack ‖ u32 offset ‖ u32 stored length ‖ u32 plain length.
+    /// </summary>
     public static void Encode(IndexEntry e, Span<byte> at)
     {
         e.Id.Write(at);
@@ -46,7 +50,8 @@ public static class IndexFileCodec
 
     /// <summary>The inverse of <see cref="Encode"/>.</summary>
     public static IndexEntry Decode(ReadOnlySpan<byte> at) => new(ChunkId.Read(at), (int)BinaryPrimitives.ReadUInt32BigEndian(at[32..]),
-        BinaryPrimitives.ReadUInt32BigEndian(at[36..]), BinaryPrimitives.ReadUInt32BigEndian(at[40..]), BinaryPrimitives.ReadUInt32BigEndian(at[44..]));
+        BinaryPrimitives.ReadUInt32BigEndian(at[36..]), BinaryPrimitives.ReadUInt32BigEndian(at[40..]),
+            BinaryPrimitives.ReadUInt32BigEndian(at[44..]));
 
     /// <param name="fillEntries">Fills a record's plaintext with the encoded entries from number <c>first</c> on, in order.</param>
     private static async Task WriteAsync(Func<ReadOnlyMemory<byte>, Task> write, MasterKey key, byte[] indexId, byte[] salt, string set,
@@ -92,10 +97,12 @@ public static class IndexFileCodec
     }
 
     /// <summary>Encodes into memory with a fresh salt (small indexes, test vectors).</summary>
-    public static async Task<byte[]> EncodeAsync(MasterKey key, byte[] indexId, byte[]? salt, string set, IReadOnlyList<PackRecord> packs, IReadOnlyList<IndexEntry> entries)
+    public static async Task<byte[]> EncodeAsync(MasterKey key, byte[] indexId, byte[]? salt, string set, IReadOnlyList<PackRecord> packs,
+        IReadOnlyList<IndexEntry> entries)
     {
         using var ms = new MemoryStream();
-        await WriteAsync(b => ms.WriteAsync(b).AsTask(), key, indexId, salt ?? RandomNumberGenerator.GetBytes(32), set, packs, entries).ConfigureAwait(false);
+        await WriteAsync(b => ms.WriteAsync(b).AsTask(), key, indexId, salt ?? RandomNumberGenerator.GetBytes(32), set, packs, entries)
+            .ConfigureAwait(false);
         return ms.ToArray();
     }
 
@@ -106,12 +113,15 @@ public static class IndexFileCodec
     public static async Task ReadAsync(Stream stream, MasterKey key, string set, string name, IIndexFileSink index, CancellationToken ct)
     {
         var what = $"index file {set}/{V2Layout.IndexFolder}/{name}";
-        Exception Fail(string why) => new OffsiteException("IndexCorrupt", OffsiteErrorCategory.InvalidData, $"The {what} is damaged: {why}.", name);
+        Exception Fail(string why) =>
+            new OffsiteException("IndexCorrupt", OffsiteErrorCategory.InvalidData, $"The {what} is damaged: {why}.", name);
         var headerBytes = new byte[V2Header.Size];
-        if (await SealedRecordReader.ReadFullyAsync(stream, headerBytes, ct).ConfigureAwait(false) != V2Header.Size) throw Fail("it is truncated");
+        if (await SealedRecordReader.ReadFullyAsync(stream, headerBytes, ct).ConfigureAwait(false) != V2Header.Size)
+            throw Fail("it is truncated");
         var header = V2Header.Parse(V2FileKind.Index, headerBytes, "IndexCorrupt", what);
         if (header.KeyIdHex != key.KeyId)
-            throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError, $"The {what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}.", name);
+            throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError,
+                $"The {what} was made with key {header.KeyIdHex}, but the loaded key is {key.KeyId}.", name);
         if (V2Layout.IndexName(header.FileId) != name) throw Fail("its header names another index file (it was renamed or copied)");
         using var reader = new SealedRecordReader(stream, V2Keys.FileKey(key, V2FileKind.Index, header.Salt, header.FileId), headerBytes);
         var first = await reader.NextAsync(Fail, ct).ConfigureAwait(false) ?? throw Fail("it has no records");
@@ -120,7 +130,8 @@ public static class IndexFileCodec
         if (first.Length != 2 + setLength + 8) throw Fail("its first record has the wrong size");
         var fileSet = Encoding.UTF8.GetString(first, 2, setLength);
         if (fileSet != set)
-            throw new OffsiteException("IndexMisplaced", OffsiteErrorCategory.InvalidData, $"The {what} belongs to set '{fileSet}', not '{set}' (it was moved or copied).", name);
+            throw new OffsiteException("IndexMisplaced", OffsiteErrorCategory.InvalidData,
+                $"The {what} belongs to set '{fileSet}', not '{set}' (it was moved or copied).", name);
         var packCount = BinaryPrimitives.ReadUInt32BigEndian(first.AsSpan(2 + setLength));
         var entryCount = BinaryPrimitives.ReadUInt32BigEndian(first.AsSpan(6 + setLength));
         var numbers = new int[packCount];
@@ -133,7 +144,8 @@ public static class IndexFileCodec
             for (var i = 0; i < expected; i++)
             {
                 var at = rec.AsSpan(i * PackEntrySize, PackEntrySize);
-                var pack = new PackRecord(at[..16].ToArray(), at.Slice(16, 32).ToArray(), BinaryPrimitives.ReadInt64BigEndian(at[48..]), at.Slice(56, 32).ToArray());
+                var pack = new PackRecord(at[..16].ToArray(), at.Slice(16, 32).ToArray(), BinaryPrimitives.ReadInt64BigEndian(at[48..]),
+                    at.Slice(56, 32).ToArray());
                 numbers[packsRead++] = index.AddPack(pack, Fail);
             }
         }

@@ -7,7 +7,8 @@ using OnedriveOffsite.Engine.Repositories;
 namespace OnedriveOffsite.Engine.Dedup;
 
 /// <summary>What pruning a set's packs did (<see cref="PackPruner"/>).</summary>
-public sealed record PruneResult(int PacksDeleted, long BytesFreed, int PacksKept, int PartlyUsedPacks, long UnusedBytesInKeptPacks, int IndexFilesReplaced)
+public sealed record PruneResult(int PacksDeleted, long BytesFreed, int PacksKept, int PartlyUsedPacks, long UnusedBytesInKeptPacks,
+    int IndexFilesReplaced)
 {
     public bool ChangedAnything => PacksDeleted > 0 || IndexFilesReplaced > 0;
 }
@@ -42,15 +43,16 @@ public static class PackPruner
         var doomed = packFiles.Where(f => !keptNames.Contains(f.Name)).ToList();
         var indexNamesDoomed = index.Packs.Count > kept.Count;
         var partly = kept.Count(p => usage.PlainUsed(p) < usage.PlainIndexed(p));
-        var unused = kept.Sum(p => index.Packs[p].Length * (usage.PlainIndexed(p) - usage.PlainUsed(p)) / Math.Max(1, usage.PlainIndexed(p)));
+        var unused = kept.Sum(p =>
+            index.Packs[p].Length * (usage.PlainIndexed(p) - usage.PlainUsed(p)) / Math.Max(1, usage.PlainIndexed(p)));
 
         var replaced = 0;
         if (indexNamesDoomed)
         {
             await setLock.EnsureHeldAsync(ct).ConfigureAwait(false);
             using var entries = Entries(index, kept);
-            var newName = await V2Store.StoreIndexAsync(repository, key, set, kept.Select(p => index.Packs[p]).ToList(), entries, observer, ct)
-                .ConfigureAwait(false);
+            var keptPacks = kept.Select(p => index.Packs[p]).ToList();
+            var newName = await V2Store.StoreIndexAsync(repository, key, set, keptPacks, entries, observer, ct).ConfigureAwait(false);
             observer.Verbose($"Stored index file {newName} of set '{set}' describing the {kept.Count} pack(s) still needed.");
             foreach (var old in indexFiles)
             {

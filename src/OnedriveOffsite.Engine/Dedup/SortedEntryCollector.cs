@@ -155,12 +155,8 @@ internal sealed class SortedEntryCollector : IIndexFileSink, IDisposable
         public EntryFile()
         {
             var path = Path.Combine(Path.GetTempPath(), $".oo-sort-{Guid.NewGuid():N}");
-            var options = new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 14,
-                Options = FileOptions.DeleteOnClose,
-            };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            var options = IO.OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 14,
+                FileOptions.DeleteOnClose);
             _file = new FileStream(path, options);
             if (!OperatingSystem.IsWindows()) File.Delete(path);
         }

@@ -47,7 +47,8 @@ public static class V2Store
         }
     }
 
-    public static Task<StoredPartResult> StoreAsync(ISnapshotRepository repository, SnapshotLocation folder, string name, ReadOnlyMemory<byte> bytes, IOperationObserver observer, CancellationToken ct) =>
+    public static Task<StoredPartResult> StoreAsync(ISnapshotRepository repository, SnapshotLocation folder, string name,
+        ReadOnlyMemory<byte> bytes, IOperationObserver observer, CancellationToken ct) =>
         StoreAsync(repository, folder, name, (sink, c) => sink.WriteAsync(bytes, c).AsTask(), bytes.Length, observer, ct);
 
     /// <summary>
@@ -55,12 +56,15 @@ public static class V2Store
     /// <paramref name="entries"/>) to an owner-only temporary file, so that it is never held whole in memory and its
     /// size is known before it is stored, then stores it under a fresh id. Returns its name.
     /// </summary>
-    public static async Task<string> StoreIndexAsync(ISnapshotRepository repository, MasterKey key, string set, IReadOnlyList<PackRecord> packs,
+    public static async Task<string> StoreIndexAsync(ISnapshotRepository repository, MasterKey key, string set,
+        IReadOnlyList<PackRecord> packs,
         IndexEntrySpill entries, IOperationObserver observer, CancellationToken ct) =>
         (await StoreIndexFileAsync(repository, key, set, packs, entries, observer, ct).ConfigureAwait(false)).Name;
 
-    /// <summary>As <see cref="StoreIndexAsync"/>, returning the stored file as a listing would show it (for the local index cache).</summary>
-    public static async Task<StoredFile> StoreIndexFileAsync(ISnapshotRepository repository, MasterKey key, string set, IReadOnlyList<PackRecord> packs,
+    /// <summary>As <see cref="StoreIndexAsync"/>, returning the stored file as a listing would show it (for the local index
+    /// cache).</summary>
+    public static async Task<StoredFile> StoreIndexFileAsync(ISnapshotRepository repository, MasterKey key, string set,
+        IReadOnlyList<PackRecord> packs,
         IndexEntrySpill entries, IOperationObserver observer, CancellationToken ct)
     {
         var indexId = RandomNumberGenerator.GetBytes(16);
@@ -69,7 +73,8 @@ public static class V2Store
         try
         {
             await using (var file = OpenOwnerOnlyTemp(path))
-                await IndexFileCodec.WriteAsync(b => file.WriteAsync(b, ct).AsTask(), key, indexId, RandomNumberGenerator.GetBytes(32), set, packs, entries)
+                await IndexFileCodec.WriteAsync(b =>
+                    file.WriteAsync(b, ct).AsTask(), key, indexId, RandomNumberGenerator.GetBytes(32), set, packs, entries)
                     .ConfigureAwait(false);
             var stored = await StoreLocalFileAsync(repository, path, V2Layout.Index(set), name, observer, ct).ConfigureAwait(false);
             return new StoredFile(name, stored.Length, stored.Checksum);
@@ -85,7 +90,8 @@ public static class V2Store
         IOperationObserver observer, CancellationToken ct) =>
         (await StoreLocalFileAsync(repository, path, folder, name, observer, ct).ConfigureAwait(false)).Length;
 
-    private static async Task<StoredPartResult> StoreLocalFileAsync(ISnapshotRepository repository, string path, SnapshotLocation folder, string name,
+    private static async Task<StoredPartResult> StoreLocalFileAsync(ISnapshotRepository repository, string path, SnapshotLocation folder,
+        string name,
         IOperationObserver observer, CancellationToken ct)
     {
         var length = new FileInfo(path).Length;
@@ -94,15 +100,14 @@ public static class V2Store
             await using var file = File.OpenRead(path);
             var buffer = new byte[1 << 20];
             int n;
-            while ((n = await file.ReadAsync(buffer, c).ConfigureAwait(false)) > 0) await sink.WriteAsync(buffer.AsMemory(0, n), c).ConfigureAwait(false);
+            while ((n = await file.ReadAsync(buffer, c).ConfigureAwait(false)) > 0) await sink.WriteAsync(buffer.AsMemory(0, n),
+                c).ConfigureAwait(false);
         }, length, observer, ct).ConfigureAwait(false);
     }
 
     /// <summary>A new temporary file only its owner can read (it holds sealed v2 data before it is stored).</summary>
     public static FileStream OpenOwnerOnlyTemp(string path)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 16 };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return new FileStream(path, options);
+        return new FileStream(path, IO.OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16));
     }
 }

@@ -7,9 +7,13 @@ internal sealed class KilledAfter(ISnapshotRepository inner, int changesAllowed)
 {
     private int _changes;
 
-    private void Change()
+    /// <summary>The changes made (not the one it was killed at), as "create name" / "delete name".</summary>
+    public List<string> Done { get; } = new();
+
+    private void Change(string what)
     {
         if (_changes++ >= changesAllowed) throw new IOException($"simulated kill before change {_changes}");
+        lock (Done) Done.Add(what);
     }
 
     public string Description => inner.Description;
@@ -18,7 +22,7 @@ internal sealed class KilledAfter(ISnapshotRepository inner, int changesAllowed)
     public Task<IReadOnlyList<StoredFile>> ListFilesAsync(SnapshotLocation folder, CancellationToken ct) => inner.ListFilesAsync(folder, ct);
     public Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct)
     {
-        Change();
+        Change("create " + name);
         return inner.CreateFileAsync(snapshot, name, knownLength, ct);
     }
     public Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => inner.OpenReadAsync(snapshot, name, ct);
@@ -26,7 +30,7 @@ internal sealed class KilledAfter(ISnapshotRepository inner, int changesAllowed)
     public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.ReadManifestAsync(snapshot, ct);
     public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct)
     {
-        Change();
+        Change("delete " + name);
         return inner.DeleteFileAsync(snapshot, name, ct);
     }
     public Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshot, ct);
