@@ -41,10 +41,8 @@ public sealed partial class StartOffsiteBackupCommand
                 (o, c) =>
                 {
                     var key = _key ??= new KeyStore(home).Load();
-                    Func<IByteSource> open = fromCommand
-                        ? () => CommandSource.Start(FromCommand!, workingDirectory, o)
-                        : () => new StreamSource(InputStream!);
-                    return new StreamBackupOperation(repository, key).RunAsync(request, open, fromCommand ? "command" : "stream", o, c);
+                    return new StreamBackupOperation(repository, key)
+                        .RunAsync(request, StreamOpener(fromCommand, workingDirectory, o), fromCommand ? "command" : "stream", o, c);
                 },
                 (r, tail) => OperationReports.BackupSucceeded(new BackupRequest(label, Set), r, tail),
                 (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Set, label, ex, duration, tail), ct));
@@ -67,14 +65,17 @@ public sealed partial class StartOffsiteBackupCommand
             (o, c) =>
             {
                 var key = _key ??= new KeyStore(home).Load();
-                Func<IByteSource> open = fromCommand
-                    ? () => CommandSource.Start(FromCommand!, workingDirectory, o)
-                    : () => new StreamSource(InputStream!);
                 return new Engine.Dedup.DedupBackupOperation(repository, key) { IndexCache = Engine.Dedup.IndexCache.In(home) }
-                    .RunStreamAsync(request, open, fromCommand ? "command" : "stream", o, c);
+                    .RunStreamAsync(request, StreamOpener(fromCommand, workingDirectory, o), fromCommand ? "command" : "stream", o, c);
             },
             (r, tail) => OperationReports.DedupBackupSucceeded(new BackupRequest(label, Set), r, tail),
             (ex, duration, tail) => OperationReports.Failed(OperationKind.Backup, Set, label, ex, duration, tail), ct));
         WriteObject(SnapshotMapper.ToOutput(result.Snapshot, RepositoryParameter.Resolve(this, Repository), result.Duration));
     }
+
+    /// <summary>Starts the stream's source when the engine asks for it: the command (-FromCommand) or the script's stream.</summary>
+    private Func<IByteSource> StreamOpener(bool fromCommand, string workingDirectory, Engine.Progress.IOperationObserver observer) =>
+        fromCommand
+            ? () => CommandSource.Start(FromCommand!, workingDirectory, observer)
+            : () => new StreamSource(InputStream!);
 }

@@ -63,30 +63,17 @@ public sealed class DedupCheckpointTests : IDisposable
     public void Dispose() => _f.Dispose();
 
     /// <summary>Counts pack files created; the <c>failAt</c>-th creation throws (a process that stops there).</summary>
-    private sealed class FailingPackStore(ISnapshotRepository inner, int failAt) : ISnapshotRepository
+    private sealed class FailingPackStore(ISnapshotRepository inner, int failAt) : PassThroughRepository(inner)
     {
         private int _packs;
 
         public int PacksStored => _packs;
 
-        public string Description => inner.Description;
-        public Task<IReadOnlyList<string>> ListSetsAsync(CancellationToken ct) => inner.ListSetsAsync(ct);
-        public Task<IReadOnlyList<StoredSnapshotFolder>> ListSnapshotsAsync(string set, CancellationToken ct) => inner.ListSnapshotsAsync(set, ct);
-        public Task<IReadOnlyList<StoredFile>> ListFilesAsync(SnapshotLocation folder, CancellationToken ct) => inner.ListFilesAsync(folder, ct);
-        public Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct)
+        public override Task<IPartSink> CreateFileAsync(SnapshotLocation snapshot, string name, long? knownLength, CancellationToken ct)
         {
             if (name.EndsWith(V2Layout.PackExtension, StringComparison.Ordinal) && Interlocked.Increment(ref _packs) >= failAt)
                 throw new IOException($"simulated kill at pack {failAt}");
-            return inner.CreateFileAsync(snapshot, name, knownLength, ct);
+            return base.CreateFileAsync(snapshot, name, knownLength, ct);
         }
-        public Task<Stream> OpenReadAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => inner.OpenReadAsync(snapshot, name, ct);
-        public Task WriteManifestAsync(SnapshotLocation snapshot, byte[] manifest, CancellationToken ct) => inner.WriteManifestAsync(snapshot, manifest, ct);
-        public Task<byte[]?> ReadManifestAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.ReadManifestAsync(snapshot, ct);
-        public Task DeleteFileAsync(SnapshotLocation snapshot, string name, CancellationToken ct) => inner.DeleteFileAsync(snapshot, name, ct);
-        public Task DeleteSnapshotAsync(SnapshotLocation snapshot, CancellationToken ct) => inner.DeleteSnapshotAsync(snapshot, ct);
-        public Task<bool> TryCreateLockAsync(string? scope, byte[] content, CancellationToken ct) => inner.TryCreateLockAsync(scope, content, ct);
-        public Task<byte[]?> ReadLockAsync(string? scope, CancellationToken ct) => inner.ReadLockAsync(scope, ct);
-        public Task<bool> ReplaceLockAsync(string? scope, byte[] expected, byte[] content, CancellationToken ct) => inner.ReplaceLockAsync(scope, expected, content, ct);
-        public Task<bool> DeleteLockAsync(string? scope, byte[] expected, CancellationToken ct) => inner.DeleteLockAsync(scope, expected, ct);
     }
 }
