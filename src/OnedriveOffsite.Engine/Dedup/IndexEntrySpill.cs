@@ -15,12 +15,10 @@ public sealed class IndexEntrySpill : IDisposable
 
     public IndexEntrySpill()
     {
-        _path = Path.Combine(Path.GetTempPath(), $".oo-entries-{Guid.NewGuid():N}");
-        _file = new FileStream(_path,
-            IO.OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose));
-        // Not encrypted (ids are keyed hashes, but lengths and places are the index's secrets): on Unix the name goes
-        // at once, so the kernel frees the data however the process ends; on Windows DeleteOnClose does the same.
-        if (!OperatingSystem.IsWindows()) File.Delete(_path);
+        // Not encrypted (ids are keyed hashes, but lengths and places are the index's secrets): a scratch file, gone
+        // however the process ends.
+        _file = IO.OwnerOnlyFile.OpenScratch(".oo-entries-", 1 << 16);
+        _path = _file.Name;
     }
 
     /// <summary>The temporary file's name (gone from the directory on Unix as soon as it is open).</summary>

@@ -152,14 +152,7 @@ internal sealed class SortedEntryCollector : IIndexFileSink, IDisposable
     {
         private readonly FileStream _file;
 
-        public EntryFile()
-        {
-            var path = Path.Combine(Path.GetTempPath(), $".oo-sort-{Guid.NewGuid():N}");
-            var options = IO.OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 14,
-                FileOptions.DeleteOnClose);
-            _file = new FileStream(path, options);
-            if (!OperatingSystem.IsWindows()) File.Delete(path);
-        }
+        public EntryFile() => _file = IO.OwnerOnlyFile.OpenScratch(".oo-sort-", 1 << 14);
 
         public long Count { get; private set; }
 

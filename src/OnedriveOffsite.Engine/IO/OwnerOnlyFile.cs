@@ -78,4 +78,20 @@ public static class OwnerOnlyFile
         if (!OperatingSystem.IsWindows()) result.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         return result;
     }
+
+    /// <summary>
+    /// A new owner-only scratch file in the temp directory that nothing outlives: on Unix its name goes at once (the
+    /// open handle keeps the data, and the kernel frees it when the process ends, however it ends); on Windows the
+    /// kernel honours DeleteOnClose when a killed process's handles close. Upload spools, spilled index entries,
+    /// sort buckets.
+    /// </summary>
+    internal static FileStream OpenScratch(string namePrefix, int bufferSize, FileOptions options = FileOptions.None,
+        string nameSuffix = "")
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{namePrefix}{Guid.NewGuid():N}{nameSuffix}");
+        var file = new FileStream(path,
+            CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize, options | FileOptions.DeleteOnClose));
+        if (!OperatingSystem.IsWindows()) File.Delete(path);
+        return file;
+    }
 }

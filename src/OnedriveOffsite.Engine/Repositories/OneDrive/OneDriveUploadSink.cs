@@ -39,16 +39,8 @@ internal sealed class OneDriveUploadSink : IPartSink
         _ctx = ctx;
         _target = target;
         _knownLength = knownLength;
-        if (knownLength is null)
-        {
-            var spoolPath = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"onedrive-offsite-{Guid.NewGuid():N}.spool");
-            _spool = new FileStream(spoolPath, OwnerOnlyFile.CreateOptions(FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
-                bufferSize: 1 << 16, options: FileOptions.DeleteOnClose | FileOptions.Asynchronous));
-            // A killed run must leave no spool behind: on Unix the name goes at once (the open handle keeps the data,
-            // and the kernel frees it when the process ends, however it ends); on Windows the kernel honours
-            // DeleteOnClose when a killed process's handles close.
-            if (!OperatingSystem.IsWindows()) File.Delete(spoolPath);
-        }
+        // A killed run must leave no spool behind (OpenScratch).
+        if (knownLength is null) _spool = OwnerOnlyFile.OpenScratch("onedrive-offsite-", 1 << 16, FileOptions.Asynchronous, ".spool");
     }
 
     private string What => $"uploading {_target.Path}";
