@@ -104,10 +104,7 @@ public sealed class DedupRestoreOperation
                 (window, length) => sink.WriteAsync(window.AsMemory(0, length), ct).AsTask().GetAwaiter().GetResult(), ct)
                 .ConfigureAwait(false);
             if (sha256 != manifest.Source.Sha256)
-                throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
-                    $"The restored data's SHA-256 {sha256} differs from the original's {manifest.Source.Sha256}. {sink.Description} " +
-                        "received bytes that were each authenticated, but not the original whole: its input was ended abnormally " +
-                        "(the command was stopped). Do not use what it produced.", location.Snapshot);
+                throw Restore.StreamRestoreOperation.WholeHashMismatch(sha256, manifest.Source.Sha256, sink.Description, location);
         }
         catch
         {

@@ -57,11 +57,7 @@ public sealed class StreamRestoreOperation
             }
             actual = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
             if (actual != manifest.Source.Sha256)
-                throw new OffsiteException(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
-                    $"The restored data's SHA-256 {actual} differs from the original's {manifest.Source.Sha256}. {sink.Description} " +
-                        $"received bytes that were each authenticated, " +
-                    "but not the original whole: its input was ended abnormally (the command was stopped). Do not use what it produced.",
-                        location.Snapshot);
+                throw WholeHashMismatch(actual, manifest.Source.Sha256, sink.Description, location);
         }
         catch
         {
@@ -75,6 +71,16 @@ public sealed class StreamRestoreOperation
         return new RestoreResult(sink.Description, manifest.Source.Length, actual,
             SnapshotCatalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed);
     }
+
+    /// <summary>
+    /// The failure of a restore into a sink whose whole SHA-256 differs (format 1 and format 2): the consumer already
+    /// received authenticated bytes, so it is told not to use what it made.
+    /// </summary>
+    internal static OffsiteException WholeHashMismatch(string actual, string expected, string sink, SnapshotLocation location) =>
+        new(ErrorIds.Snapshots.SourceHashMismatch, OffsiteErrorCategory.InvalidData,
+            $"The restored data's SHA-256 {actual} differs from the original's {expected}. {sink} received bytes that were each " +
+                "authenticated, but not the original whole: its input was ended abnormally (the command was stopped). Do not use " +
+                "what it produced.", location.Snapshot);
 
     private async Task RestorePartAsync(SnapshotManifest manifest, byte[] snapshotId, SnapshotLocation location,
         SnapshotManifest.PartEntry entry,
