@@ -44,8 +44,13 @@ internal sealed class ThrottlingGate
                 var remaining = Interlocked.Read(ref _deadline) - Stopwatch.GetTimestamp();
                 if (remaining <= 0) return;
                 var left = TimeSpan.FromSeconds(remaining / (double)Stopwatch.Frequency);
-                status?.Waiting(left);
-                waited = true;
+                // A timer that woke a few milliseconds early leaves a sliver: waited out silently, not reported as a
+                // wait of "0 s" (the part's progress line would flicker).
+                if (left >= MinReported)
+                {
+                    status?.Waiting(left);
+                    waited = true;
+                }
                 // Task.Delay may wake a little early; the loop re-checks, the extra millisecond avoids spinning.
                 await Task.Delay((left < ReportEvery ? left : ReportEvery) + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
             }
@@ -57,4 +62,5 @@ internal sealed class ThrottlingGate
     }
 
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinReported = TimeSpan.FromMilliseconds(50);
 }
