@@ -45,6 +45,10 @@ try {
     FailedBlocks     = @($result.FailedBlocks | Where-Object FailedCount -EQ 0).Count
     FailedContainers = $result.FailedContainersCount
     Result           = $result.Result
+    # Named so the summary at the very end of a long CI log says what failed without scrolling back.
+    FailedNames      = @(@($result.Failed | ForEach-Object { $_.ExpandedPath }) +
+        @($result.FailedBlocks | Where-Object FailedCount -EQ 0 | ForEach-Object { "$($_.Path -join ' ') (block)" }) +
+        @($result.FailedContainers | ForEach-Object { "$($_.Item) (file)" }))
 } | ConvertTo-Json | Set-Content -LiteralPath (Join-Path $ResultDirectory 'summary.json')
 
 exit ($result.Result -eq 'Passed' ? 0 : 1)

@@ -22,7 +22,10 @@ function Invoke-TestTask {
 
 function New-SuiteResult {
     param([string] $Name, [int] $Passed = 0, [int] $Failed = 0, [int] $Skipped = 0, [double] $Seconds = 0, [string] $Note = '')
-    [pscustomobject]@{ Name = $Name; Passed = $Passed; Failed = $Failed; Skipped = $Skipped; Seconds = $Seconds; Note = $Note }
+    [pscustomobject]@{
+        Name = $Name; Passed = $Passed; Failed = $Failed; Skipped = $Skipped; Seconds = $Seconds; Note = $Note
+        FailedNames = [System.Collections.Generic.List[string]]::new()
+    }
 }
 
 <#
@@ -54,19 +57,30 @@ function Invoke-UnitTests {
         '--logger', 'trx', '--results-directory', $resultDir) -AllowFailure
 
     $result = New-SuiteResult -Name 'xunit' -Seconds $clock.Elapsed.TotalSeconds
-    # Counted from the individual results: the summary counters of a TRX leave skipped tests out of every
-    # bucket (notExecuted stays 0). Any outcome other than Passed or NotExecuted (skipped) is a failure:
-    # Inconclusive, NotRunnable, Timeout, Aborted, Error... all count as failed.
-    foreach ($trx in Get-ChildItem -LiteralPath $resultDir -Filter *.trx -File -Recurse -ErrorAction Ignore) {
+    Add-TrxResults -Result $result -Directory $resultDir
+    return (Complete-SuiteResult -Result $result -ExitCode $exitCode)
+}
+
+<#
+.SYNOPSIS
+Counts the individual results of every TRX under -Directory into -Result, naming each failed test.
+.NOTES
+Counted from the individual results: the summary counters of a TRX leave skipped tests out of every bucket
+(notExecuted stays 0). Any outcome other than Passed or NotExecuted (skipped) is a failure: Inconclusive,
+NotRunnable, Timeout, Aborted, Error... all count as failed.
+#>
+function Add-TrxResults {
+    param([Parameter(Mandatory)] $Result, [Parameter(Mandatory)] [string] $Directory)
+
+    foreach ($trx in Get-ChildItem -LiteralPath $Directory -Filter *.trx -File -Recurse -ErrorAction Ignore) {
         foreach ($test in ([xml](Get-Content -LiteralPath $trx.FullName -Raw)).GetElementsByTagName('UnitTestResult')) {
             switch ($test.GetAttribute('outcome')) {
-                'Passed' { $result.Passed++ }
-                'NotExecuted' { $result.Skipped++ }
-                default { $result.Failed++ }
+                'Passed' { $Result.Passed++ }
+                'NotExecuted' { $Result.Skipped++ }
+                default { $Result.Failed++; $Result.FailedNames.Add($test.GetAttribute('testName')) }
             }
         }
     }
-    return (Complete-SuiteResult -Result $result -ExitCode $exitCode)
 }
 
 function Invoke-PesterTests {
@@ -97,6 +111,7 @@ function Invoke-PesterTests {
         $result.Failed = $summary.Failed + $summary.FailedBlocks + $summary.FailedContainers + $summary.NotRun + $summary.Inconclusive
         if ($summary.NotRun + $summary.Inconclusive -gt 0) { $result.Note = "$($summary.NotRun) not run and $($summary.Inconclusive) inconclusive, counted as failed" }
         $result.Skipped = $summary.Skipped
+        foreach ($name in @($summary.FailedNames)) { if ($name) { $result.FailedNames.Add($name) } }
     }
     else {
         $result.Failed = 1
@@ -184,6 +199,7 @@ function Write-TestSummary {
         $line = '  {0,-7} passed {1}, failed {2}, skipped {3} ({4:0.0} s)' -f $suite.Name, $suite.Passed, $suite.Failed, $suite.Skipped, $suite.Seconds
         if ($suite.Note) { $line += " - $($suite.Note)" }
         Write-Host $line -ForegroundColor ($suite.Failed -gt 0 ? 'Red' : 'Green')
+        foreach ($name in $suite.FailedNames) { Write-Host "    failed: $name" -ForegroundColor Red }
     }
     $passed = ($Suites | Measure-Object -Property Passed -Sum).Sum ?? 0
     $failed = ($Suites | Measure-Object -Property Failed -Sum).Sum ?? 0
