@@ -17,39 +17,57 @@ public sealed class ThrottlingGateReportTests
     }
 
     [Fact]
-    public async Task A_wait_is_reported_about_once_a_second_counting_down_then_its_end()
+    public async Task A_wait_is_reported_once_a_second_counting_down_then_its_end()
     {
-        var gate = new ThrottlingGate();
+        var clock = new SteppedClock();
+        var gate = new ThrottlingGate(clock: clock);
         var part = new RecordingStatus();
         gate.Defer(TimeSpan.FromSeconds(2.5));
-        using (TransferActivity.Enter(part)) await gate.WaitAsync(CancellationToken.None);
+        Task waiting;
+        using (TransferActivity.Enter(part)) waiting = gate.WaitAsync(CancellationToken.None);
 
-        // About 2.5 s, 1.5 s, 0.5 s left, then over (a slow machine may skip the last tick; 1.5 s of margin for the second).
-        var waits = part.Waits.ToArray();
-        Assert.Equal(TimeSpan.Zero, waits[^1]);
-        var left = waits[..^1];
-        Assert.InRange(left.Length, 2, 3);
-        Assert.InRange(left[0], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2.5));
-        for (var i = 1; i < left.Length; i++)
-        {
-            Assert.True(left[i] > TimeSpan.Zero);
-            Assert.True(left[i - 1] - left[i] >= TimeSpan.FromSeconds(0.99), $"ticks {left[i - 1]} then {left[i]}");
-        }
+        // Each tick sleeps at most a second (plus 1 ms so a timer that wakes early does not spin).
+        Assert.Equal(TimeSpan.FromMilliseconds(1001), await clock.AdvanceToNextTimerAsync());
+        Assert.Equal(TimeSpan.FromMilliseconds(1001), await clock.AdvanceToNextTimerAsync());
+        Assert.Equal(TimeSpan.FromMilliseconds(499), await clock.AdvanceToNextTimerAsync());
+        await waiting.WaitAsync(TimeSpan.FromSeconds(30)); // a guard, not a timing assumption
+
+        Assert.Equal(new[] { TimeSpan.FromSeconds(2.5), TimeSpan.FromMilliseconds(1499), TimeSpan.FromMilliseconds(498), TimeSpan.Zero },
+            part.Waits.ToArray());
+    }
+
+    [Fact]
+    public async Task A_sliver_left_by_a_timer_that_woke_early_is_waited_out_without_a_report()
+    {
+        var clock = new SteppedClock();
+        var gate = new ThrottlingGate(clock: clock);
+        var part = new RecordingStatus();
+        gate.Defer(TimeSpan.FromMilliseconds(1030));
+        Task waiting;
+        using (TransferActivity.Enter(part)) waiting = gate.WaitAsync(CancellationToken.None);
+
+        await clock.AdvanceToNextTimerAsync(); // 1001 ms: 29 ms are left
+        Assert.Equal(TimeSpan.FromMilliseconds(30), await clock.AdvanceToNextTimerAsync());
+        await waiting.WaitAsync(TimeSpan.FromSeconds(30)); // a guard, not a timing assumption
+
+        Assert.Equal(new[] { TimeSpan.FromMilliseconds(1030), TimeSpan.Zero }, part.Waits.ToArray());
     }
 
     [Fact]
     public async Task A_wait_outside_any_part_goes_to_the_gates_own_status_and_no_wait_reports_nothing()
     {
+        var clock = new SteppedClock();
         var outside = new RecordingStatus();
-        var gate = new ThrottlingGate(outside);
+        var gate = new ThrottlingGate(outside, clock);
         await gate.WaitAsync(CancellationToken.None);
         Assert.Empty(outside.Waits);
 
-        gate.Defer(TimeSpan.FromSeconds(1.5)); // wide: the first report needs the wait to be still ahead when it starts
-        await gate.WaitAsync(CancellationToken.None);
-        Assert.InRange(outside.Waits.Count, 2, 3);
-        Assert.True(outside.Waits.First() > TimeSpan.Zero);
-        Assert.Equal(TimeSpan.Zero, outside.Waits.Last());
+        gate.Defer(TimeSpan.FromSeconds(1.5));
+        var waiting = gate.WaitAsync(CancellationToken.None);
+        await clock.AdvanceToNextTimerAsync();
+        await clock.AdvanceToNextTimerAsync();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(30)); // a guard, not a timing assumption
+        Assert.Equal(new[] { TimeSpan.FromSeconds(1.5), TimeSpan.FromMilliseconds(499), TimeSpan.Zero }, outside.Waits.ToArray());
     }
 
     private sealed class RetryLog : ITransferStatus
@@ -63,15 +81,27 @@ public sealed class ThrottlingGateReportTests
     [Fact]
     public async Task A_backoff_pause_counts_down_to_the_part_with_the_attempt_that_comes_next()
     {
-        var retry = new GraphRetry(new OneDriveOptions { InitialBackoff = TimeSpan.FromSeconds(4), MaxBackoff = TimeSpan.FromSeconds(4) }, NullObserver.Instance);
+        var clock = new SteppedClock();
+        var retry = new GraphRetry(new OneDriveOptions
+        {
+            InitialBackoff = TimeSpan.FromSeconds(4), MaxBackoff = TimeSpan.FromSeconds(4), Clock = clock,
+        }, NullObserver.Instance);
         var part = new RetryLog();
-        using (TransferActivity.Enter(part)) await retry.PauseAsync(1, "uploading x", "500", null, CancellationToken.None);
+        Task pausing;
+        using (TransferActivity.Enter(part)) pausing = retry.PauseAsync(1, "uploading x", "500", null, CancellationToken.None);
+        var slept = await clock.AdvanceToNextTimerAsync();
+        var pause = part.Retries.First().Delay!.Value;
+        // One report and one timer per second of the pause, each sleeping at most a second plus 1 ms.
+        var ticks = (int)Math.Ceiling(pause / TimeSpan.FromMilliseconds(1001));
+        for (var i = 1; i < ticks; i++) slept += await clock.AdvanceToNextTimerAsync();
+        await pausing.WaitAsync(TimeSpan.FromSeconds(30));
 
-        // A backoff of 2–4 s (equal jitter): reported at its start and about once a second after (1 s of margin for the second).
+        // A backoff of 2–4 s (equal jitter), reported at its start and then once a second, each with the time left.
         var reports = part.Retries.ToArray();
-        Assert.InRange(reports.Length, 2, 5);
         Assert.All(reports, r => Assert.Equal((2, 8), (r.Attempt, r.Max)));
-        Assert.InRange(reports[0].Delay!.Value, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
-        Assert.True(reports[0].Delay - reports[1].Delay >= TimeSpan.FromSeconds(0.99));
+        Assert.InRange(pause, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+        Assert.Equal(ticks, reports.Length);
+        for (var i = 1; i < reports.Length; i++) Assert.Equal(pause - i * TimeSpan.FromMilliseconds(1001), reports[i].Delay);
+        Assert.True(slept >= pause, $"slept {slept} for a pause of {pause}");
     }
 }

@@ -18,7 +18,7 @@ internal sealed class GraphRetry
     {
         _options = options;
         Observer = observer;
-        Gate = new ThrottlingGate(new ThrottledWaitProgress(observer));
+        Gate = new ThrottlingGate(new ThrottledWaitProgress(observer), options.Clock);
     }
 
     public ThrottlingGate Gate { get; }
@@ -79,16 +79,17 @@ internal sealed class GraphRetry
     {
         if (TransferActivity.Current is not { } status)
         {
-            await Task.Delay(delay, ct).ConfigureAwait(false);
+            await Task.Delay(delay, _options.Clock, ct).ConfigureAwait(false);
             return;
         }
-        var start = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (var left = delay; left > TimeSpan.Zero; left = delay - System.Diagnostics.Stopwatch.GetElapsedTime(start))
+        var clock = _options.Clock;
+        var start = clock.GetTimestamp();
+        for (var left = delay; left > TimeSpan.Zero; left = delay - clock.GetElapsedTime(start))
         {
             status.Retrying(nextAttempt, _options.MaxAttempts, left);
             // Task.Delay may wake a little early (and rounds below 1 ms to none): the extra millisecond avoids spinning.
-            await Task.Delay((left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)) + TimeSpan.FromMilliseconds(1), ct)
-                .ConfigureAwait(false);
+            await Task.Delay((left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)) + TimeSpan.FromMilliseconds(1), clock,
+                ct).ConfigureAwait(false);
         }
     }
 

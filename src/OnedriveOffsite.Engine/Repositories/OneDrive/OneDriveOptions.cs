@@ -36,6 +36,9 @@ public sealed record OneDriveOptions
     /// <summary>Shared bandwidth limits of the run (upload fragments are paced, downloads read at the limit).</summary>
     public IO.TransferLimits Limits { get; init; } = IO.TransferLimits.None;
 
+    /// <summary>The clock of Retry-After and backoff waits (tests inject a manual one instead of sleeping).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Bytes per ranged download request.</summary>
     public long DownloadChunkSize { get; init; } = 32L << 20;
 

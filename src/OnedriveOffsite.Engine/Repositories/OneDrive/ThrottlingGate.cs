@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OnedriveOffsite.Engine.Progress;
 
 namespace OnedriveOffsite.Engine.Repositories.OneDrive;
@@ -11,14 +10,21 @@ namespace OnedriveOffsite.Engine.Repositories.OneDrive;
 internal sealed class ThrottlingGate
 {
     private readonly ITransferStatus? _outsideParts;
-    private long _deadline; // Stopwatch timestamp, monotonic
+    private readonly TimeProvider _clock;
+    private long _deadline; // a timestamp of _clock, monotonic
 
     /// <param name="outsideParts">Told about waits of requests made outside any part (see <see cref="ThrottledWaitProgress"/>).</param>
-    public ThrottlingGate(ITransferStatus? outsideParts = null) => _outsideParts = outsideParts;
+    /// <param name="clock">The clock waits are measured and slept on (the system's unless a test injects one).</param>
+    public ThrottlingGate(ITransferStatus? outsideParts = null, TimeProvider? clock = null)
+    {
+        _outsideParts = outsideParts;
+        _clock = clock ?? TimeProvider.System;
+    }
 
     public void Defer(TimeSpan delay)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+        var deadline = _clock.GetTimestamp()
+            + (long)Math.Round(delay.Ticks * ((double)_clock.TimestampFrequency / TimeSpan.TicksPerSecond));
         long current;
         do
         {
@@ -41,9 +47,9 @@ internal sealed class ThrottlingGate
         {
             while (true)
             {
-                var remaining = Interlocked.Read(ref _deadline) - Stopwatch.GetTimestamp();
+                var remaining = Interlocked.Read(ref _deadline) - _clock.GetTimestamp();
                 if (remaining <= 0) return;
-                var left = TimeSpan.FromSeconds(remaining / (double)Stopwatch.Frequency);
+                var left = TimeSpan.FromTicks((long)Math.Round(remaining * ((double)TimeSpan.TicksPerSecond / _clock.TimestampFrequency)));
                 // A timer that woke a few milliseconds early leaves a sliver: waited out silently, not reported as a
                 // wait of "0 s" (the part's progress line would flicker).
                 if (left >= MinReported)
@@ -52,7 +58,8 @@ internal sealed class ThrottlingGate
                     waited = true;
                 }
                 // Task.Delay may wake a little early; the loop re-checks, the extra millisecond avoids spinning.
-                await Task.Delay((left < ReportEvery ? left : ReportEvery) + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
+                await Task.Delay((left < ReportEvery ? left : ReportEvery) + TimeSpan.FromMilliseconds(1), _clock, ct)
+                    .ConfigureAwait(false);
             }
         }
         finally
