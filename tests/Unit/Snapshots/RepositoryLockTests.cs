@@ -138,21 +138,26 @@ public sealed class RepositoryLockTests : IDisposable
     [Fact]
     public async Task A_holder_refreshes_its_lock_and_notices_when_another_run_took_it_over()
     {
+        // The holder's refresh timer runs on a manual clock: it refreshes exactly when the test moves time, so breaking
+        // the lock below never races a refresh (a refresh between reading the lock and deleting it failed the delete).
+        var clock = new SteppedClock();
         var held = await RepositoryLock.AcquireAsync(_f.Repository, "set1", "backup",
-            new LockOptions { RefreshInterval = TimeSpan.FromMilliseconds(20) }, NullObserver.Instance, default);
+            new LockOptions { RefreshInterval = TimeSpan.FromMinutes(1), Clock = clock }, NullObserver.Instance, default);
         var firstRefresh = held.Record.RefreshedUtc;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (held.Record.RefreshedUtc == firstRefresh && DateTime.UtcNow < deadline) await Task.Delay(10);
-        Assert.True(held.Record.RefreshedUtc > firstRefresh, "the lock was refreshed");
+        Assert.Equal(TimeSpan.FromMinutes(1), await clock.AdvanceToNextTimerAsync());
+        Assert.Equal(TimeSpan.FromMinutes(1), await clock.NextTimerAsync()); // the refresh is done: the next one waits
+        Assert.Equal(firstRefresh.AddMinutes(1), held.Record.RefreshedUtc);
         await held.EnsureHeldAsync(default);
 
-        // Someone broke it (as a stale lock) and took it.
+        // Someone broke it (as a stale lock) and took it; the holder notices at its next refresh.
         var current = (await _f.Repository.ReadLockAsync("set1", default))!;
-        Assert.True(await _f.Repository.DeleteLockAsync("set1", current, default) || await _f.Repository.ReadLockAsync("set1", default) is null);
+        Assert.True(await _f.Repository.DeleteLockAsync("set1", current, default));
         Assert.True(await _f.Repository.TryCreateLockAsync("set1", B("{\"someone\":\"else\"}"), default));
         var lost = new TaskCompletionSource();
         held.Lost.Register(() => lost.TrySetResult());
-        await lost.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(lost.Task.IsCompleted);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(30)); // a guard, not a timing assumption
         Assert.Equal("LockLost", (await Assert.ThrowsAsync<OffsiteException>(() => held.EnsureHeldAsync(default))).ErrorId);
         await held.DisposeAsync();
         Assert.Equal(B("{\"someone\":\"else\"}"), await _f.Repository.ReadLockAsync("set1", default)); // not released: not ours

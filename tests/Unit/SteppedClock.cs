@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 
-namespace OnedriveOffsite.Tests.Progress;
+namespace OnedriveOffsite.Tests;
 
 /// <summary>
 /// A manual clock that tells the test each timer the code under test starts (a Task.Delay on it), with its due time,
@@ -11,6 +11,9 @@ internal sealed class SteppedClock : FakeTimeProvider
 {
     private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
 
+    /// <summary>Starts at the real time now (records the code writes carry plausible times), then moves only when told.</summary>
+    public SteppedClock() : base(DateTimeOffset.UtcNow) { }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
@@ -19,13 +22,19 @@ internal sealed class SteppedClock : FakeTimeProvider
     }
 
     /// <summary>
-    /// Waits until the code starts its next timer and moves time to when that timer is due. A 30 s guard turns a code
-    /// path that never waits into a failure instead of a hang.
+    /// Waits until the code starts its next timer (it is then waiting on it) and returns when that timer is due. A 30 s
+    /// guard turns a code path that never waits into a failure instead of a hang.
     /// </summary>
-    public async Task<TimeSpan> AdvanceToNextTimerAsync()
+    public async Task<TimeSpan> NextTimerAsync()
     {
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var due = await _timers.Reader.ReadAsync(guard.Token);
+        return await _timers.Reader.ReadAsync(guard.Token);
+    }
+
+    /// <summary>Waits until the code starts its next timer and moves time to when that timer is due.</summary>
+    public async Task<TimeSpan> AdvanceToNextTimerAsync()
+    {
+        var due = await NextTimerAsync();
         Advance(due);
         return due;
     }
