@@ -4,21 +4,29 @@ using OnedriveOffsite.Engine.Compression;
 namespace OnedriveOffsite.Engine.Dedup;
 
 /// <summary>
-/// A run of whole chunks cut from the source (a few MiB), with each chunk's id and, for chunks the set does not hold
-/// yet, its encoded payload. Batches are processed in parallel and consumed in file order. A batch is reused (it comes
-/// from a <see cref="BoundedPool{T}"/>): its buffers are allocated once, compressed payloads are written one after the
-/// other into <see cref="Compressed"/> (each is smaller than its chunk, so they always fit), nothing is allocated per chunk.
+/// A run of whole chunks cut from the source (one read block, plus the end of the chunk the block before left
+/// unfinished), with each chunk's id and, for chunks the set does not hold yet, its encoded payload. Batches are
+/// processed in parallel and consumed in file order. A batch is reused (it comes from a <see cref="BoundedPool{T}"/>):
+/// its buffers are allocated once, compressed payloads are written one after the other into its compression buffer
+/// (each is smaller than its chunk, so they always fit), nothing is allocated per chunk.
 /// </summary>
 internal sealed class ChunkBatch
 {
-    public ChunkBatch(int dataSize, int maxChunks)
+    /// <param name="headroom">Bytes before the block where the previous block's unfinished chunk is put.</param>
+    /// <param name="blockSize">The most bytes the reader puts after the headroom.</param>
+    /// <param name="maxChunks">The most chunks a batch can hold.</param>
+    public ChunkBatch(int headroom, int blockSize, int maxChunks)
     {
-        Data = new byte[dataSize];
+        Headroom = headroom;
+        Data = IO.LargeBuffer.Allocate(headroom + blockSize);
         Lengths = new List<int>(maxChunks);
         Ids = new ChunkId[maxChunks];
         Encoded = new (byte, ReadOnlyMemory<byte>)?[maxChunks];
     }
 
+    /// <summary>The block's bytes start here; the chunks start at <see cref="Start"/> (at most Headroom bytes earlier).</summary>
+    public int Headroom { get; }
+    public int Start { get; private set; }
     public byte[] Data { get; }
     public List<int> Lengths { get; }
     public ChunkId[] Ids { get; }
@@ -29,8 +37,12 @@ internal sealed class ChunkBatch
 
     public int Count => Lengths.Count;
 
-    /// <summary>Empties the batch for reuse.</summary>
-    public void Clear() => Lengths.Clear();
+    /// <summary>Empties the batch for chunks that start at <paramref name="start"/>.</summary>
+    public void Clear(int start)
+    {
+        Lengths.Clear();
+        Start = start;
+    }
 
     private static readonly ConcurrentBag<SegmentCompressor> Compressors = new();
 
@@ -49,7 +61,7 @@ internal sealed class ChunkBatch
         using var hasher = Blake3.Hasher.NewKeyed(idKey);
         try
         {
-            int at = 0, packed = 0;
+            int at = Start, packed = 0;
             for (var i = 0; i < n; i++)
             {
                 var chunk = Data.AsMemory(at, Lengths[i]);
@@ -63,7 +75,7 @@ internal sealed class ChunkBatch
                 Encoded[i] = (0, chunk);
                 if (!compress || chunk.Length == 0) continue;
                 if (compressor is null && !Compressors.TryTake(out compressor)) compressor = new SegmentCompressor();
-                _compressed ??= new byte[Data.Length];
+                _compressed ??= IO.LargeBuffer.Allocate(Data.Length);
                 // Every payload written before this one is shorter than its chunk, so at least chunk.Length bytes are free.
                 var output = _compressed.AsMemory(packed, chunk.Length);
                 var written = compressor.TryCompress(chunk.Span, output.Span);

@@ -10,9 +10,10 @@ namespace OnedriveOffsite.Engine.Dedup;
 internal sealed record ChunkRead(ChunkId Id, ChunkLocation Location, List<long> Targets);
 
 /// <summary>
-/// Reads chunks from one pack, front to back (docs/FORMAT.md §9.10 steps 4–6): checks the pack header against the
-/// index (PackMismatch), opens each record (PackCorrupt), decodes it to exactly its length, and recomputes the keyed
-/// chunk id (ChunkHashMismatch). A pack stream is only read forward; bytes before the first needed record are skipped.
+/// Reads chunks from one pack, front to back (docs/FORMAT.md §9.10 step 5): checks the pack header against the
+/// index (PackMismatch), opens each record (PackCorrupt), decodes it to exactly its length, and, when asked, recomputes
+/// the keyed chunk id (ChunkHashMismatch). A pack stream is only read forward; bytes before the first needed record are
+/// skipped.
 /// </summary>
 /// <summary>
 /// The two buffers one pack reader needs (a sealed record, a decompressed chunk), kept for reuse across packs and
@@ -36,14 +37,19 @@ internal sealed class ChunkReadBuffers
 
 internal static class ChunkReader
 {
+    /// <param name="checkChunkIds">
+    /// Recompute each chunk's keyed BLAKE3 and compare it with its id. Authentication already binds the plaintext to the
+    /// id it was sealed under (the id is in the associated data), so only a faulty writer could make them differ: a
+    /// restore leaves this to the whole-file SHA-256 it checks anyway, Test-OffsiteBackup -Full and repacking check it.
+    /// </param>
     public static Task ReadAsync(ISnapshotRepository repository, MasterKey key, byte[] idKey, string set, PackRecord pack,
         IReadOnlyList<ChunkRead> reads, Action<ChunkRead, ReadOnlyMemory<byte>> deliver, CancellationToken ct,
-            ChunkReadBuffers? buffers = null) =>
+            ChunkReadBuffers? buffers = null, bool checkChunkIds = true) =>
         ReadRecordsAsync(repository, key, idKey, set, pack, reads, (read, data, _) =>
         {
             deliver(read, data);
             return ValueTask.CompletedTask;
-        }, ct, buffers);
+        }, ct, buffers, checkChunkIds);
 
     /// <summary>
     /// As <see cref="ReadAsync"/>, and hands over each record's opened plaintext too (codec byte ‖ payload, as stored),
@@ -52,7 +58,7 @@ internal static class ChunkReader
     /// </summary>
     public static async Task ReadRecordsAsync(ISnapshotRepository repository, MasterKey key, byte[] idKey, string set, PackRecord pack,
         IReadOnlyList<ChunkRead> reads, Func<ChunkRead, ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, ValueTask> deliver,
-        CancellationToken ct, ChunkReadBuffers? buffers = null)
+        CancellationToken ct, ChunkReadBuffers? buffers = null, bool checkChunkIds = true)
     {
         buffers ??= new ChunkReadBuffers();
         var what = $"pack {set}/{V2Layout.PacksFolder}/{pack.Name}";
@@ -109,14 +115,19 @@ internal static class ChunkReader
                 data = output;
             }
             else throw Corrupt($"chunk {read.Id} has an unknown codec or the wrong length");
-            hasher.Reset();
-            hasher.Update(data.Span);
-            hasher.Finalize(hash);
-            if (ChunkId.Read(hash) != read.Id)
+            if (checkChunkIds && !HasId(hasher, data.Span, hash, read.Id))
                 throw new OffsiteException("ChunkHashMismatch", OffsiteErrorCategory.InvalidData,
                     $"Chunk {read.Id} read from the {what} has other content than its id says.", pack.Name);
             await deliver(read, data, plain).ConfigureAwait(false);
         }
+    }
+
+    private static bool HasId(Blake3.Hasher hasher, ReadOnlySpan<byte> data, byte[] hash, ChunkId id)
+    {
+        hasher.Reset();
+        hasher.Update(data);
+        hasher.Finalize(hash);
+        return ChunkId.Read(hash) == id;
     }
 
     private static async Task SkipAsync(Stream stream, long count, CancellationToken ct, Func<string, Exception> corrupt)

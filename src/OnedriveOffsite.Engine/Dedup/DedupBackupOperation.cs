@@ -17,9 +17,11 @@ public sealed record DedupBackupResult(SnapshotInfo Snapshot, TimeSpan Duration,
     public DedupBufferStats? Buffers { get; init; }
 }
 
-/// <summary>Per pool: objects created (never more than the capacity), and the times one was handed out.</summary>
+/// <summary>
+/// Per pool: objects created (never more than the capacity), and the times one was handed out. A batch holds one read
+/// block, so batches rented = blocks read.
+/// </summary>
 public sealed record DedupBufferStats(
-    int BlocksCreated, int BlockCapacity, int BlocksRented,
     int BatchesCreated, int BatchCapacity, int BatchesRented,
     int PackBuffersCreated, int PackBufferCapacity, int PackBuffersRented);
 
@@ -112,7 +114,7 @@ public sealed class DedupBackupOperation
         // upload slot); every stage that runs ahead waits for one of them, nothing is allocated per chunk.
         var workers = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, throttleLimit));
         using var batchPool = SourceChunkStream.CreateBatchPool(chunker, workers + 2);
-        using var packPool = new BoundedPool<byte[]>(throttleLimit + 1, () => new byte[PackBuilder.BufferSize(_packSize, chunker.Max)]);
+        using var packPool = new BoundedPool<byte[]>(throttleLimit + 1, () => IO.LargeBuffer.Allocate(PackBuilder.BufferSize(_packSize, chunker.Max)));
         var batches = Channel.CreateBounded<Task<ChunkBatch>>(
             new BoundedChannelOptions(workers) { SingleReader = true, SingleWriter = true });
         var stream = source.ChunkStream(chunker, batchPool);
@@ -261,8 +263,7 @@ public sealed class DedupBackupOperation
                     $"{progress.Elapsed.TotalSeconds:0.0} s.");
             return new DedupBackupResult(V2Catalog.Describe(_repository, location, manifest, _key.KeyId), progress.Elapsed, manifest)
             {
-                Buffers = new DedupBufferStats(stream.Blocks.Created, stream.Blocks.Capacity, stream.Blocks.Rented, batchPool.Created,
-                    batchPool.Capacity, batchPool.Rented,
+                Buffers = new DedupBufferStats(batchPool.Created, batchPool.Capacity, batchPool.Rented,
                     packPool.Created, packPool.Capacity, packPool.Rented),
             };
         }

@@ -125,11 +125,14 @@ public sealed class DedupRestoreOperation
     /// </summary>
     /// <param name="restart">Called before the chunks are read again from the start (a retry with a rebuilt index); the sink must drop what
     /// it got.</param>
+    /// <param name="checkChunkIds">Also recompute every chunk's id (Test-OffsiteBackup -Full; see <see cref="ChunkReader.ReadAsync"/>).</param>
     public async Task<string> ReadAllAsync(SnapshotLocation location, V2Manifest manifest, int throttleLimit, TransferProgress progress,
-        Action<byte[], int>? sink, CancellationToken ct, IOperationObserver? observer = null, Action? restart = null)
+        Action<byte[], int>? sink, CancellationToken ct, IOperationObserver? observer = null, Action? restart = null,
+        bool checkChunkIds = false)
     {
         ThreadPoolSizing.EnsureFor(throttleLimit);
-        var warming = HashWarmup.EnsureStarted();
+        // Only a run that recomputes chunk ids hashes with BLAKE3 (a restore does not: see ChunkReader.ReadAsync).
+        var warming = checkChunkIds ? HashWarmup.EnsureStarted() : Task.CompletedTask;
         using var current = TransferActivity.Enter(progress.Part(0));
         observer ??= NullObserver.Instance;
         var index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: true, observer,
@@ -137,7 +140,7 @@ public sealed class DedupRestoreOperation
         try
         {
             await warming.WaitAsync(ct).ConfigureAwait(false);
-            return await ReadAllAsync(index, location, manifest, throttleLimit, progress, sink, ct).ConfigureAwait(false);
+            return await ReadAllAsync(index, location, manifest, throttleLimit, progress, sink, checkChunkIds, ct).ConfigureAwait(false);
         }
         // Only when what was delivered can be taken back: a command or stream that received bytes cannot be rewound.
         catch (OffsiteException e)
@@ -149,7 +152,7 @@ public sealed class DedupRestoreOperation
             index = await SetIndexLoader.LoadAsync(_repository, _key, location.Set, IndexCache, trustCache: false, observer,
                 ct).ConfigureAwait(false);
             restart?.Invoke();
-            return await ReadAllAsync(index, location, manifest, throttleLimit, progress, sink, ct).ConfigureAwait(false);
+            return await ReadAllAsync(index, location, manifest, throttleLimit, progress, sink, checkChunkIds, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -158,7 +161,7 @@ public sealed class DedupRestoreOperation
     }
 
     private async Task<string> ReadAllAsync(SetIndex index, SnapshotLocation location, V2Manifest manifest, int throttleLimit,
-        TransferProgress progress, Action<byte[], int>? sink, CancellationToken ct)
+        TransferProgress progress, Action<byte[], int>? sink, bool checkChunkIds, CancellationToken ct)
     {
         var idKey = V2Keys.ChunkIdKey(_key);
         var what = $"snapshot {location.Set}/{location.Snapshot}";
@@ -166,8 +169,8 @@ public sealed class DedupRestoreOperation
         // Memory is fixed whatever the snapshot's size: two windows (one filling, one being written) and one set of
         // record buffers per parallel pack reader.
         using var readBuffers = new BoundedPool<ChunkReadBuffers>(Math.Max(1, throttleLimit), () => new ChunkReadBuffers());
-        var filling = new byte[WindowSize + 4 * (4 << 20)];
-        var draining = new byte[filling.Length];
+        var filling = IO.LargeBuffer.Allocate(WindowSize + 4 * (4 << 20));
+        var draining = IO.LargeBuffer.Allocate(filling.Length);
         Task flushing = Task.CompletedTask;
         var reads = new Dictionary<ChunkId, ChunkRead>();
         var used = 0;
@@ -187,7 +190,7 @@ public sealed class DedupRestoreOperation
                         (read, data) =>
                     {
                         foreach (var t in read.Targets) data.Span.CopyTo(window.AsSpan((int)t));
-                    }, token, buffers).ConfigureAwait(false);
+                    }, token, buffers, checkChunkIds).ConfigureAwait(false);
                 }
                 finally
                 {

@@ -74,7 +74,8 @@ public sealed class DedupVerifier
                 new[] { manifest.Source.Length });
             try
             {
-                var sha = await restore.ReadAllAsync(location, manifest, throttleLimit, progress, null, ct).ConfigureAwait(false);
+                var sha = await restore.ReadAllAsync(location, manifest, throttleLimit, progress, null, ct,
+                    checkChunkIds: true).ConfigureAwait(false);
                 if (sha != manifest.Source.Sha256) problems.Add($"The data's SHA-256 {sha} differs from the original's " +
                     $"{manifest.Source.Sha256}.");
             }

@@ -6,22 +6,22 @@ namespace OnedriveOffsite.Engine.Dedup;
 
 /// <summary>
 /// Reads the source once, front to back, on a dedicated thread that also computes the whole-file SHA-256 (the only
-/// SHA-256 pass over the source); a second dedicated thread cuts the bytes into chunks and hands out batches of
-/// whole chunks. Memory is bounded by design, whatever the file size: read blocks come from a pool of
-/// <see cref="BlocksInFlight"/> buffers, batches from the caller's pool (a stage that runs ahead waits for a buffer).
+/// SHA-256 pass over the source); a second dedicated thread cuts the bytes into chunks. The reader reads each block
+/// straight into a batch, behind a headroom of <see cref="GearChunker.Max"/> bytes; the chunker puts the previous
+/// block's unfinished chunk (less than Max bytes) into that headroom and cuts whole chunks in place, so the source's
+/// bytes are copied by nobody but the kernel (docs/DECISIONS.md "v2 speed"). Memory is bounded by design, whatever the
+/// file size: every block is a batch from the caller's pool, and a stage that runs ahead waits for one.
 /// </summary>
 internal sealed class SourceChunkStream
 {
     public const int BlockSize = 4 << 20;
-    public const int BatchTarget = 4 << 20;
-    /// <summary>Read blocks alive at once: queued for the chunker, being read, being copied.</summary>
+    /// <summary>Batches the reading side holds at most: being read, queued for the chunker, being cut.</summary>
     public const int BlocksInFlight = 4;
     private readonly SafeFileHandle? _source;
     private readonly Streams.IByteSource? _stream;
     private readonly long _length; // -1: a stream, read to its end
     private readonly GearChunker _chunker;
     private readonly BoundedPool<ChunkBatch> _batches;
-    private readonly BoundedPool<byte[]> _blocks = new(BlocksInFlight, () => new byte[BlockSize]);
 
     public SourceChunkStream(SafeFileHandle source, long length, GearChunker chunker, BoundedPool<ChunkBatch> batches)
     {
@@ -45,12 +45,12 @@ internal sealed class SourceChunkStream
 
     private long _read;
 
-    /// <summary>A pool of batches that fit what <paramref name="chunker"/> cuts (<paramref name="capacity"/> of them).</summary>
-    public static BoundedPool<ChunkBatch> CreateBatchPool(GearChunker chunker, int capacity) =>
-        new(capacity, () => new ChunkBatch(BatchTarget + chunker.Max, BatchTarget / chunker.Min + 2));
-
-    /// <summary>The read-block pool (for tests: its <see cref="BoundedPool{T}.Created"/> stays at most its capacity).</summary>
-    internal BoundedPool<byte[]> Blocks => _blocks;
+    /// <summary>
+    /// A pool of batches that hold one block behind the headroom <paramref name="chunker"/> needs: enough for the reading
+    /// side (<see cref="BlocksInFlight"/>) and <paramref name="processing"/> more being hashed, compressed and packed.
+    /// </summary>
+    public static BoundedPool<ChunkBatch> CreateBatchPool(GearChunker chunker, int processing) =>
+        new(BlocksInFlight + processing, () => new ChunkBatch(chunker.Max, BlockSize, (chunker.Max + BlockSize) / chunker.Min + 2));
 
     /// <summary>Filled in when the reader has read the whole file.</summary>
     public byte[]? Sha256 { get; private set; }
@@ -63,8 +63,8 @@ internal sealed class SourceChunkStream
     public async Task RunAsync(Func<ChunkBatch, ValueTask> output, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var blocks = Channel.CreateBounded<(byte[] Buffer, int Length)>(
-            new BoundedChannelOptions(BlocksInFlight - 1) { SingleReader = true, SingleWriter = true });
+        var blocks = Channel.CreateBounded<Block>(
+            new BoundedChannelOptions(BlocksInFlight - 2) { SingleReader = true, SingleWriter = true });
         var reading = Task.Factory.StartNew(() => Read(blocks.Writer, stop.Token), stop.Token,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var chunking = Task.Factory.StartNew(() => Chunk(blocks.Reader, output, stop.Token), stop.Token,
@@ -84,7 +84,10 @@ internal sealed class SourceChunkStream
         await reading.ConfigureAwait(false);
     }
 
-    private void Read(ChannelWriter<(byte[], int)> blocks, CancellationToken ct)
+    /// <summary>A block read into <see cref="Batch"/> after its headroom; <see cref="Last"/>: the source ends with it.</summary>
+    private readonly record struct Block(ChunkBatch Batch, int Length, bool Last);
+
+    private void Read(ChannelWriter<Block> blocks, CancellationToken ct)
     {
         try
         {
@@ -92,15 +95,17 @@ internal sealed class SourceChunkStream
             for (long offset = 0; _length < 0 || offset < _length;)
             {
                 ct.ThrowIfCancellationRequested();
-                var buffer = _blocks.Rent(ct);
+                var batch = _batches.Rent(ct);
+                var buffer = batch.Data.AsSpan(batch.Headroom);
                 var want = _length < 0 ? BlockSize : (int)Math.Min(BlockSize, _length - offset);
                 var filled = 0;
                 while (filled < want)
                 {
                     // The stream is read on this dedicated thread, so waiting for it here blocks nothing else.
                     var n = _source is not null
-                        ? RandomAccess.Read(_source, buffer.AsSpan(filled, want - filled), offset + filled)
-                        : _stream!.ReadAsync(buffer.AsMemory(filled, want - filled), ct).AsTask().GetAwaiter().GetResult();
+                        ? RandomAccess.Read(_source, buffer.Slice(filled, want - filled), offset + filled)
+                        : _stream!.ReadAsync(batch.Data.AsMemory(batch.Headroom + filled, want - filled), ct).AsTask().GetAwaiter()
+                            .GetResult();
                     if (n == 0)
                     {
                         if (_stream is not null) break;
@@ -110,14 +115,15 @@ internal sealed class SourceChunkStream
                 }
                 if (filled == 0)
                 {
-                    _blocks.Return(buffer);
+                    _batches.Return(batch);
                     break;
                 }
-                sha.AppendData(buffer, 0, filled);
+                sha.AppendData(buffer[..filled]);
                 offset += filled;
                 Interlocked.Exchange(ref _read, offset);
-                blocks.WriteAsync((buffer, filled), ct).AsTask().GetAwaiter().GetResult();
-                if (filled < want) break; // the stream ended
+                var last = filled < want || offset == _length; // a stream that ended, or the file's last block
+                blocks.WriteAsync(new Block(batch, filled, last), ct).AsTask().GetAwaiter().GetResult();
+                if (last) break;
             }
             Sha256 = sha.GetHashAndReset();
             blocks.Complete();
@@ -129,45 +135,46 @@ internal sealed class SourceChunkStream
         }
     }
 
-    private async Task Chunk(ChannelReader<(byte[] Buffer, int Length)> blocks, Func<ChunkBatch, ValueTask> output, CancellationToken ct)
+    private async Task Chunk(ChannelReader<Block> blocks, Func<ChunkBatch, ValueTask> output, CancellationToken ct)
     {
-        var work = new byte[BlockSize + _chunker.Max];
-        int start = 0, end = 0;
-        var eof = false;
-        var batch = await _batches.RentAsync(ct).ConfigureAwait(false);
-        batch.Clear();
-        var batchLength = 0;
-        while (true)
+        // The unfinished chunk at the end of a block (less than Max bytes), carried into the next block's headroom.
+        var tail = new byte[_chunker.Max];
+        var tailLength = 0;
+        var ended = false;
+        await foreach (var block in blocks.ReadAllAsync(ct).ConfigureAwait(false))
         {
-            while (!eof && end - start < _chunker.Max)
-            {
-                if (start > 0)
-                {
-                    Buffer.BlockCopy(work, start, work, 0, end - start);
-                    end -= start;
-                    start = 0;
-                }
-                if (!await blocks.WaitToReadAsync(ct).ConfigureAwait(false)) { eof = true; break; }
-                var (block, length) = await blocks.ReadAsync(ct).ConfigureAwait(false);
-                Buffer.BlockCopy(block, 0, work, end, length);
-                _blocks.Return(block);
-                end += length;
-            }
-            if (start == end) break;
-            var cut = _chunker.Cut(work.AsSpan(start, end - start));
-            Buffer.BlockCopy(work, start, batch.Data, batchLength, cut);
-            batch.Lengths.Add(cut);
-            batchLength += cut;
-            start += cut;
-            if (batchLength >= BatchTarget)
-            {
-                await output(batch).ConfigureAwait(false);
-                batch = await _batches.RentAsync(ct).ConfigureAwait(false);
-                batch.Clear();
-                batchLength = 0;
-            }
+            tailLength = CutBlock(block.Batch, block.Length, block.Last, tail, tailLength);
+            ended = block.Last;
+            await output(block.Batch).ConfigureAwait(false);
         }
-        if (batch.Lengths.Count > 0) await output(batch).ConfigureAwait(false);
-        else _batches.Return(batch);
+        // A stream that ended exactly at a block's end (its last read found nothing): cut what is left.
+        if (!ended && tailLength > 0)
+        {
+            var batch = await _batches.RentAsync(ct).ConfigureAwait(false);
+            CutBlock(batch, 0, last: true, tail, tailLength);
+            await output(batch).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Puts the carried tail before the block's bytes and cuts whole chunks: while at least Max bytes are left (as the
+    /// chunker needs), or to the end when the source ends here. Returns the new tail's length, copied into <paramref name="tail"/>.
+    /// </summary>
+    private int CutBlock(ChunkBatch batch, int length, bool last, byte[] tail, int tailLength)
+    {
+        var data = batch.Data;
+        var start = batch.Headroom - tailLength;
+        Buffer.BlockCopy(tail, 0, data, start, tailLength);
+        batch.Clear(start);
+        var end = batch.Headroom + length;
+        var at = start;
+        while (at < end && (last || end - at >= _chunker.Max))
+        {
+            var cut = _chunker.Cut(data.AsSpan(at, end - at));
+            batch.Lengths.Add(cut);
+            at += cut;
+        }
+        Buffer.BlockCopy(data, at, tail, 0, end - at);
+        return end - at;
     }
 }

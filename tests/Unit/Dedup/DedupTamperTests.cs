@@ -176,6 +176,50 @@ public sealed class DedupTamperTests : IDisposable
         await AssertRestoreFails(s, "PackMismatch", Path.GetFileName(path));
     }
 
+    /// <summary>
+    /// What only a faulty writer holding the key could make: a record that authenticates under a chunk's id but holds
+    /// other bytes. Test -Full recomputes every chunk id and names it; a restore, which leaves that check to the
+    /// whole-file SHA-256, refuses the result with SourceHashMismatch and leaves no file.
+    /// </summary>
+    [Fact]
+    public async Task A_chunk_sealed_with_other_bytes_than_its_id_fails_Test_Full_by_its_id_and_the_restore_by_the_whole_hash()
+    {
+        var s = await Snapshot(content: F.Random(300_000, seed: 3)); // incompressible: chunks are stored as they are
+        var key = _f.Engine.Key;
+        var location = new SnapshotLocation(s.Set, s.SnapshotId);
+        var manifest = await new DedupRestoreOperation(_f.Repository, key).ReadManifestAsync(location, default);
+        ChunkId id;
+        await using (var list = await _f.Repository.OpenReadAsync(location, V2Layout.ChunkListName, default))
+        await using (var chunks = ChunkListReader.ReadAsync(list, key, manifest, "test", default).GetAsyncEnumerator())
+        {
+            Assert.True(await chunks.MoveNextAsync());
+            id = chunks.Current.Id;
+        }
+        ChunkLocation loc;
+        PackRecord pack;
+        using (var index = await SetIndexLoader.LoadAsync(_f.Repository, key, s.Set, null, trustCache: false, NullObserver.Instance, default))
+        {
+            Assert.True(index.TryGet(id, out loc));
+            pack = index.Packs[loc.Pack];
+        }
+        var path = Path.Combine(_f.SetDir(), V2Layout.PacksFolder, pack.Name);
+        var bytes = await File.ReadAllBytesAsync(path);
+        using (var cipher = new PackCipher(V2Keys.FileKey(key, V2FileKind.Pack, pack.Salt, pack.PackId), bytes[..V2Header.Size]))
+        {
+            var record = bytes.AsSpan((int)loc.Offset + 4, (int)loc.StoredLength - 4);
+            var plain = new byte[record.Length - RecordCipher.TagSize];
+            Assert.True(cipher.TryOpen(loc.Offset, id, record, plain));
+            plain[^1] ^= 0x01;
+            cipher.Seal(loc.Offset, id, plain, record);
+        }
+        await File.WriteAllBytesAsync(path, bytes);
+
+        var verified = await new DedupVerifier(_f.Repository, key).VerifyAsync(location, Engine.Restore.VerificationDepth.Full, 0, 2,
+            NullObserver.Instance, default);
+        Assert.Contains(verified.Problems, p => p.Contains($"Chunk {id}") && p.Contains("other content than its id"));
+        await AssertRestoreFails(s, ErrorIds.Snapshots.SourceHashMismatch);
+    }
+
     [Fact]
     public async Task A_flipped_byte_in_the_manifest_is_caught()
     {
