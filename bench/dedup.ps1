@@ -8,7 +8,9 @@
     64 KiB blocks replaced with random bytes at random places; 100 bytes inserted near the start (at 4 KiB). Each
     edit: a fresh repository, a first backup of the original, then a backup of the edit; "added" is how much the
     repository grew (every file counted). restic (Debian package `restic`) runs the same steps with its defaults.
-    Speed: 1 GiB random, local repository, each step in a fresh pwsh under GNU time (peak RSS); MB/s timed inside.
+    Speed: 1 GiB random, local repository, each step in a fresh pwsh under GNU time (peak RSS); MB/s timed inside;
+    -Repeat rounds (default 3, each from an empty repository), the median shown. Run it with -WorkDirectory in tmpfs
+    (/dev/shm/...) to measure the tool rather than the disk (a restore ends with a flush of the whole file).
     Writes output/bench/dedup.md.
 
     -BigIndexEntries N (e.g. 10000000) runs only the big-index rows instead: a set whose index holds N chunks (one real
@@ -26,11 +28,14 @@ param(
     [switch] $SpeedOnly,
     [long] $BigIndexEntries = 0,
     [long] $BigIndexFileSize = 64MB,
-    [string] $BaselineModulePath
+    [string] $BaselineModulePath,
+    # Speed rows: each step runs this many times (a fresh repository each round); the table shows the median run.
+    [int] $Repeat = 3
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 Import-Module (Join-Path $PSScriptRoot 'SampleData.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot 'BenchStats.psm1') -Force
 $ModulePath = (Resolve-Path $ModulePath).Path
 $work = (New-Item -ItemType Directory -Force -Path $WorkDirectory).FullName
 $pwsh = (Get-Process -Id $PID).Path
@@ -132,36 +137,38 @@ public static class BenchBigIndex
     return
 }
 
-# --- the files -------------------------------------------------------------------------------------------------------
-$mixed = Join-Path $work 'mixed.bin'
-if (-not (Test-Path $mixed) -or (Get-Item $mixed).Length -ne $Size) { New-MixedFile -Path $mixed -Size $Size }
+# --- the files (not needed for the speed rows alone) -------------------------------------------------------------------
 $edits = [ordered]@{}
-$edits['unchanged'] = $mixed
-$changed = Join-Path $work 'mixed-2pct.bin'
-Copy-Item $mixed $changed -Force
-$blocks = [long]($Size / 64KB)
-$rng = [Random]::new(12)
-$fs = [IO.File]::OpenWrite($changed)
-try {
-    $buffer = [byte[]]::new(64KB)
-    foreach ($b in (0..($blocks - 1) | Get-Random -Count ([int]($blocks * 0.02)) -SetSeed 12)) {
-        $rng.NextBytes($buffer); $fs.Position = $b * 64KB; $fs.Write($buffer, 0, $buffer.Length)
-    }
-} finally { $fs.Dispose() }
-$edits['2% of 64 KiB blocks replaced'] = $changed
-$inserted = Join-Path $work 'mixed-insert.bin'
-$in = [IO.File]::OpenRead($mixed); $out = [IO.File]::Create($inserted)
-try {
-    $head = [byte[]]::new(4096); $null = $in.Read($head, 0, 4096); $out.Write($head, 0, 4096)
-    $out.Write([byte[]]::new(100), 0, 100); $in.CopyTo($out)
-} finally { $in.Dispose(); $out.Dispose() }
-$edits['100 bytes inserted near the start'] = $inserted
+if (-not $SpeedOnly) {
+    $mixed = Join-Path $work 'mixed.bin'
+    if (-not (Test-Path $mixed) -or (Get-Item $mixed).Length -ne $Size) { New-MixedFile -Path $mixed -Size $Size }
+    $edits['unchanged'] = $mixed
+    $changed = Join-Path $work 'mixed-2pct.bin'
+    Copy-Item $mixed $changed -Force
+    $blocks = [long]($Size / 64KB)
+    $rng = [Random]::new(12)
+    $fs = [IO.File]::OpenWrite($changed)
+    try {
+        $buffer = [byte[]]::new(64KB)
+        foreach ($b in (0..($blocks - 1) | Get-Random -Count ([int]($blocks * 0.02)) -SetSeed 12)) {
+            $rng.NextBytes($buffer); $fs.Position = $b * 64KB; $fs.Write($buffer, 0, $buffer.Length)
+        }
+    } finally { $fs.Dispose() }
+    $edits['2% of 64 KiB blocks replaced'] = $changed
+    $inserted = Join-Path $work 'mixed-insert.bin'
+    $in = [IO.File]::OpenRead($mixed); $out = [IO.File]::Create($inserted)
+    try {
+        $head = [byte[]]::new(4096); $null = $in.Read($head, 0, 4096); $out.Write($head, 0, 4096)
+        $out.Write([byte[]]::new(100), 0, 100); $in.CopyTo($out)
+    } finally { $in.Dispose(); $out.Dispose() }
+    $edits['100 bytes inserted near the start'] = $inserted
+}
 
 # --- bytes added by the second backup ---------------------------------------------------------------------------------
 $rows = [Collections.Generic.List[string]]::new()
 $rows.Add('| Second backup of the 1 GiB mixed file | OnedriveOffsite format 2 added MB | first backup stored MB | restic ' + $(if ($SkipRestic) { '(skipped)' } else { (restic version).Split(' ')[1] }) + ' added MB | restic first MB |')
 $rows.Add('|---|---|---|---|---|')
-foreach ($name in $(if ($SpeedOnly) { @() } else { $edits.Keys })) {
+foreach ($name in $edits.Keys) {
     $repo = Join-Path $work 'repo'; Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $repo
     Start-OffsiteBackup -LiteralPath $mixed -Name mixed -Repository $repo -Format 2 -NoNotification | Out-Null
     $first = Get-TreeSize $repo
@@ -192,9 +199,14 @@ foreach ($name in $(if ($SpeedOnly) { @() } else { $edits.Keys })) {
 $random = Join-Path $work 'random.bin'
 if (-not (Test-Path $random) -or (Get-Item $random).Length -ne $Size) { New-RandomFile -Path $random -Size $Size }
 $null = Get-FileHash $random
-$w = [Diagnostics.Stopwatch]::StartNew(); $null = & /usr/bin/time -f '%U %S' -o (Join-Path $work 'time.txt') openssl dgst -sha256 $random; $openssl = $Size / 1e6 / $w.Elapsed.TotalSeconds
-$opensslCpu = (@(Get-Content (Join-Path $work 'time.txt'))[-1].Split(' ') | ForEach-Object { [double]$_ } | Measure-Object -Sum).Sum
-$repo = Join-Path $work 'repo'; Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $repo
+$opensslRuns = foreach ($r in 1..$Repeat) {
+    $w = [Diagnostics.Stopwatch]::StartNew(); $null = & /usr/bin/time -f '%U %S' -o (Join-Path $work 'time.txt') openssl dgst -sha256 $random
+    [pscustomobject]@{ Seconds = $w.Elapsed.TotalSeconds
+        CpuSeconds = (@(Get-Content (Join-Path $work 'time.txt'))[-1].Split(' ') | ForEach-Object { [double]$_ } | Measure-Object -Sum).Sum }
+}
+$opensslRun = Select-MedianRun @($opensslRuns) $Size
+$openssl = $Size / 1e6 / $opensslRun.Seconds; $opensslCpu = $opensslRun.CpuSeconds
+$repo = Join-Path $work 'repo'
 $restored = Join-Path $work 'restored.bin'
 $steps = [ordered]@{
     'first backup' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd -Repository '$repo' -Format 2 -NoNotification"
@@ -203,14 +215,23 @@ $steps = [ordered]@{
     'format 1 backup (reference)' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd1 -Repository '$repo' -NoNotification"
     'pwsh + module import only (reference)' = "Get-Date"
 }
+$runs = @{}; foreach ($step in $steps.Keys) { $runs[$step] = [System.Collections.Generic.List[object]]::new() }
+foreach ($r in 1..$Repeat) {
+    # Every round starts from an empty repository and no local index cache, as a first backup does.
+    Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $repo
+    Remove-Item (Join-Path $env:ONEDRIVE_OFFSITE_HOME 'index-cache') -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item $restored -Force -ErrorAction SilentlyContinue # a restore into a new file, not the freeing of the last one
+    foreach ($step in $steps.Keys) { Write-Host "$step (run $r of $Repeat)..."; $runs[$step].Add((Invoke-Step $steps[$step])) }
+}
 $rows.Add('')
-$rows.Add("| 1 GiB random, local repository | MB/s | openssl sha256 MB/s | vs openssl | peak RSS MiB | CPU s (user+sys, incl. import) | openssl CPU s |")
-$rows.Add('|---|---|---|---|---|---|---|')
+$rows.Add("| 1 GiB random, local repository (median of $Repeat) | MB/s | each run MB/s | openssl sha256 MB/s | vs openssl | peak RSS MiB | CPU s (user+sys, incl. import) | openssl CPU s |")
+$rows.Add('|---|---|---|---|---|---|---|---|')
 foreach ($step in $steps.Keys) {
-    $r = Invoke-Step $steps[$step]
-    if ($step -like 'pwsh*') { $rows.Add(("| {0} | | | | {1} | {2:N2} | |" -f $step, $r.RssMiB, $r.CpuSeconds)); Write-Host $rows[-1]; continue }
+    $r = Select-MedianRun @($runs[$step]) $Size
+    if ($step -like 'pwsh*') { $rows.Add(("| {0} | | | | | {1} | {2:N2} | |" -f $step, $r.RssMiB, $r.CpuSeconds)); Write-Host $rows[-1]; continue }
     $mbs = $Size / 1e6 / $r.Seconds
-    $rows.Add(("| {0} | {1:N0} | {2:N0} | {3:N0} % | {4} | {5:N2} | {6:N2} |" -f $step, $mbs, $openssl, (100 * $mbs / $openssl), $r.RssMiB, $r.CpuSeconds, $opensslCpu))
+    $rows.Add(("| {0} | {1:N0} | {2} | {3:N0} | {4:N0} % | {5} | {6:N2} | {7:N2} |" -f $step, $mbs, $r.RunsMBs, $openssl, (100 * $mbs / $openssl),
+        $r.RssMiB, $r.CpuSeconds, $opensslCpu))
     Write-Host $rows[-1]
 }
 $exact = (Get-FileHash $restored).Hash -eq (Get-FileHash $random).Hash

@@ -33,6 +33,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 Import-Module (Join-Path $PSScriptRoot 'SampleData.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot 'BenchStats.psm1') -Force
 foreach ($tool in 'openssl', 'zstd', '/usr/bin/time') {
     if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "The benchmark needs '$tool' (apt-get install openssl zstd time)." }
 }
@@ -46,17 +47,6 @@ function Get-FaultCount($Stats) {
     $sum = 0
     foreach ($p in $Stats.faultsInjected.PSObject.Properties) { $sum += [int]$p.Value }
     $sum
-}
-
-function Get-Median([double[]] $Values) {
-    $sorted = @($Values | Sort-Object); $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
-}
-
-# The run with the median duration, with every run's MB/s attached (RunsMBs) for the table.
-function Select-MedianRun([object[]] $Runs) {
-    $sorted = @($Runs | Sort-Object Seconds)
-    $median = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
-    $median | Add-Member -NotePropertyName RunsMBs -NotePropertyValue (($Runs | ForEach-Object { [math]::Round($Size / 1e6 / $_.Seconds) }) -join ' / ') -PassThru
 }
 
 function Measure-Seconds([scriptblock] $Block) {
@@ -135,7 +125,7 @@ foreach ($kind in $Samples) {
             -TempDir $tmp -Watched @($restoreDir) -Expected @('*.bin', '.*.bin.oo-partial-*')
         $same = $same -and (Get-FileHash $source).Hash -eq (Get-FileHash (Join-Path $restoreDir "$kind.bin")).Hash
     }
-    $backup = Select-MedianRun $backups; $restore = Select-MedianRun $restores
+    $backup = Select-MedianRun $backups $Size; $restore = Select-MedianRun $restores $Size
     $opensslMBs = $Size / 1e6 / $opensslSeconds
     foreach ($step in @(@{ Name = 'backup'; R = $backup }, @{ Name = 'restore'; R = $restore })) {
         $mbs = $Size / 1e6 / $step.R.Seconds
