@@ -10,7 +10,7 @@ namespace OnedriveOffsite.Engine.Backup;
 /// Refuses to back up into a set whose newest complete snapshot was made with another key, unless the caller
 /// allows a key change. A host that silently got a new key (a reinstall, a -Force by mistake, another machine's
 /// config home) would otherwise keep making snapshots that the saved key cannot restore. Reads only the newest
-/// manifest's clear header (its key id); runs before any part is stored.
+/// manifest's clear header (its key id, format 1 or 2); runs before anything is stored or a command is started.
 /// </summary>
 public static class KeyContinuityCheck
 {
@@ -27,7 +27,10 @@ public static class KeyContinuityCheck
             {
                 if (bytes is null) continue;
                 var what = $"the manifest of {folder.Location.Set}/{folder.Location.Snapshot}";
-                previousKeyId = ManifestCodec.ReadHeader(bytes, what).KeyIdHex;
+                // Either format: a set's newest snapshot may be format 1 or 2 whichever format this run writes.
+                previousKeyId = Dedup.V2ManifestCodec.IsV2(bytes)
+                    ? Dedup.V2ManifestCodec.ReadHeader(bytes, what).KeyIdHex
+                    : ManifestCodec.ReadHeader(bytes, what).KeyIdHex;
             }
             catch (OffsiteException ex)
             {

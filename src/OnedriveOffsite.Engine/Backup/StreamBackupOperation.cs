@@ -59,6 +59,9 @@ public sealed class StreamBackupOperation
         // One run per set at a time, as for files: the manifest is written only while the lock is still this run's.
         await using var setLock = await Locking.RepositoryLock.AcquireAsync(_repository, request.SetName, "backup", request.Lock,
             observer, ct).ConfigureAwait(false);
+        // Before the command starts: a refused run must not have consumed the stream.
+        await KeyContinuityCheck.EnsureAsync(_repository, request.SetName, _key, request.AllowKeyChange, observer, ct)
+            .ConfigureAwait(false);
         var segmentSize = (int)Math.Min(request.SegmentSize, request.PartSize);
         var parallel = request.ThrottleLimit;
         ThreadPoolSizing.EnsureFor(parallel);

@@ -20,4 +20,7 @@ public sealed record StreamBackupRequest(
 
     /// <summary>How the set's lock is taken (one run per set at a time, streams included).</summary>
     public Locking.LockOptions Lock { get; init; } = new();
+
+    /// <summary>Back up even when the set's newest snapshot was made with another key (see <see cref="KeyContinuityCheck"/>).</summary>
+    public bool AllowKeyChange { get; init; }
 }

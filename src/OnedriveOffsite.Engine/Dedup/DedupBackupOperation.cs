@@ -61,7 +61,7 @@ public sealed class DedupBackupOperation
     public async Task<DedupBackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {
         var file = BackupOperation.Validate(request);
-        return await RunAsync(request.SetName, request.Compression, request.ThrottleLimit, request.Lock,
+        return await RunAsync(request.SetName, request.Compression, request.ThrottleLimit, request.Lock, request.AllowKeyChange,
             () => new FileDedupSource(file), observer, ct).ConfigureAwait(false);
     }
 
@@ -75,12 +75,13 @@ public sealed class DedupBackupOperation
         IOperationObserver observer, CancellationToken ct)
     {
         StreamBackupOperation.Validate(request);
-        return await RunAsync(request.SetName, request.Compression, request.ThrottleLimit, request.Lock,
+        return await RunAsync(request.SetName, request.Compression, request.ThrottleLimit, request.Lock, request.AllowKeyChange,
             () => new StreamDedupSource(openSource(), request.SourceName, kind), observer, ct).ConfigureAwait(false);
     }
 
     private async Task<DedupBackupResult> RunAsync(string set, Compression.CompressionMode compression, int throttleLimit,
-        Locking.LockOptions lockOptions, Func<DedupSource> openSource, IOperationObserver observer, CancellationToken ct)
+        Locking.LockOptions lockOptions, bool allowKeyChange, Func<DedupSource> openSource, IOperationObserver observer,
+        CancellationToken ct)
     {
         var warming = HashWarmup.EnsureStarted();
         // One run per set at a time, as for v1: packs, index files and the manifest are written under the set's lock.
@@ -91,9 +92,10 @@ public sealed class DedupBackupOperation
         var created = DateTime.UtcNow;
         var location = new SnapshotLocation(set, SnapshotFiles.SnapshotFolder(created, snapshotId));
 
+        // As for format 1: a host that silently got another key must not go on storing what the saved key cannot read.
+        await KeyContinuityCheck.EnsureAsync(_repository, set, _key, allowKeyChange, observer, ct).ConfigureAwait(false);
         // Loaded under the set's lock: no other run adds or removes index files (or packs) of the set meanwhile.
-        using var index = await SetIndexLoader.LoadAsync(_repository, _key, set, IndexCache, trustCache: true, observer,
-            ct).ConfigureAwait(false);
+        using var index = await LoadIndexAsync(set, allowKeyChange, observer, ct).ConfigureAwait(false);
         var chunker = new GearChunker(V2Keys.GearTable(_key), _averageChunk);
         var idKey = V2Keys.ChunkIdKey(_key);
         await using var source = openSource();
@@ -114,7 +116,8 @@ public sealed class DedupBackupOperation
         // upload slot); every stage that runs ahead waits for one of them, nothing is allocated per chunk.
         var workers = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, throttleLimit));
         using var batchPool = SourceChunkStream.CreateBatchPool(chunker, workers + 2);
-        using var packPool = new BoundedPool<byte[]>(throttleLimit + 1, () => IO.LargeBuffer.Allocate(PackBuilder.BufferSize(_packSize, chunker.Max)));
+        using var packPool = new BoundedPool<byte[]>(throttleLimit + 1,
+            () => IO.LargeBuffer.Allocate(PackBuilder.BufferSize(_packSize, chunker.Max)));
         var batches = Channel.CreateBounded<Task<ChunkBatch>>(
             new BoundedChannelOptions(workers) { SingleReader = true, SingleWriter = true });
         var stream = source.ChunkStream(chunker, batchPool);
@@ -271,6 +274,26 @@ public sealed class DedupBackupOperation
         {
             newEntries.Dispose();
             try { File.Delete(chunkListPath); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>
+    /// The set's index. Its index files list chunk ids keyed with the key that made them, so a set whose index files were
+    /// made with another key cannot be deduplicated against: with -AllowKeyChange that is said plainly (nothing stored).
+    /// </summary>
+    private async Task<SetIndex> LoadIndexAsync(string set, bool allowKeyChange, IOperationObserver observer, CancellationToken ct)
+    {
+        try
+        {
+            return await SetIndexLoader.LoadAsync(_repository, _key, set, IndexCache, trustCache: true, observer, ct)
+                .ConfigureAwait(false);
+        }
+        catch (OffsiteException e) when (allowKeyChange && e.ErrorId == ErrorIds.Keys.KeyMismatch)
+        {
+            throw new OffsiteException(ErrorIds.Keys.KeyMismatch, OffsiteErrorCategory.SecurityError,
+                $"Set '{set}' holds format 2 data made with another key ({e.Message}) A format 2 set keeps the key it was started " +
+                    $"with, even with -AllowKeyChange: back up with key {_key.KeyId} into a new set (-Name), or load the set's key. " +
+                    "Nothing was stored.", set, e);
         }
     }
 

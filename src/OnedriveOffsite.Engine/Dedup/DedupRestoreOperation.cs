@@ -125,7 +125,8 @@ public sealed class DedupRestoreOperation
     /// </summary>
     /// <param name="restart">Called before the chunks are read again from the start (a retry with a rebuilt index); the sink must drop what
     /// it got.</param>
-    /// <param name="checkChunkIds">Also recompute every chunk's id (Test-OffsiteBackup -Full; see <see cref="ChunkReader.ReadAsync"/>).</param>
+    /// <param name="checkChunkIds">Also recompute every chunk's id (Test-OffsiteBackup -Full; see <see cref="ChunkReader.ReadAsync"/>).
+    /// </param>
     public async Task<string> ReadAllAsync(SnapshotLocation location, V2Manifest manifest, int throttleLimit, TransferProgress progress,
         Action<byte[], int>? sink, CancellationToken ct, IOperationObserver? observer = null, Action? restart = null,
         bool checkChunkIds = false)

@@ -18,7 +18,7 @@ public sealed partial class StartOffsiteBackupCommand
         var partSize = PartSize ?? StreamBackupRequest.DefaultPartSize;
         var request =
             new StreamBackupRequest(Set, SourceName, partSize, (CompressionMode)Compression,
-            ThrottleLimit) { Lock = new Engine.Locking.LockOptions { Wait = Wait } };
+            ThrottleLimit) { Lock = new Engine.Locking.LockOptions { Wait = Wait }, AllowKeyChange = AllowKeyChange };
         var workingDirectory = WorkingDirectory is null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
             : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
         var label = fromCommand ? $"command '{System.IO.Path.GetFileName(FromCommand![0])}'" : "the input stream";
