@@ -57,6 +57,12 @@ public sealed class DedupBackupOperation
     /// </summary>
     public int CheckpointPacks { get; init; } = 64;
 
+    /// <summary>
+    /// Starts the once-per-process hash warm-up (see HashWarmup) ahead of a run, so that it overlaps the caller's own
+    /// start-up; a run waits for it before its pipeline starts anyway.
+    /// </summary>
+    public static void StartWarmUp() => HashWarmup.EnsureStarted();
+
     /// <summary>Backs up one file.</summary>
     public async Task<DedupBackupResult> RunAsync(BackupRequest request, IOperationObserver observer, CancellationToken ct)
     {

@@ -138,6 +138,13 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
 
     private bool _receivedSource;
 
+    protected override void BeginProcessing()
+    {
+        // Overlaps the hash warm-up with loading the key, opening the repository, locking and loading the set's index.
+        if (Format == 2 && !MyInvocation.BoundParameters.ContainsKey("WhatIf")) Engine.Dedup.DedupBackupOperation.StartWarmUp();
+        base.BeginProcessing();
+    }
+
     protected override void ProcessRecord()
     {
         _receivedSource = true;
