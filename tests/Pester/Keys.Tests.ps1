@@ -2,6 +2,7 @@
 # Keys as a user handles them: show, export, re-import with a typo, and a backup with another key (issue 9, item 7).
 
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSettings.ps1')
     Import-Module $env:ONEDRIVE_OFFSITE_MODULE -Force
     $script:HomeDir = Join-Path $TestDrive 'home'
     $script:Key = New-OffsiteKey -ConfigPath $script:HomeDir -WarningAction SilentlyContinue
@@ -87,5 +88,27 @@ Describe 'Start-OffsiteBackup into a set made with another key' {
         $changed.KeyId | Should -Be $other.KeyId
         @(Get-ChildItem -LiteralPath (Join-Path $script:Repo 'keyset') -Directory).Count | Should -Be 2
         $first.KeyId | Should -Be $script:Key.KeyId
+    }
+}
+
+Describe 'Format 2 and stream backups into a set made with another key' {
+    It 'refuse with KeyMismatch before the command runs, and -AllowKeyChange lets a stream go ahead' {
+        $null = Start-OffsiteBackup -LiteralPath $script:Source -Name keyset2 -Repository $script:Repo -ConfigPath $script:HomeDir -NoNotification
+        $otherHome = Join-Path $TestDrive 'home-other2'
+        $other = New-OffsiteKey -ConfigPath $otherHome -WarningAction SilentlyContinue
+        $marker = Join-Path $TestDrive 'command-ran'
+        $command = @((Get-TestPwsh), '-NoProfile', '-Command', "New-Item -ItemType File '$marker' | Out-Null; 'data'")
+        $before = @(Get-ChildItem -LiteralPath (Join-Path $script:Repo 'keyset2') -Recurse -File).Count
+
+        { Start-OffsiteBackup -LiteralPath $script:Source -Name keyset2 -Repository $script:Repo -ConfigPath $otherHome -Format 2 -NoNotification -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KeyMismatch,OnedriveOffsite.Commands.StartOffsiteBackupCommand' -ExpectedMessage "*$($script:Key.KeyId)*$($other.KeyId)*"
+        { Start-OffsiteBackup -FromCommand $command -SourceName dump.txt -Name keyset2 -Repository $script:Repo -ConfigPath $otherHome -NoNotification -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KeyMismatch,OnedriveOffsite.Commands.StartOffsiteBackupCommand' -ExpectedMessage "*$($script:Key.KeyId)*$($other.KeyId)*"
+        $marker | Should -Not -Exist
+        @(Get-ChildItem -LiteralPath (Join-Path $script:Repo 'keyset2') -Recurse -File).Count | Should -Be $before
+
+        $changed = Start-OffsiteBackup -FromCommand $command -SourceName dump.txt -Name keyset2 -Repository $script:Repo -ConfigPath $otherHome -NoNotification -AllowKeyChange
+        $changed.KeyId | Should -Be $other.KeyId
+        $marker | Should -Exist
     }
 }
