@@ -8,8 +8,9 @@ namespace OnedriveOffsite.Engine.Dedup;
 /// the chunk lists of its remaining snapshots: which packs are rewritten (needed, but more than
 /// <see cref="MaxUnusedPercent"/> of their bytes unused), which are kept as they are, and which pack files go (no
 /// remaining snapshot needs them, or no index names them). <see cref="PackRepacker.ApplyAsync"/> carries it out.
+/// Disposing it removes the set index it loaded (a temporary file).
 /// </summary>
-public sealed class RepackPlan
+public sealed class RepackPlan : IDisposable
 {
     internal RepackPlan(string set, double maxUnusedPercent, SetIndex index, SetUsage usage, IReadOnlyList<int> rewrite,
         IReadOnlyList<int> kept,
@@ -93,4 +94,6 @@ public sealed class RepackPlan
         parts.Add($"keep {PacksKept} pack(s) as they are ({size(UnusedBytesKept)} unused in them, at most {percent} each)");
         return $"set '{Set}': {string.Join(", ", parts)}; frees about {size(BytesToFree)}";
     }
+
+    public void Dispose() => Index.Dispose();
 }

@@ -121,7 +121,7 @@ public sealed class OptimizeOffsiteRepositoryCommand : OffsiteCmdlet
             RepositoryLock.AcquireAsync(repository, set, "optimize", new LockOptions { Wait = Wait }, Observer, ct));
         try
         {
-            var plan = RunEngine((_, ct) => PackRepacker.PlanAsync(repository, key, set, MaxUnusedPercent, ct));
+            using var plan = RunEngine((_, ct) => PackRepacker.PlanAsync(repository, key, set, MaxUnusedPercent, ct));
             if (plan is null || !plan.HasWork)
             {
                 var before = plan?.StoredBytesBefore ?? 0;
