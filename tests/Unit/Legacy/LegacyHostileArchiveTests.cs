@@ -13,7 +13,7 @@ namespace OnedriveOffsite.Tests.Legacy;
 /// Measured as bytes allocated by the whole process during the restore (GC.GetTotalAllocatedBytes, precise),
 /// in the collection that runs alone so no other test's allocations count.
 /// </summary>
-[Collection(nameof(LegacyMemoryCollection))]
+[Collection(nameof(ProcessMemoryCollection))]
 public sealed class LegacyHostileArchiveTests(ITestOutputHelper output) : IDisposable
 {
     private const long MiB = 1 << 20;

@@ -5,10 +5,6 @@ using Xunit.Abstractions;
 
 namespace OnedriveOffsite.Tests.Legacy;
 
-/// <summary>Runs alone (no other test class in parallel), so the process' memory is ours to measure.</summary>
-[CollectionDefinition(nameof(LegacyMemoryCollection), DisableParallelization = true)]
-public sealed class LegacyMemoryCollection;
-
 /// <summary>
 /// Bounded memory: restoring ~300 MB of production-size legacy data must keep the process' resident set
 /// growth far below the 400 MiB budget. Method: after generating the archives, force a compacting, decommitting
@@ -16,7 +12,7 @@ public sealed class LegacyMemoryCollection;
 /// Process.WorkingSet64 every 5 ms; the peak sample minus the baseline is the growth.
 /// (PeakWorkingSet64 cannot be used: it would include the generator's own peak.)
 /// </summary>
-[Collection(nameof(LegacyMemoryCollection))]
+[Collection(nameof(ProcessMemoryCollection))]
 public sealed class LegacyMemoryTests(ITestOutputHelper output)
 {
     private const long MiB = 1 << 20;

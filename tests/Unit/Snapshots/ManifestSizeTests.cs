@@ -13,7 +13,7 @@ namespace OnedriveOffsite.Tests.Snapshots;
 /// The manifest's size is capped before it is read: a planted giant manifest.oom is refused from its stored size
 /// alone. Runs in the collection that runs alone, so the bytes the process allocates are ours to measure.
 /// </summary>
-[Collection(nameof(LegacyMemoryCollection))]
+[Collection(nameof(ProcessMemoryCollection))]
 public sealed class ManifestSizeTests : IDisposable
 {
     private const long MiB = 1 << 20;
