@@ -85,7 +85,8 @@ internal sealed class FakeIdentityServer : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        _listener.Stop();
+        // Close alone: on Linux, Stop then Close removes the listener twice, and the second removal binds the port
+        // again to find it, failing with "Address already in use" when another test took that port meanwhile.
         _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
     }
