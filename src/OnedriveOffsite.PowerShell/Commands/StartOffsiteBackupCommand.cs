@@ -106,7 +106,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
 
     /// <summary>
     /// Backup format: 1 (default: a full copy in parts) or 2 (deduplicated: only chunks the set does not hold yet are
-    /// stored; opt-in until it meets its targets, see docs/FORMAT.md §9).
+    /// stored; opt-in for now, see docs/FORMAT.md §9 and docs/PERFORMANCE.md).
     /// </summary>
     [Parameter]
     [ValidateSet("1", "2")]
