@@ -9,7 +9,7 @@ namespace OnedriveOffsite.Engine.Dedup;
 /// SHA-256 pass over the source); a second dedicated thread cuts the bytes into chunks. The reader reads each block
 /// straight into a batch, behind a headroom of <see cref="GearChunker.Max"/> bytes; the chunker puts the previous
 /// block's unfinished chunk (less than Max bytes) into that headroom and cuts whole chunks in place, so the source's
-/// bytes are copied by nobody but the kernel (docs/DECISIONS.md "v2 speed"). Memory is bounded by design, whatever the
+/// bytes are copied by nobody but the kernel (docs/DECISIONS.md "v2 speed, second round"). Memory is bounded by design, whatever the
 /// file size: every block is a batch from the caller's pool, and a stage that runs ahead waits for one.
 /// </summary>
 internal sealed class SourceChunkStream

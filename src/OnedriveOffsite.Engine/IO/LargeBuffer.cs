@@ -6,9 +6,10 @@ namespace OnedriveOffsite.Engine.IO;
 /// Allocates the multi-MiB buffers a transfer pipeline pools for its whole run (read blocks, batches, packs, restore
 /// windows). On Linux they are asked to be backed by transparent huge pages (<c>madvise(MADV_HUGEPAGE)</c>, honoured
 /// when the system's THP mode is "madvise" or "always"): a 1 GiB format 2 backup first-touches ~140 MiB of such
-/// buffers, ~35,000 page faults of 4 KiB that cost ~0.4 CPU s on a virtual machine (docs/DECISIONS.md "v2 speed:
-/// huge pages"). Nothing in the .NET base library or the allowed registries asks for huge pages, hence this P/Invoke.
-/// The advice is only a hint: any failure leaves an ordinary array, and other platforms get one.
+/// buffers, ~35,000 page faults of 4 KiB that cost ~0.4 CPU s on a virtual machine (docs/DECISIONS.md "v2 speed,
+/// second round"). Nothing in the .NET base library or the allowed registries asks for huge pages, hence this
+/// P/Invoke. The advice is only a hint: any failure leaves an ordinary array, and other platforms get one. The arrays
+/// are not zeroed (zeroing would fault every page in as 4 KiB before the advice): callers read only what they wrote.
 /// </summary>
 internal static class LargeBuffer
 {
