@@ -15,7 +15,9 @@ namespace OnedriveOffsite.Tests.OneDrive;
 /// A broken or hostile OneDrive cannot make a run wait forever, loop forever, download without bound or send the
 /// token elsewhere. Each test bounds its own duration (WaitAsync): the old code hung on these (a 2-hour
 /// Retry-After, an endless 202 loop, a stalled body with no timeout), which fails the test instead of the run.
+/// The stall tests rely on a real 1 s watchdog, so the class runs alone (<see cref="RealTimerCollection"/>).
 /// </summary>
+[Collection(nameof(RealTimerCollection))]
 public sealed class HostileServiceTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
