@@ -36,16 +36,7 @@ public sealed class DedupOneDriveTests(ITestOutputHelper output)
     [Fact]
     public async Task A_format_2_backup_to_OneDrive_meets_every_fault_kind_on_upload_and_download_and_restores_bit_exactly()
     {
-        await using var f = await OneDriveFixture.StartAsync(new EmulatorOptions
-        {
-            FaultRate = 0.1,
-            FaultSeed = 7,
-            // As in the format 1 test: a request already on the wire when another worker's 429/503 went out is told
-            // apart by arrival time; 2 s of Retry-After with 1 s of grace is a margin no scheduler delay reaches.
-            RetryAfterSeconds = 2,
-            RetryAfterInFlightGrace = TimeSpan.FromSeconds(1),
-            RetryAfterOmittedRate = 0.3,
-        });
+        await using var f = await OneDriveFixture.StartAsync(OneDriveFixture.RandomFaults(seed: 7));
         // Every kind once for sure (scripted), random ones on top; upload-only and download-only kinds each fire
         // where they apply (the emulator skips a scripted kind until a request it applies to comes).
         f.Emulator.Faults.Enqueue(Enum.GetValues<FaultKind>());

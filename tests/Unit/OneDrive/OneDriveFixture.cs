@@ -59,6 +59,23 @@ internal sealed class OneDriveFixture : IAsyncDisposable
     public LineObserver Observer { get; }
     public MasterKey Key { get; } = MasterKey.Generate();
 
+    /// <summary>
+    /// Emulator options for the "every fault kind" tests: random faults of every kind on 10% of requests, and
+    /// Retry-After margins a loaded machine cannot break. A request another worker already had on the wire when a
+    /// 429/503 went out is not a client fault, and the emulator tells the two apart by arrival time: 2 s of
+    /// Retry-After with 1 s of grace is a margin no scheduler delay reaches, while a client ignoring the shared gate
+    /// still shows up.
+    /// </summary>
+    public static EmulatorOptions RandomFaults(int seed, TimeSpan? downloadUrlLifetime = null) => new()
+    {
+        FaultRate = 0.1,
+        FaultSeed = seed,
+        RetryAfterSeconds = 2,
+        RetryAfterInFlightGrace = TimeSpan.FromSeconds(1),
+        RetryAfterOmittedRate = 0.3,
+        DownloadUrlLifetime = downloadUrlLifetime ?? new EmulatorOptions().DownloadUrlLifetime,
+    };
+
     public static async Task<OneDriveFixture> StartAsync(EmulatorOptions? emulatorOptions = null, string spec = "onedrive:",
         ScopeMode scope = ScopeMode.AppFolder, int fragment = Fragment, long downloadChunk = 8L << 20)
     {

@@ -33,18 +33,8 @@ public sealed class OneDriveRepositoryTests(ITestOutputHelper output)
     public async Task ThreeHundredMebibytesRoundTripBitExactThroughEveryFaultKind()
     {
         var sw = Stopwatch.StartNew();
-        await using var f = await OneDriveFixture.StartAsync(new EmulatorOptions
-        {
-            FaultRate = 0.1,
-            FaultSeed = 42,
-            // A request of another worker that was already on its way when a 429/503 went out is not a client fault;
-            // the emulator tells them apart by arrival time. 2 s of Retry-After with 1 s of grace is a margin no
-            // scheduler delay on a loaded machine reaches, while a client ignoring the shared gate still shows up.
-            RetryAfterSeconds = 2,
-            RetryAfterInFlightGrace = TimeSpan.FromSeconds(1),
-            RetryAfterOmittedRate = 0.3,
-            DownloadUrlLifetime = TimeSpan.FromSeconds(20),
-        }, fragment: OneDriveOptions.DefaultFragmentSize, downloadChunk: 16L << 20);
+        await using var f = await OneDriveFixture.StartAsync(
+            OneDriveFixture.RandomFaults(seed: 42, downloadUrlLifetime: TimeSpan.FromSeconds(20)), fragment: OneDriveOptions.DefaultFragmentSize, downloadChunk: 16L << 20);
         // Scripted faults make sure every kind happens at least once; random ones come on top.
         f.Emulator.Faults.Enqueue(Enum.GetValues<FaultKind>());
         var content = Random(300 << 20, seed: 3);
