@@ -8,6 +8,8 @@
     64 KiB blocks replaced with random bytes at random places; 100 bytes inserted near the start (at 4 KiB). Each
     edit: a fresh repository, a first backup of the original, then a backup of the edit; "added" is how much the
     repository grew (every file counted). restic (Debian package `restic`) runs the same steps with its defaults.
+    Then two clones of one template (the mixed file with two different 2% edits): the second one's first backup, into
+    its own set and into the first one's set (what dedup across sets would store). -BytesOnly stops there.
     Speed: 1 GiB random, local repository, each step in a fresh pwsh under GNU time (peak RSS); MB/s timed inside;
     -Repeat rounds (default 3, each from an empty repository), the median shown. Run it with -WorkDirectory in tmpfs
     (/dev/shm/...) to measure the tool rather than the disk (a restore ends with a flush of the whole file).
@@ -26,6 +28,8 @@ param(
     [string] $WorkDirectory = (Join-Path $PSScriptRoot '../output/bench-dedup'),
     [switch] $SkipRestic,
     [switch] $SpeedOnly,
+    # Only the bytes-added rows (no speed rows).
+    [switch] $BytesOnly,
     [long] $BigIndexEntries = 0,
     [long] $BigIndexFileSize = 64MB,
     [string] $BaselineModulePath,
@@ -137,6 +141,20 @@ public static class BenchBigIndex
     return
 }
 
+# A copy of $Template with 2% of its 64 KiB blocks replaced by random bytes at random places ($Seed picks which).
+function New-EditedCopy([string] $Template, [string] $Path, [int] $Seed) {
+    Copy-Item $Template $Path -Force
+    $blocks = [long]((Get-Item $Template).Length / 64KB)
+    $rng = [Random]::new($Seed)
+    $fs = [IO.File]::OpenWrite($Path)
+    try {
+        $buffer = [byte[]]::new(64KB)
+        foreach ($b in (0..($blocks - 1) | Get-Random -Count ([int]($blocks * 0.02)) -SetSeed $Seed)) {
+            $rng.NextBytes($buffer); $fs.Position = $b * 64KB; $fs.Write($buffer, 0, $buffer.Length)
+        }
+    } finally { $fs.Dispose() }
+}
+
 # --- the files (not needed for the speed rows alone) -------------------------------------------------------------------
 $edits = [ordered]@{}
 if (-not $SpeedOnly) {
@@ -144,16 +162,7 @@ if (-not $SpeedOnly) {
     if (-not (Test-Path $mixed) -or (Get-Item $mixed).Length -ne $Size) { New-MixedFile -Path $mixed -Size $Size }
     $edits['unchanged'] = $mixed
     $changed = Join-Path $work 'mixed-2pct.bin'
-    Copy-Item $mixed $changed -Force
-    $blocks = [long]($Size / 64KB)
-    $rng = [Random]::new(12)
-    $fs = [IO.File]::OpenWrite($changed)
-    try {
-        $buffer = [byte[]]::new(64KB)
-        foreach ($b in (0..($blocks - 1) | Get-Random -Count ([int]($blocks * 0.02)) -SetSeed 12)) {
-            $rng.NextBytes($buffer); $fs.Position = $b * 64KB; $fs.Write($buffer, 0, $buffer.Length)
-        }
-    } finally { $fs.Dispose() }
+    New-EditedCopy $mixed $changed -Seed 12
     $edits['2% of 64 KiB blocks replaced'] = $changed
     $inserted = Join-Path $work 'mixed-insert.bin'
     $in = [IO.File]::OpenRead($mixed); $out = [IO.File]::Create($inserted)
@@ -193,6 +202,33 @@ foreach ($name in $edits.Keys) {
     }
     $rows.Add(("| {0} | {1:N1} (restore bit-exact: {2}) | {3:N1} | {4} | {5} |" -f $name, ($added / 1e6), $exact, ($first / 1e6), $resticAdded, $resticFirst))
     Write-Host $rows[-1]
+}
+
+# --- two VMs cloned from one template: what dedup across sets would save -------------------------------------------
+# Dedup is per set (docs/DECISIONS.md "Dedup across sets"). VM A and VM B are each the mixed file (the template) with
+# a different 2% of its blocks replaced. B is backed up after A once into its own set (what happens today) and once
+# into A's set (what dedup across the sets of a repository would store at best).
+if (-not $SpeedOnly) {
+    $vmB = Join-Path $work 'mixed-2pct-b.bin'
+    New-EditedCopy $mixed $vmB -Seed 13
+    $crossAdded = [ordered]@{}
+    foreach ($target in 'its own set', "VM A's set") {
+        $repo = Join-Path $work 'repo'; Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $repo
+        Start-OffsiteBackup -LiteralPath $changed -Name vm-a -Repository $repo -Format 2 -NoNotification | Out-Null
+        $before = Get-TreeSize $repo
+        $set = if ($target -eq 'its own set') { 'vm-b' } else { 'vm-a' }
+        Start-OffsiteBackup -LiteralPath $vmB -Name $set -Repository $repo -Format 2 -NoNotification | Out-Null
+        $crossAdded[$target] = ((Get-TreeSize $repo) - $before) / 1e6
+    }
+    $rows.Add('')
+    $rows.Add('| Backup of VM B after VM A (two 1 GiB clones of one template, each with a different 2% changed) | added MB |')
+    $rows.Add('|---|---|')
+    foreach ($target in $crossAdded.Keys) { $rows.Add(("| into {0} | {1:N1} |" -f $target, $crossAdded[$target])); Write-Host $rows[-1] }
+}
+
+if ($BytesOnly) {
+    $rows | Set-Content (Join-Path $work 'dedup.md')
+    return $rows
 }
 
 # --- speed on 1 GiB random ------------------------------------------------------------------------------------------
