@@ -28,7 +28,10 @@ param(
     # Backup, restore and the openssl reference are each run this many times; rows show the median run and list
     # every run's MB/s (a single run on a shared 2-vCPU machine varies by ±30 %).
     [ValidateRange(1, 9)]
-    [int] $Repeat = 3
+    [int] $Repeat = 3,
+    # The backup format measured (2, deduplicated, is what a backup without -Format makes; 1 for the older rows).
+    [ValidateSet(1, 2)]
+    [int] $Format = 2
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -86,6 +89,9 @@ function Invoke-Measured([string] $Script, [string] $TempDir, [string[]] $Watche
     [pscustomobject]@{ Seconds = $seconds; WallSeconds = [double]$wall; PeakRssMiB = [math]::Round([long]$rssKiB / 1024); CpuSeconds = [math]::Round([double]$user + [double]$sys, 2); PeakExtraDiskMiB = [math]::Round($peakExtra / 1MB, 1); Output = $output }
 }
 
+# What a repository holds (not counted as extra disk): format 1 parts, format 2 packs, index files and chunk lists,
+# manifests, and each while it is being written.
+$repositoryFiles = @('part-*.oop', 'part-*.oop.partial', 'part-*.oop.*.partial', 'manifest.oom*', '*.oopk*', '*.ooix*', 'chunks.ooc*')
 $env:ONEDRIVE_OFFSITE_HOME = Join-Path $work 'config'
 Remove-Item $env:ONEDRIVE_OFFSITE_HOME -Recurse -Force -ErrorAction SilentlyContinue
 Import-Module $ModulePath -Force
@@ -116,9 +122,11 @@ foreach ($kind in $Samples) {
     $backups = @(); $restores = @(); $same = $true
     foreach ($r in 1..$Repeat) {
         foreach ($d in $repo, $restoreDir) { Remove-Item $d -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $d }
+        # Format 2: each round is a first backup into an empty repository, without a local index cache of the last one.
+        Remove-Item (Join-Path $env:ONEDRIVE_OFFSITE_HOME 'index-cache') -Recurse -Force -ErrorAction SilentlyContinue
         Write-Host "Backing up $kind (run $r of $Repeat)..."
-        $backups += Invoke-Measured -Script "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository '$repo' | ForEach-Object StoredSize" `
-            -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'part-*.oop.*.partial', 'manifest.oom*')
+        $backups += Invoke-Measured -Script "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository '$repo' -Format $Format | ForEach-Object StoredSize" `
+            -TempDir $tmp -Watched @($repo) -Expected $repositoryFiles
         $stored = [long]($backups[-1].Output.Trim() -split "`n")[-1]
         Write-Host "Restoring $kind (run $r of $Repeat)..."
         $restores += Invoke-Measured -Script "Restore-OffsiteBackup -Name bench -Repository '$repo' -Destination '$restoreDir' | Out-Null" `
@@ -146,8 +154,8 @@ foreach ($kind in $Samples) {
     if ($kind -eq 'random') {
         Write-Host "Backing up $kind from a command (cat)..."
         $fileMBs = ($rows | Where-Object { $_.Data -eq $kind -and $_.Step -eq 'backup' }).'MB/s'
-        $streamBackup = Invoke-Measured -Script "Start-OffsiteBackup -FromCommand cat, '$source' -SourceName '$kind.bin' -Name bench-stream -Repository '$repo' -NoNotification | ForEach-Object StoredSize" `
-            -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'part-*.oop.*.partial', 'manifest.oom*')
+        $streamBackup = Invoke-Measured -Script "Start-OffsiteBackup -FromCommand cat, '$source' -SourceName '$kind.bin' -Name bench-stream -Repository '$repo' -Format $Format -NoNotification | ForEach-Object StoredSize" `
+            -TempDir $tmp -Watched @($repo) -Expected $repositoryFiles
         Write-Host "Restoring $kind into a command (sha256sum)..."
         $streamRestore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench-stream -Repository '$repo' -ToCommand sha256sum -NoNotification | Out-Null" `
             -TempDir $tmp -Watched @() -Expected @()
@@ -185,7 +193,7 @@ foreach ($kind in $Samples) {
                     "Connect-OffsiteAccount -AccessToken (ConvertTo-SecureString '$token' -AsPlainText -Force) -WarningAction SilentlyContinue | Out-Null; "
                 foreach ($d in $restoreDir, $tmp) { Remove-Item $d -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $d }
                 Write-Host "Backing up $kind through the $label..."
-                $backup = Invoke-Measured -Script ($setup + "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository onedrive:/bench -NoNotification | ForEach-Object StoredSize") `
+                $backup = Invoke-Measured -Script ($setup + "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository onedrive:/bench -Format $Format -NoNotification | ForEach-Object StoredSize") `
                     -TempDir $tmp -Watched @() -Expected @()
                 Write-Host "Restoring $kind through the $label..."
                 $restore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench -Repository onedrive:/bench -Destination '$restoreDir' -NoNotification | Out-Null" `
@@ -218,7 +226,7 @@ foreach ($kind in $Samples) {
 $rows | Format-Table -AutoSize | Out-Host
 $header = '| ' + (($rows[0].PSObject.Properties.Name) -join ' | ') + ' |'
 $rule = '|' + (($rows[0].PSObject.Properties.Name | ForEach-Object { '---' }) -join '|') + '|'
-$lines = @("Benchmark $(Get-Date -Format 'yyyy-MM-dd HH:mm') on $([Environment]::ProcessorCount) cores, $([math]::Round($Size / 1MB)) MiB per file, repository under '$($RepositoryDirectory ? $RepositoryDirectory : $work)'", '', $header, $rule) +
+$lines = @("Benchmark $(Get-Date -Format 'yyyy-MM-dd HH:mm') on $([Environment]::ProcessorCount) cores, format $Format, $([math]::Round($Size / 1MB)) MiB per file, repository under '$($RepositoryDirectory ? $RepositoryDirectory : $work)'", '', $header, $rule) +
     ($rows | ForEach-Object { '| ' + (($_.PSObject.Properties.Value) -join ' | ') + ' |' })
 $lines | Set-Content (Join-Path $work 'results.md')
 Write-Host "Results written to $(Join-Path $work 'results.md')"
