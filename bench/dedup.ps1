@@ -212,7 +212,7 @@ $steps = [ordered]@{
     'first backup' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd -Repository '$repo' -Format 2 -NoNotification"
     'unchanged second backup' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd -Repository '$repo' -Format 2 -NoNotification"
     'restore' = "Restore-OffsiteBackup -Name rnd -Repository '$repo' -Destination '$restored' -Force -NoNotification"
-    'format 1 backup (reference)' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd1 -Repository '$repo' -NoNotification"
+    'format 1 backup (reference)' = "Start-OffsiteBackup -LiteralPath '$random' -Name rnd1 -Repository '$repo' -Format 1 -NoNotification"
     'pwsh + module import only (reference)' = "Get-Date"
 }
 $runs = @{}; foreach ($step in $steps.Keys) { $runs[$step] = [System.Collections.Generic.List[object]]::new() }

@@ -9,7 +9,8 @@
     in its temp directory plus any file other than the repository's own and the restored file). Next to each speed it
     reports the speed of `openssl dgst -sha256` over the same file measured in the same run (one hashing pass: the
     reference limit), and for mixed data the size `zstd -3` makes of it. Writes a Markdown table to
-    output/bench/results.md (copied into docs/PERFORMANCE.md by hand).
+    output/bench/results.md (copied into docs/PERFORMANCE.md by hand). Every backup here is format 1 (-Format 1: parts,
+    the issue 9 and 11 targets); format 2, the default, is measured by bench/dedup.ps1.
     Public tools only: openssl, zstd, GNU time (Debian packages openssl, zstd, time).
 #>
 param(
@@ -117,7 +118,7 @@ foreach ($kind in $Samples) {
     foreach ($r in 1..$Repeat) {
         foreach ($d in $repo, $restoreDir) { Remove-Item $d -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $d }
         Write-Host "Backing up $kind (run $r of $Repeat)..."
-        $backups += Invoke-Measured -Script "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository '$repo' | ForEach-Object StoredSize" `
+        $backups += Invoke-Measured -Script "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository '$repo' -Format 1 | ForEach-Object StoredSize" `
             -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'part-*.oop.*.partial', 'manifest.oom*')
         $stored = [long]($backups[-1].Output.Trim() -split "`n")[-1]
         Write-Host "Restoring $kind (run $r of $Repeat)..."
@@ -146,7 +147,7 @@ foreach ($kind in $Samples) {
     if ($kind -eq 'random') {
         Write-Host "Backing up $kind from a command (cat)..."
         $fileMBs = ($rows | Where-Object { $_.Data -eq $kind -and $_.Step -eq 'backup' }).'MB/s'
-        $streamBackup = Invoke-Measured -Script "Start-OffsiteBackup -FromCommand cat, '$source' -SourceName '$kind.bin' -Name bench-stream -Repository '$repo' -NoNotification | ForEach-Object StoredSize" `
+        $streamBackup = Invoke-Measured -Script "Start-OffsiteBackup -FromCommand cat, '$source' -SourceName '$kind.bin' -Name bench-stream -Repository '$repo' -Format 1 -NoNotification | ForEach-Object StoredSize" `
             -TempDir $tmp -Watched @($repo) -Expected @('part-*.oop', 'part-*.oop.partial', 'part-*.oop.*.partial', 'manifest.oom*')
         Write-Host "Restoring $kind into a command (sha256sum)..."
         $streamRestore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench-stream -Repository '$repo' -ToCommand sha256sum -NoNotification | Out-Null" `
@@ -185,7 +186,7 @@ foreach ($kind in $Samples) {
                     "Connect-OffsiteAccount -AccessToken (ConvertTo-SecureString '$token' -AsPlainText -Force) -WarningAction SilentlyContinue | Out-Null; "
                 foreach ($d in $restoreDir, $tmp) { Remove-Item $d -Recurse -Force -ErrorAction SilentlyContinue; $null = New-Item -ItemType Directory $d }
                 Write-Host "Backing up $kind through the $label..."
-                $backup = Invoke-Measured -Script ($setup + "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository onedrive:/bench -NoNotification | ForEach-Object StoredSize") `
+                $backup = Invoke-Measured -Script ($setup + "Start-OffsiteBackup -LiteralPath '$source' -Name bench -Repository onedrive:/bench -Format 1 -NoNotification | ForEach-Object StoredSize") `
                     -TempDir $tmp -Watched @() -Expected @()
                 Write-Host "Restoring $kind through the $label..."
                 $restore = Invoke-Measured -Script "Restore-OffsiteBackup -Name bench -Repository onedrive:/bench -Destination '$restoreDir' -NoNotification | Out-Null" `
