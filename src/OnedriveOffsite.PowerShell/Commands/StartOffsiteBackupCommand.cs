@@ -15,7 +15,7 @@ using OnedriveOffsite.Output;
 namespace OnedriveOffsite.Commands;
 
 /// <summary>
-/// <para type="synopsis">Backs up files into a backup set as new snapshots: hashed, compressed, encrypted, stored in parts.</para>
+/// <para type="synopsis">Backs up files into a backup set as new snapshots: hashed, deduplicated, compressed, encrypted and stored.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(OffsiteSnapshot))]
