@@ -137,7 +137,7 @@ try {
     $null = Invoke-Timed $setup.TrimEnd('; ') # set-up outside the timed runs
     $load = (Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3
     Write-Host "Backing up $([math]::Round($size / 1MB)) MiB at -MaxUploadRate $Rate..."
-    $up = Invoke-Timed ("Start-OffsiteBackup -LiteralPath '$source' -Name bw -Repository onedrive:/bench -PartSize 32MB -Compression None -ThrottleLimit 4 -MaxUploadRate $Rate -NoNotification | Out-Null") -Counter uploadBytesArriving
+    $up = Invoke-Timed ("Start-OffsiteBackup -LiteralPath '$source' -Name bw -Repository onedrive:/bench -Format 1 -PartSize 32MB -Compression None -ThrottleLimit 4 -MaxUploadRate $Rate -NoNotification | Out-Null") -Counter uploadBytesArriving
     Write-Host "Restoring at -MaxDownloadRate $Rate..."
     $down = Invoke-Timed "Restore-OffsiteBackup -Name bw -Repository onedrive:/bench -Destination '$restoreDir' -ThrottleLimit 4 -MaxDownloadRate $Rate -NoNotification | Out-Null" -Counter wchar
     $load = "$($load -join ' ') before, $(((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3) -join ' ') after"

@@ -1,7 +1,8 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    A real backup and restore on the built-in local repository, with a throwaway config home and key.
+    A real backup (format 2, the default), a second backup of the unchanged file and a restore on the built-in local
+    repository, with a throwaway config home and key.
     Run through the README's command: dotnet tool restore && dotnet pwsh ./build.ps1 Demo
 #>
 param(
@@ -29,24 +30,30 @@ try {
     New-MixedFile -Path $sample -Size $Size
     $sourceHash = (Get-FileHash -LiteralPath $sample -Algorithm SHA256).Hash.ToLowerInvariant()
 
-    Write-Host "3. Start-OffsiteBackup to the local repository $repository"
-    $snapshot = Get-Item -LiteralPath $sample | Start-OffsiteBackup -Name demo-vm-101 -Repository $repository -PartSize 64MB
+    Write-Host "3. Start-OffsiteBackup to the local repository $repository (format 2, the default: deduplicated chunks in packs)"
+    $snapshot = Get-Item -LiteralPath $sample | Start-OffsiteBackup -Name demo-vm-101 -Repository $repository
 
-    Write-Host "4. Get-OffsiteBackup"
-    Get-OffsiteBackup -Repository $repository | Format-List Name, SnapshotId, Created, State, SourceName, SourceSize, StoredSize, Parts, Compression, KeyId, Sha256 | Out-Host
+    Write-Host "4. Start-OffsiteBackup of the unchanged file again: it stores only chunks the set does not hold yet"
+    $again = Start-OffsiteBackup -LiteralPath $sample -Name demo-vm-101 -Repository $repository
 
-    Write-Host "5. Restore-OffsiteBackup (verified before it gets its name)"
+    Write-Host "5. Get-OffsiteBackup"
+    Get-OffsiteBackup -Repository $repository |
+        Format-List Name, SnapshotId, Created, State, Format, SourceName, SourceSize, StoredSize, AddedSize, Compression, KeyId, Sha256 | Out-Host
+
+    Write-Host "6. Restore-OffsiteBackup of the second snapshot (verified before it gets its name)"
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    $restored = $snapshot | Restore-OffsiteBackup -Destination $restoreDir
+    $restored = $again | Restore-OffsiteBackup -Destination $restoreDir
     $restoreSeconds = $watch.Elapsed.TotalSeconds
     $restoredHash = (Get-FileHash -LiteralPath $restored.FullName -Algorithm SHA256).Hash.ToLowerInvariant()
 
-    $ok = $restoredHash -eq $sourceHash -and $snapshot.Sha256 -eq $sourceHash
+    $ok = $restoredHash -eq $sourceHash -and $snapshot.Sha256 -eq $sourceHash -and $again.Sha256 -eq $sourceHash
     Write-Host ''
     [pscustomobject]@{
         'Source'            = '{0:N1} MiB' -f ($Size / 1MB)
-        'Stored'            = '{0:N1} MiB ({1:P0} of the source, {2} parts)' -f ($snapshot.StoredSize / 1MB), ($snapshot.StoredSize / $Size), $snapshot.Parts
+        'Stored'            = '{0:N1} MiB ({1:P0} of the source, format {2})' -f ($snapshot.StoredSize / 1MB), ($snapshot.StoredSize / $Size), $snapshot.Format
         'Backup'            = '{0:N1} s, {1:N0} MB/s' -f $snapshot.Duration.TotalSeconds, $snapshot.MBPerSecond
+        'Second backup'     = '{0:N1} s, {1:N0} MB/s, {2:N1} KiB stored ({3:N0} bytes of new packs)' -f $again.Duration.TotalSeconds,
+                              $again.MBPerSecond, ($again.StoredSize / 1KB), $again.AddedSize
         'Restore'           = '{0:N1} s, {1:N0} MB/s' -f $restoreSeconds, ($Size / 1e6 / $restoreSeconds)
         'SHA-256 source'    = $sourceHash
         'SHA-256 restored'  = $restoredHash

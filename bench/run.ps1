@@ -9,7 +9,9 @@
     in its temp directory plus any file other than the repository's own and the restored file). Next to each speed it
     reports the speed of `openssl dgst -sha256` over the same file measured in the same run (one hashing pass: the
     reference limit), and for mixed data the size `zstd -3` makes of it. Writes a Markdown table to
-    output/bench/results.md (copied into docs/PERFORMANCE.md by hand).
+    output/bench/results.md (copied into docs/PERFORMANCE.md by hand). -Format picks the backup format (default 2,
+    what a backup without -Format makes; -Format 1 for the parts rows of issues 9 and 11). bench/dedup.ps1 measures
+    format 2 against its own targets (bytes added, unchanged backups).
     Public tools only: openssl, zstd, GNU time (Debian packages openssl, zstd, time).
 #>
 param(

@@ -3,7 +3,8 @@
 .SYNOPSIS
     Opt-in multi-GiB stream test (issue 11; too slow for the default suite): a deterministic generator command writes
     -GiB GiB to standard output, backed up with Start-OffsiteBackup -FromCommand through the Graph emulator with
-    injected faults, then restored with Restore-OffsiteBackup -ToCommand into a command that hashes its input.
+    injected faults, then restored with Restore-OffsiteBackup -ToCommand into a command that hashes its input. The
+    backup is format 1 (-Format 1: parts held in memory and re-sent after a fault, what issue 11 is about).
 .DESCRIPTION
     Passes when the restored digest equals the generator's (computed independently here) and reports the peak RSS of
     each pwsh run (GNU time) against the 400 MiB target. Run after ./build.ps1 Build:
@@ -47,7 +48,7 @@ try {
     $steps = [ordered]@{
         setup   = "New-OffsiteKey -WarningAction SilentlyContinue | Out-Null; Set-OffsiteApp -ClientId '$([guid]::NewGuid())' -GraphEndpoint '$uri' -WarningAction SilentlyContinue; " +
             "Connect-OffsiteAccount -AccessToken (ConvertTo-SecureString '$token' -AsPlainText -Force) -WarningAction SilentlyContinue | Out-Null"
-        backup  = "Start-OffsiteBackup -Name soak -Repository onedrive:/soak -FromCommand '$pwsh', -NoProfile, -File, '$generator', -MiB, $mib, -Seed, 42 -SourceName soak.bin -NoNotification | Out-Null"
+        backup  = "Start-OffsiteBackup -Name soak -Repository onedrive:/soak -FromCommand '$pwsh', -NoProfile, -File, '$generator', -MiB, $mib, -Seed, 42 -SourceName soak.bin -Format 1 -NoNotification | Out-Null"
         restore = "Restore-OffsiteBackup -Name soak -Repository onedrive:/soak -ToCommand '$pwsh', -NoProfile, -File, '$consumer', -OutFile, '$digestFile' -NoNotification | Out-Null"
     }
     $report = foreach ($step in $steps.GetEnumerator()) {

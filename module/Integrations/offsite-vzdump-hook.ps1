@@ -18,6 +18,9 @@ offsite-vzdump-*` shows it and it survives the end of the vzdump task) when syst
 session in the background. Its outcome: one line per item in vzdump-hook.log in the config home, the usual
 `Successful Offsite Backup - <set>` / `Error - <set>` mail and health-check pings (Set-OffsiteNotification).
 
+Each archive becomes a snapshot in Start-OffsiteBackup's default format, 2 (deduplicated): an archive vzdump
+compressed (vma.zst) shares few chunks with the previous night's, an uncompressed one (vzdump's compress: 0) most.
+
 Settings: vzdump-hook.psd1 in the config home ($env:ONEDRIVE_OFFSITE_HOME, else /etc/onedrive-offsite), e.g.
   @{ SetName = 'pve-{vmid}'; Repository = 'onedrive:'; Retention = @{ KeepLast = 7 }; Detach = 'Auto' }
 Detach: Auto (systemd-run when available, else Background), SystemdRun, Background, or None (upload inside

@@ -49,7 +49,7 @@ Describe 'Start-OffsiteBackup and Restore-OffsiteBackup' {
             New-TestFile 'b with space.log' 300000 -Text
             New-TestFile 'c-ünïcødé.bin' 700000
         )
-        $snapshots = Get-ChildItem -LiteralPath $script:Src -File | Start-OffsiteBackup -Name piped -Repository $script:Repo -PartSize 128KB
+        $snapshots = Get-ChildItem -LiteralPath $script:Src -File | Start-OffsiteBackup -Name piped -Repository $script:Repo -Format 1 -PartSize 128KB
         $snapshots | Should -HaveCount 3
         $snapshots | ForEach-Object { $_.State | Should -Be 'Complete'; $_.KeyId | Should -Be $script:Key.KeyId }
         ($snapshots | Where-Object SourceName -eq 'c-ünïcødé.bin').Parts | Should -Be 6
@@ -94,7 +94,7 @@ Describe 'Start-OffsiteBackup and Restore-OffsiteBackup' {
         $f = New-TestFile 'progress.bin' 3MB
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("Import-Module '$env:ONEDRIVE_OFFSITE_MODULE'; `$env:ONEDRIVE_OFFSITE_HOME = '$env:ONEDRIVE_OFFSITE_HOME'; Start-OffsiteBackup -LiteralPath '$($f.FullName)' -Name progress -Repository '$($script:Repo)' -PartSize 1MB -Verbose")
+            $null = $ps.AddScript("Import-Module '$env:ONEDRIVE_OFFSITE_MODULE'; `$env:ONEDRIVE_OFFSITE_HOME = '$env:ONEDRIVE_OFFSITE_HOME'; Start-OffsiteBackup -LiteralPath '$($f.FullName)' -Name progress -Repository '$($script:Repo)' -Format 1 -PartSize 1MB -Verbose")
             $result = $ps.Invoke()
             $result | Should -HaveCount 1
             $ps.Streams.Error | Should -BeNullOrEmpty
@@ -166,7 +166,7 @@ Describe 'Errors: specific ids, nothing changed' {
     }
     It 'a tampered part names the part and leaves no file' {
         $f = New-TestFile 'tamper.bin' 400000
-        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name tamper -Repository $script:Repo -PartSize 128KB
+        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name tamper -Repository $script:Repo -Format 1 -PartSize 128KB
         $part = Join-Path $script:Repo "tamper/$($s.SnapshotId)/part-00001.oop"
         $bytes = [IO.File]::ReadAllBytes($part); $bytes[200] = $bytes[200] -bxor 1; [IO.File]::WriteAllBytes($part, $bytes)
         $out = New-OutDir
@@ -188,7 +188,7 @@ Describe 'Start-OffsiteBackup -RemoveSource' {
     It 'removes the source only after the snapshot is complete and verified' {
         $f = New-TestFile 'remove-me.bin' 300000
         $hash = (Get-FileHash $f.FullName).Hash
-        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name removal -Repository $script:Repo -PartSize 128KB -RemoveSource -Verbose 4>&1
+        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name removal -Repository $script:Repo -Format 1 -PartSize 128KB -RemoveSource -Verbose 4>&1
         $snapshot = $s | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }
         (($s | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n") | Should -Match 'verified \(Full\)'
         $f.FullName | Should -Not -Exist
@@ -212,7 +212,7 @@ Describe 'Start-OffsiteBackup -RemoveSource' {
 Describe 'Test-OffsiteBackup' {
     It 'passes an intact snapshot, quick and full, and reports a damaged part with -Full' {
         $f = New-TestFile 'verify.bin' 400000
-        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name verify -Repository $script:Repo -PartSize 128KB
+        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name verify -Repository $script:Repo -Format 1 -PartSize 128KB
         ($s | Test-OffsiteBackup).Passed | Should -BeTrue
         $full = Test-OffsiteBackup -Name verify -Repository $script:Repo -Full
         $full.Passed | Should -BeTrue

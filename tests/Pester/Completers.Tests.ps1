@@ -69,7 +69,7 @@ Describe 'Start-OffsiteBackup -Name as a script block' {
     It 'locks each resolved set on its own: a run holding pve-101 fails that file with SetLocked while pve-102 is backed up' {
         $held = New-Dump 101 -Size 512KB
         $command = "Import-Module '$script:Module'; " +
-            "Start-OffsiteBackup -LiteralPath '$($held.FullName)' -Name pve-101 -Repository '$script:Repo' -ConfigPath '$script:ConfigHome' -PartSize 64KB -ThrottleLimit 1 -NoNotification"
+            "Start-OffsiteBackup -LiteralPath '$($held.FullName)' -Name pve-101 -Repository '$script:Repo' -ConfigPath '$script:ConfigHome' -Format 1 -PartSize 64KB -ThrottleLimit 1 -NoNotification"
         $process = Start-HeldBackup -Command $command -HoldAfterParts 1
         try {
             $out = $held, $script:Vm102 | Start-OffsiteBackup -Name { 'pve-' + ($_.Name -split '-')[2] } -Repository $script:Repo -ConfigPath $script:ConfigHome `

@@ -74,17 +74,17 @@ Describe 'Importing a mistyped key copy' {
     }
 }
 
-Describe 'Start-OffsiteBackup into a set made with another key' {
+Describe 'Start-OffsiteBackup -Format 1 into a set made with another key' {
     It 'fails with KeyMismatch naming both key ids and stores nothing, and -AllowKeyChange goes ahead' {
-        $first = Start-OffsiteBackup -LiteralPath $script:Source -Name keyset -Repository $script:Repo -ConfigPath $script:HomeDir -NoNotification
+        $first = Start-OffsiteBackup -LiteralPath $script:Source -Name keyset -Repository $script:Repo -ConfigPath $script:HomeDir -Format 1 -NoNotification
         $otherHome = Join-Path $TestDrive 'home-other'
         $other = New-OffsiteKey -ConfigPath $otherHome -WarningAction SilentlyContinue
 
-        { Start-OffsiteBackup -LiteralPath $script:Source -Name keyset -Repository $script:Repo -ConfigPath $otherHome -NoNotification -ErrorAction Stop } |
+        { Start-OffsiteBackup -LiteralPath $script:Source -Name keyset -Repository $script:Repo -ConfigPath $otherHome -Format 1 -NoNotification -ErrorAction Stop } |
             Should -Throw -ErrorId 'KeyMismatch,OnedriveOffsite.Commands.StartOffsiteBackupCommand' -ExpectedMessage "*$($script:Key.KeyId)*$($other.KeyId)*"
         @(Get-ChildItem -LiteralPath (Join-Path $script:Repo 'keyset') -Directory).Count | Should -Be 1
 
-        $changed = Start-OffsiteBackup -LiteralPath $script:Source -Name keyset -Repository $script:Repo -ConfigPath $otherHome -NoNotification -AllowKeyChange
+        $changed = Start-OffsiteBackup -LiteralPath $script:Source -Name keyset -Repository $script:Repo -ConfigPath $otherHome -Format 1 -NoNotification -AllowKeyChange
         $changed.KeyId | Should -Be $other.KeyId
         @(Get-ChildItem -LiteralPath (Join-Path $script:Repo 'keyset') -Directory).Count | Should -Be 2
         $first.KeyId | Should -Be $script:Key.KeyId
@@ -93,7 +93,7 @@ Describe 'Start-OffsiteBackup into a set made with another key' {
 
 Describe 'Format 2 and stream backups into a set made with another key' {
     It 'refuse with KeyMismatch before the command runs, and -AllowKeyChange lets a stream go ahead' {
-        $null = Start-OffsiteBackup -LiteralPath $script:Source -Name keyset2 -Repository $script:Repo -ConfigPath $script:HomeDir -NoNotification
+        $null = Start-OffsiteBackup -LiteralPath $script:Source -Name keyset2 -Repository $script:Repo -ConfigPath $script:HomeDir -Format 1 -NoNotification
         $otherHome = Join-Path $TestDrive 'home-other2'
         $other = New-OffsiteKey -ConfigPath $otherHome -WarningAction SilentlyContinue
         $marker = Join-Path $TestDrive 'command-ran'
@@ -103,6 +103,8 @@ Describe 'Format 2 and stream backups into a set made with another key' {
         { Start-OffsiteBackup -LiteralPath $script:Source -Name keyset2 -Repository $script:Repo -ConfigPath $otherHome -Format 2 -NoNotification -ErrorAction Stop } |
             Should -Throw -ErrorId 'KeyMismatch,OnedriveOffsite.Commands.StartOffsiteBackupCommand' -ExpectedMessage "*$($script:Key.KeyId)*$($other.KeyId)*"
         { Start-OffsiteBackup -FromCommand $command -SourceName dump.txt -Name keyset2 -Repository $script:Repo -ConfigPath $otherHome -NoNotification -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KeyMismatch,OnedriveOffsite.Commands.StartOffsiteBackupCommand' -ExpectedMessage "*$($script:Key.KeyId)*$($other.KeyId)*"
+        { Start-OffsiteBackup -FromCommand $command -SourceName dump.txt -Name keyset2 -Repository $script:Repo -ConfigPath $otherHome -Format 1 -NoNotification -ErrorAction Stop } |
             Should -Throw -ErrorId 'KeyMismatch,OnedriveOffsite.Commands.StartOffsiteBackupCommand' -ExpectedMessage "*$($script:Key.KeyId)*$($other.KeyId)*"
         $marker | Should -Not -Exist
         @(Get-ChildItem -LiteralPath (Join-Path $script:Repo 'keyset2') -Recurse -File).Count | Should -Be $before

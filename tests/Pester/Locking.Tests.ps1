@@ -27,7 +27,7 @@ for ($round = 1; $round -le $Rounds; $round++) {
     New-Item -ItemType File -Path (Join-Path $Barrier "$round-$Me") | Out-Null
     while (@([IO.Directory]::GetFiles($Barrier, "$round-*")).Count -lt $Peers) { Start-Sleep -Milliseconds 10 }
     try {
-        $s = Start-OffsiteBackup -LiteralPath $Source -Name race -Repository $Repo -PartSize 64KB -ThrottleLimit 2 -NoNotification -Wait:$Wait -ErrorAction Stop
+        $s = Start-OffsiteBackup -LiteralPath $Source -Name race -Repository $Repo -Format 1 -PartSize 64KB -ThrottleLimit 2 -NoNotification -Wait:$Wait -ErrorAction Stop
         "ok:$($s.SnapshotId)"
     } catch {
         "err:$($_.FullyQualifiedErrorId.Split(',')[0])"
@@ -173,7 +173,7 @@ Describe 'Leftovers are visible and removable' {
         $repo = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'repo-left')).FullName
         $source = New-Source 'left.bin' 4MB 31
         $command = "Import-Module '$script:Module'; `$env:ONEDRIVE_OFFSITE_HOME = '$script:ConfigHome'; " +
-            "Start-OffsiteBackup -LiteralPath '$source' -Name left -Repository '$repo' -PartSize 64KB -ThrottleLimit 1 -NoNotification"
+            "Start-OffsiteBackup -LiteralPath '$source' -Name left -Repository '$repo' -Format 1 -PartSize 64KB -ThrottleLimit 1 -NoNotification"
         $process = Start-Process -FilePath (Get-TestPwsh) -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $command -PassThru
         $deadline = [DateTime]::UtcNow.AddSeconds(120)
         do { Start-Sleep -Milliseconds 20; $stored = @(Get-ChildItem -LiteralPath $repo -Recurse -Filter 'part-*.oop' -File).Count }

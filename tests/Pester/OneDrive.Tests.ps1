@@ -28,7 +28,7 @@ AfterAll { Stop-TestEmulator $script:Emulator }
 Describe 'Backup and restore through OneDrive (emulator)' {
     It 'round-trips a multi-part file bit-exactly, with no Authorization on pre-authenticated URLs' {
         $f = New-RandomFile 'vm-101.vma.zst' 12
-        $s = $f | Start-OffsiteBackup -Name pve-101 -Repository onedrive:/pester -PartSize 4MB -NoNotification
+        $s = $f | Start-OffsiteBackup -Name pve-101 -Repository onedrive:/pester -Format 1 -PartSize 4MB -NoNotification
         $s.State | Should -Be 'Complete'
         $s.Parts | Should -Be 3
         $s.Repository | Should -Be 'onedrive:/pester'
@@ -60,7 +60,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         $upload = @($uploadOnly) + @($anyRequest | ForEach-Object { "$_@upload" })
         $null = Invoke-RestMethod -Method Post $faults -ContentType 'application/json' -Body (@{ retryAfterSeconds = 1; enqueue = $upload } | ConvertTo-Json)
         try {
-            $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name faults -Repository onedrive:/pester -PartSize 2MB -FragmentSize 640KB -NoNotification
+            $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name faults -Repository onedrive:/pester -Format 1 -PartSize 2MB -FragmentSize 640KB -NoNotification
             (Invoke-RestMethod $faults).pending | Should -BeNullOrEmpty -Because 'every upload fault must have been delivered'
             $uploadStats = Get-TestEmulatorStats $script:Emulator
 
@@ -88,7 +88,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
     It 'continues after kill -9 mid-upload without uploading finished parts again' {
         $f = New-RandomFile 'crash.bin' 24 -Seed 4
         $command = "Import-Module '$script:Module'; `$env:ONEDRIVE_OFFSITE_HOME = '$script:ConfigHome'; " +
-            "Start-OffsiteBackup -LiteralPath '$($f.FullName)' -Name crash -Repository onedrive:/pester -PartSize 1MB -ThrottleLimit 1 -NoNotification"
+            "Start-OffsiteBackup -LiteralPath '$($f.FullName)' -Name crash -Repository onedrive:/pester -Format 1 -PartSize 1MB -ThrottleLimit 1 -NoNotification"
         # The engine's test hook holds the run once 6 parts are stored and recorded: the kill comes at that known point.
         $process = Start-HeldBackup -Command $command -HoldAfterParts 6
         Stop-Process -Id $process.Id -Force   # SIGKILL on Linux: no cleanup code runs
@@ -97,7 +97,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         $partsBefore = @((Get-TestEmulatorStats $script:Emulator).storedFiles | Where-Object path -Match '/crash/[^/]+/part-[0-9]+\.oop$').Count
         $partsBefore | Should -Be 6
 
-        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name crash -Repository onedrive:/pester -PartSize 1MB -NoNotification -Verbose 4>&1
+        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name crash -Repository onedrive:/pester -Format 1 -PartSize 1MB -NoNotification -Verbose 4>&1
         $snapshot = $output | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }
         $messages = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
         ($messages -match '^Resuming snapshot') | Should -Not -BeNullOrEmpty
@@ -114,7 +114,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         # Through env --default-signal=INT: a terminal's pwsh takes Ctrl+C, but a suite started in the background (nohup,
         # a CI runner, `cmd &`) passes SIGINT down as ignored, and .NET keeps it ignored.
         $psi = [Diagnostics.ProcessStartInfo]::new('/usr/bin/env')
-        $command = "Import-Module '$script:Module'; Start-OffsiteBackup -LiteralPath '$($f.FullName)' -Name ctrlc -Repository onedrive:/pester -PartSize 1MB -ThrottleLimit 1 -NoNotification"
+        $command = "Import-Module '$script:Module'; Start-OffsiteBackup -LiteralPath '$($f.FullName)' -Name ctrlc -Repository onedrive:/pester -Format 1 -PartSize 1MB -ThrottleLimit 1 -NoNotification"
         foreach ($a in '--default-signal=INT', (Get-TestPwsh), '-NoProfile', '-NonInteractive', '-Command', $command) { $psi.ArgumentList.Add($a) }
         $psi.Environment['ONEDRIVE_OFFSITE_TEST_HOLD_AFTER_PARTS'] = "5|$signal"   # holds the run once 5 parts are stored and recorded
         $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
@@ -135,7 +135,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         $said[0] | Should -Match 'Stopped: 5 of 12 part\(s\) \(5\.0 MiB of 12\.0 MiB\) are stored in ctrlc/\S+ and kept; run the same command again to continue from there\.'
         (Get-OffsiteBackup -Name ctrlc -Repository onedrive:/pester).State | Should -Be 'Resumable'
 
-        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name ctrlc -Repository onedrive:/pester -PartSize 1MB -NoNotification -Verbose 4>&1
+        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name ctrlc -Repository onedrive:/pester -Format 1 -PartSize 1MB -NoNotification -Verbose 4>&1
         $snapshot = $output | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }
         $messages = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
         @($messages -match '^Stored part-').Count | Should -Be 7
@@ -146,7 +146,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
     It 'uploads in fragments of the size asked for, and refuses sizes OneDrive would refuse' {
         $f = New-RandomFile 'fragments.bin' 2 -Seed 7
         $before = (Get-TestEmulatorStats $script:Emulator).requestsByRoute.'PUT uploadFragment'
-        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name fragments -Repository onedrive:/pester -FragmentSize 640KB -NoNotification
+        $s = Start-OffsiteBackup -LiteralPath $f.FullName -Name fragments -Repository onedrive:/pester -Format 1 -FragmentSize 640KB -NoNotification
         $s.State | Should -Be 'Complete'
         $stats = Get-TestEmulatorStats $script:Emulator
         # Every stored file (the part and the manifest) went up in 640 KiB fragments, the last one shorter.
@@ -162,7 +162,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
     It 'removes the source with -RemoveSource only after the upload was verified' {
         $f = New-RandomFile 'remove.bin' 3 -Seed 6
         $hash = (Get-FileHash $f.FullName -Algorithm SHA256).Hash
-        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name remove -Repository onedrive:/pester -PartSize 1MB -RemoveSource -NoNotification -Verbose 4>&1
+        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name remove -Repository onedrive:/pester -Format 1 -PartSize 1MB -RemoveSource -NoNotification -Verbose 4>&1
         $s = $output | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }
         $messages = @(($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message)
         $s.State | Should -Be 'Complete'
@@ -182,7 +182,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         # Every attempt at the one part is damaged on the way in (8 attempts per part), so the part cannot be stored.
         $null = Invoke-RestMethod -Method Post $faults -ContentType 'application/json' -Body (@{ enqueue = @('CorruptOnUpload@session') * 8 } | ConvertTo-Json)
         try {
-            $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name upload-fails -Repository onedrive:/pester -PartSize 1MB -ThrottleLimit 1 -RemoveSource -NoNotification -Verbose -ErrorVariable failure -ErrorAction SilentlyContinue 4>&1
+            $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name upload-fails -Repository onedrive:/pester -Format 1 -PartSize 1MB -ThrottleLimit 1 -RemoveSource -NoNotification -Verbose -ErrorVariable failure -ErrorAction SilentlyContinue 4>&1
             (Invoke-RestMethod $faults).pending | Should -BeNullOrEmpty
         } finally {
             $null = Invoke-RestMethod -Method Post $faults -ContentType 'application/json' -Body '{"clear": true}'
@@ -198,7 +198,7 @@ Describe 'Backup and restore through OneDrive (emulator)' {
         $hash = (Get-FileHash $f.FullName -Algorithm SHA256).Hash
         # The next part stored is acknowledged with the right hash, then changes in the drive.
         $null = Invoke-RestMethod -Method Post "$($script:Emulator.Uri)/_emulator/damage-next-stored-file?name=part-"
-        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name damaged -Repository onedrive:/pester -PartSize 1MB -RemoveSource -NoNotification -Verbose -ErrorVariable failure -ErrorAction SilentlyContinue 4>&1
+        $output = Start-OffsiteBackup -LiteralPath $f.FullName -Name damaged -Repository onedrive:/pester -Format 1 -PartSize 1MB -RemoveSource -NoNotification -Verbose -ErrorVariable failure -ErrorAction SilentlyContinue 4>&1
         $messages = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
         $failure | Should -HaveCount 1
         $failure[0].FullyQualifiedErrorId | Should -Be 'VerificationFailed,OnedriveOffsite.Commands.StartOffsiteBackupCommand'

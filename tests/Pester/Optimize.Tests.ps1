@@ -45,7 +45,7 @@ Describe 'Optimize-OffsiteRepository after Remove-OffsiteBackup' {
         $script:OldFile, $script:NewFile = New-PartlyShared -Prefix 'opt' -Size 3MB -Seed 41
         Start-OffsiteBackup -LiteralPath $script:OldFile -Name dedup -Repository $script:Repo -Format 2 -NoNotification | Out-Null
         $script:Kept = Start-OffsiteBackup -LiteralPath $script:NewFile -Name dedup -Repository $script:Repo -Format 2 -NoNotification
-        Start-OffsiteBackup -LiteralPath $script:OldFile -Name full -Repository $script:Repo -NoNotification | Out-Null
+        Start-OffsiteBackup -LiteralPath $script:OldFile -Name full -Repository $script:Repo -Format 1 -NoNotification | Out-Null
         Remove-OffsiteBackup -Name dedup -Repository $script:Repo -KeepLast 1 -Force
     }
 

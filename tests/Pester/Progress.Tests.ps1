@@ -48,7 +48,7 @@ Describe 'Progress of a throttled backup and restore through OneDrive (emulator)
         try {
             $script:Backup = Invoke-Recorded Start-OffsiteBackup @{
                 LiteralPath = $script:Source; Name = 'pve-10145'; Repository = 'onedrive:/progress'
-                PartSize = 2MB; FragmentSize = 640KB; ThrottleLimit = 3; NoNotification = $true
+                Format = 1; PartSize = 2MB; FragmentSize = 640KB; ThrottleLimit = 3; NoNotification = $true
             }
             (Invoke-RestMethod $script:Faults).pending | Should -BeNullOrEmpty -Because 'both upload faults must have been delivered'
             # Throttled before any part (the manifest's download: its own "Waiting for OneDrive" activity), then again

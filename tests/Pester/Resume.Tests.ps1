@@ -18,7 +18,7 @@ BeforeAll {
 Describe 'Resume after kill -9' {
     It 'continues the same snapshot, stores less than the whole file again, and restores exactly' {
         $command = "Import-Module '$script:Module'; `$env:ONEDRIVE_OFFSITE_HOME = '$script:ConfigHome'; " +
-            "Start-OffsiteBackup -LiteralPath '$script:Source' -Name crash -Repository '$script:Repo' -PartSize 1MB -ThrottleLimit 1 -NoNotification"
+            "Start-OffsiteBackup -LiteralPath '$script:Source' -Name crash -Repository '$script:Repo' -Format 1 -PartSize 1MB -ThrottleLimit 1 -NoNotification"
         # The engine's test hook holds the run once 8 parts are stored and recorded: the kill comes at that known point.
         $process = Start-HeldBackup -Command $command -HoldAfterParts 8
         Stop-Process -Id $process.Id -Force   # SIGKILL on Linux: no cleanup code runs
@@ -29,7 +29,7 @@ Describe 'Resume after kill -9' {
         $storedBefore = @(Get-ChildItem -LiteralPath $script:Repo -Recurse -Filter 'part-*.oop' -File).Count
         $storedBefore | Should -Be 8
 
-        $verbose = Start-OffsiteBackup -LiteralPath $script:Source -Name crash -Repository $script:Repo -PartSize 1MB -NoNotification -Verbose 4>&1
+        $verbose = Start-OffsiteBackup -LiteralPath $script:Source -Name crash -Repository $script:Repo -Format 1 -PartSize 1MB -NoNotification -Verbose 4>&1
         $snapshot = $verbose | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }
         $messages = ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
         $snapshot.SnapshotId | Should -Be $before.SnapshotId

@@ -81,7 +81,7 @@ $account = Connect-OffsiteAccount
 param([string] $Module, [string] $Source)
 $ErrorActionPreference = 'Stop'
 Import-Module $Module
-$snapshot = Start-OffsiteBackup -LiteralPath $Source -Name nightly -Repository onedrive:/nightly -PartSize 1MB -NoNotification
+$snapshot = Start-OffsiteBackup -LiteralPath $Source -Name nightly -Repository onedrive:/nightly -Format 1 -PartSize 1MB -NoNotification
 "STATE=$($snapshot.State) PARTS=$($snapshot.Parts)"
 '@
 }
@@ -170,7 +170,7 @@ $null = $ps.AddScript({
     Get-OffsiteAccount | Format-List * | Out-String
     # (The admin answers are kept out of the captured output: the identity one lists every issued token.)
     $null = Invoke-RestMethod -Method Post "$Emulator/_emulator/expire-tokens"   # the backup must refresh (with -Verbose)
-    $snapshot = Start-OffsiteBackup -LiteralPath $Source -Name leak -Repository onedrive:/leak -PartSize 1MB -NoNotification
+    $snapshot = Start-OffsiteBackup -LiteralPath $Source -Name leak -Repository onedrive:/leak -Format 1 -PartSize 1MB -NoNotification
     $snapshot | Format-List * | Out-String
     $snapshot | Restore-OffsiteBackup -Destination $Destination -NoNotification
     $null = Invoke-RestMethod -Method Post "$Emulator/_emulator/identity" -ContentType 'application/json' -Body '{"refreshAnswersInvalidGrant": true}'

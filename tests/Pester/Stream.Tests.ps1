@@ -46,7 +46,7 @@ Describe 'Start-OffsiteBackup -FromCommand and Restore-OffsiteBackup -ToCommand 
     It 'backs up a command''s output in parts and restores it into a command that hashes it to the same digest' {
         $verbose = @()
         $s = Start-OffsiteBackup -Name gen -Repository $script:Repo -FromCommand (Get-GeneratorCommand '-MiB', '20', '-Seed', '7') `
-            -SourceName 'gen.bin' -PartSize 4MB -NoNotification -Verbose 4>&1 | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] -or -not ($verbose += "$_") }
+            -SourceName 'gen.bin' -Format 1 -PartSize 4MB -NoNotification -Verbose 4>&1 | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] -or -not ($verbose += "$_") }
         $s.State | Should -Be 'Complete'
         $s.SourceName | Should -Be 'gen.bin'
         $s.SourceSize | Should -Be 20MB
@@ -70,7 +70,7 @@ Describe 'Start-OffsiteBackup -FromCommand and Restore-OffsiteBackup -ToCommand 
     It 'fails with SourceCommandFailed (exit code and standard error quoted) and leaves no Complete snapshot when the command exits 3 after some data' {
         $err = $null
         $s = Start-OffsiteBackup -Name failing -Repository $script:Repo -FromCommand (Get-GeneratorCommand '-MiB', '20', '-FailAfterMiB', '9', '-ExitCode', '3') `
-            -SourceName 'x.bin' -PartSize 4MB -NoNotification -ErrorVariable err -ErrorAction SilentlyContinue
+            -SourceName 'x.bin' -Format 1 -PartSize 4MB -NoNotification -ErrorVariable err -ErrorAction SilentlyContinue
         $s | Should -BeNullOrEmpty
         $err | Should -HaveCount 1
         $err[0].FullyQualifiedErrorId | Should -Be 'SourceCommandFailed,OnedriveOffsite.Commands.StartOffsiteBackupCommand'
@@ -165,7 +165,7 @@ Describe 'Start-OffsiteBackup -FromCommand and Restore-OffsiteBackup -ToCommand 
         try {
             $null = $ps.AddCommand('Import-Module').AddArgument((Get-TestModuleManifest)).AddStatement()
             $null = $ps.AddCommand('Start-OffsiteBackup').AddParameters(@{
-                    Name = 'stopped'; Repository = $script:Repo; SourceName = 's.bin'; PartSize = 1MB; NoNotification = $true
+                    Name = 'stopped'; Repository = $script:Repo; SourceName = 's.bin'; Format = 1; PartSize = 1MB; NoNotification = $true
                     FromCommand = Get-GeneratorCommand '-Endless', '-PidFile', $pidFile, '-ChildPidFile', $childPidFile
                 })
             $async = $ps.BeginInvoke()
@@ -189,7 +189,7 @@ Describe 'Start-OffsiteBackup -InputStream and Restore-OffsiteBackup -OutputStre
     It 'round-trips a stream a script holds, compressing text, and the snapshot lists and verifies like a file''s' {
         $text = [Text.Encoding]::UTF8.GetBytes(('stream line äöü ' * 100000))
         $in = [IO.MemoryStream]::new($text)
-        $s = Start-OffsiteBackup -Name mem -Repository $script:Repo -InputStream $in -SourceName 'mem.txt' -PartSize 512KB -NoNotification
+        $s = Start-OffsiteBackup -Name mem -Repository $script:Repo -InputStream $in -SourceName 'mem.txt' -Format 1 -PartSize 512KB -NoNotification
         $s.SourceSize | Should -Be $text.Length
         $s.StoredSize | Should -BeLessThan ($text.Length / 10)
         $in.CanRead | Should -BeTrue -Because 'the caller''s stream is not closed'
@@ -221,7 +221,7 @@ Describe 'Stream backup through OneDrive (emulator) with injected faults' {
         $null = Invoke-RestMethod -Method Post "$($script:Emulator.Uri)/_emulator/faults" -ContentType 'application/json' -Body (@{ rate = 0.15; kinds = 'all'; seed = 5; retryAfterSeconds = 1 } | ConvertTo-Json)
         try {
             $s = Start-OffsiteBackup -Name gen -Repository onedrive:/streams -FromCommand (Get-GeneratorCommand '-MiB', '24', '-Seed', '11') `
-                -SourceName 'gen.bin' -PartSize 2MB -FragmentSize 640KB -NoNotification
+                -SourceName 'gen.bin' -Format 1 -PartSize 2MB -FragmentSize 640KB -NoNotification
             $out = New-TempName '.txt'
             $null = $s | Restore-OffsiteBackup -ToCommand (Get-ConsumerCommand $out) -NoNotification
         }
@@ -243,9 +243,9 @@ Describe 'Stream backup through OneDrive (emulator) with injected faults' {
             param($Module, $Command, $TextFile, $TempDir)
             Import-Module $Module
             $env:TMPDIR = $TempDir; $env:TMP = $TempDir; $env:TEMP = $TempDir
-            $s = Start-OffsiteBackup -Name text -Repository onedrive:/streams -FromCommand ($Command -split "`t") -SourceName 't.log' -PartSize 2MB -Compression Zstd -NoNotification -ErrorAction Stop
+            $s = Start-OffsiteBackup -Name text -Repository onedrive:/streams -FromCommand ($Command -split "`t") -SourceName 't.log' -Format 1 -PartSize 2MB -Compression Zstd -NoNotification -ErrorAction Stop
             $fileError = $null
-            $null = Start-OffsiteBackup -LiteralPath $TextFile -Name textfile -Repository onedrive:/streams -Compression Zstd -NoNotification -ErrorVariable fileError -ErrorAction SilentlyContinue
+            $null = Start-OffsiteBackup -LiteralPath $TextFile -Name textfile -Repository onedrive:/streams -Format 1 -Compression Zstd -NoNotification -ErrorVariable fileError -ErrorAction SilentlyContinue
             @{ StoredSize = $s.StoredSize; SourceSize = $s.SourceSize; FileBackupError = "$($fileError[0].FullyQualifiedErrorId)" } | ConvertTo-Json -Compress
         }
         $result.SourceSize | Should -Be 6MB

@@ -88,7 +88,8 @@ function Get-TestEmulatorStats($Emulator) { Invoke-RestMethod "$($Emulator.Uri)/
 .SYNOPSIS
 Starts a backup in a new pwsh process that holds (waits forever) once it has stored and recorded -HoldAfterParts
 parts (the engine's test hook, tests/README.md), and returns the process once it holds: a test can then kill -9 it
-at that known point instead of racing a poller against the upload. -Command is the backup command line.
+at that known point instead of racing a poller against the upload. -Command is the backup command line: a format 1
+backup (-Format 1), the only one with parts.
 #>
 function Start-HeldBackup {
     param([Parameter(Mandatory)] [string] $Command, [Parameter(Mandatory)] [int] $HoldAfterParts)

@@ -48,14 +48,14 @@ Describe 'A resumed backup is proven against the source' {
     It 'detects a stored part whose source range changed with the same size and time, stores it again, and restores the new bytes exactly' {
         $source = Join-Path $TestDrive 'vzdump-qemu-102.vma'
         New-RandomFile -Path $source -MiB 96 -Seed 7
-        Invoke-Killed -Command "Start-OffsiteBackup -LiteralPath '$source' -Name changed -Repository '$script:Repo' -PartSize 1MB -ThrottleLimit 1 -NoNotification" `
+        Invoke-Killed -Command "Start-OffsiteBackup -LiteralPath '$source' -Name changed -Repository '$script:Repo' -Format 1 -PartSize 1MB -ThrottleLimit 1 -NoNotification" `
             -Until { @(Get-ChildItem -LiteralPath (Join-Path $script:Repo 'changed') -Recurse -Filter 'part-*.oop' -File -ErrorAction Ignore).Count -ge 8 }
         (Get-OffsiteBackup -Name changed -Repository $script:Repo).State | Should -Be 'Resumable'
 
         # Part 2 (bytes 2 MiB..3 MiB) was stored and recorded before the kill; change it behind the journal's back.
         Set-BytesKeepingTime -Path $source -Offset (2MB + 4096) -Count 100
 
-        $verbose = Start-OffsiteBackup -LiteralPath $source -Name changed -Repository $script:Repo -PartSize 1MB -NoNotification -Verbose 4>&1
+        $verbose = Start-OffsiteBackup -LiteralPath $source -Name changed -Repository $script:Repo -Format 1 -PartSize 1MB -NoNotification -Verbose 4>&1
         $snapshot = $verbose | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }
         $messages = ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
         ($messages -match '^Resuming snapshot') | Should -Not -BeNullOrEmpty
@@ -75,7 +75,7 @@ Describe 'A snapshot is bound to its set and folder name' {
     BeforeAll {
         $script:Small = Join-Path $TestDrive 'db.dump'
         New-RandomFile -Path $script:Small -MiB 1 -Seed 3
-        $script:Original = Start-OffsiteBackup -LiteralPath $script:Small -Name alpha -Repository $script:Repo -NoNotification
+        $script:Original = Start-OffsiteBackup -LiteralPath $script:Small -Name alpha -Repository $script:Repo -Format 1 -NoNotification
         $script:OriginalDir = Join-Path $script:Repo "alpha/$($script:Original.SnapshotId)"
     }
 
@@ -123,7 +123,7 @@ Describe 'Leftovers of a killed restore' {
     It 'removes the hidden partial file a killed restore left in the destination folder' {
         $source = Join-Path $TestDrive 'big-restore.vma'
         New-RandomFile -Path $source -MiB 64 -Seed 11
-        $snapshot = Start-OffsiteBackup -LiteralPath $source -Name leftover -Repository $script:Repo -PartSize 1MB -NoNotification
+        $snapshot = Start-OffsiteBackup -LiteralPath $source -Name leftover -Repository $script:Repo -Format 1 -PartSize 1MB -NoNotification
         $out = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'out-leftover')).FullName
         Invoke-Killed -Command "Restore-OffsiteBackup -Name leftover -Repository '$script:Repo' -Destination '$out' -ThrottleLimit 1 -NoNotification" `
             -Until { @(Get-ChildItem -LiteralPath $out -Force -Filter '.*oo-partial*').Count -gt 0 }

@@ -71,8 +71,9 @@ Describe 'offsite-nightly.ps1 under pwsh -NonInteractive -File' {
     }
     It 'exits 1 and mails "Error - pve-101" (VerificationFailed) when the snapshot fails its check' {
         $snapshot = Get-OffsiteBackup -Name pve-101 -Repository $script:Repo | Select-Object -First 1
-        $part = Get-ChildItem -LiteralPath (Join-Path $script:Repo "pve-101/$($snapshot.SnapshotId)") -Filter 'part-*' | Select-Object -First 1
-        $stream = [IO.File]::Open($part.FullName, 'Open', 'ReadWrite'); $stream.SetLength($stream.Length - 1); $stream.Dispose()
+        $snapshot.Format | Should -Be 2 -Because 'offsite-nightly.ps1 names no -Format: new backups are format 2'
+        $pack = Get-ChildItem -LiteralPath (Join-Path $script:Repo 'pve-101/packs') -Filter '*.oopk' | Select-Object -First 1
+        $stream = [IO.File]::Open($pack.FullName, 'Open', 'ReadWrite'); $stream.SetLength($stream.Length - 1); $stream.Dispose()
         $script = Join-Path $TestDrive 'monthly-check.ps1'
         Set-Content -LiteralPath $script -Value "`$ErrorActionPreference = 'Stop'; Import-Module '$($script:Manifest)'; Test-OffsiteBackup -Name pve-101 -Repository '$($script:Repo)'"
         $before = Get-MailCount

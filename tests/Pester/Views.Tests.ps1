@@ -57,7 +57,7 @@ BeforeAll {
     }
 
     $vzdump = New-SourceFile $script:VzdumpName (300KB) -Seed 101
-    $script:Vm = Start-OffsiteBackup -LiteralPath $vzdump.FullName -Name pve-101 -Repository $script:Repo -PartSize 128KB -NoNotification
+    $script:Vm = Start-OffsiteBackup -LiteralPath $vzdump.FullName -Name pve-101 -Repository $script:Repo -Format 1 -PartSize 128KB -NoNotification
     $dump = New-SourceFile 'main.dump' (400KB) -Text
     $script:Db = Start-OffsiteBackup -LiteralPath $dump.FullName -Name pg-main -Repository $script:Repo -NoNotification
     # An interrupted run as a listing sees it: parts without a manifest.
@@ -83,10 +83,12 @@ Describe 'Get-OffsiteBackup table' {
         @($script:Lines | Where-Object { $_ -match '^Created \(UTC\)\s+State\s+Size\s+Stored\s+Source$' }) | Should -HaveCount 2
     }
 
-    It 'shows each snapshot''s time, state, sizes and source on one row' {
+    It 'shows each snapshot''s time, state, sizes and source on one row (stored: format 1 its parts, format 2 +what it added)' {
+        @($script:Listed | Where-Object State -eq 'Complete').Format | Sort-Object -Unique | Should -Be @(1, 2)
         foreach ($s in $script:Listed | Where-Object State -eq 'Complete') {
+            $stored = $s.Format -eq 2 ? '+' + (Format-Size $s.AddedSize) : (Format-Size $s.StoredSize)
             $row = '^' + $s.Created.ToString('yyyy-MM-dd HH:mm:ss') + ' Complete\s+' + [regex]::Escape((Format-Size $s.SourceSize)) + '\s+' +
-                [regex]::Escape((Format-Size $s.StoredSize)) + ' ' + [regex]::Escape([OnedriveOffsite.Infrastructure.ViewText]::SourceName($s.SourceName)) + '\s*$'
+                [regex]::Escape($stored) + ' ' + [regex]::Escape([OnedriveOffsite.Infrastructure.ViewText]::SourceName($s.SourceName)) + '\s*$'
             @($script:Lines -match $row) | Should -HaveCount 1 -Because "$($s.Name)/$($s.SnapshotId) has one row"
         }
         $script:Lines | Where-Object { $_ -match '^2026-12-03 02:00:00 Incomplete\s+\S+ \S+ *$' } | Should -HaveCount 1

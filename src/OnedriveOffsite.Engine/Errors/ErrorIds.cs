@@ -46,6 +46,7 @@ public static class ErrorIds
         [RaisedBy(Start)] public const string StoredSizeMismatch = "StoredSizeMismatch";
         [RaisedBy(Start, Test)] public const string VerificationFailed = "VerificationFailed";
         [RaisedBy(Start)] public const string NoSourceFile = "NoSourceFile";
+        [RaisedBy(Start)] public const string FormatParameterConflict = "FormatParameterConflict";
         /// <summary>An engine guard: the cmdlets validate -ThrottleLimit before the engine sees it.</summary>
         [RaisedBy] public const string InvalidThrottleLimit = "InvalidThrottleLimit";
     }

@@ -7,10 +7,14 @@ namespace OnedriveOffsite.Engine.Notifications;
 /// <summary>Builds the notification reports of backup and restore runs from their outcome.</summary>
 public static class OperationReports
 {
-    /// <summary>A format 2 backup: what it added, and what was verified.</summary>
+    /// <summary>
+    /// A format 2 backup: what it added, and what was verified. No "Parts" line: a format 2 snapshot has no parts (its
+    /// chunks are in packs, shared with the set's other snapshots), and the packs it added are in the verification line.
+    /// </summary>
     public static OperationReport DedupBackupSucceeded(BackupRequest request, Dedup.DedupBackupResult result, IReadOnlyList<string> tail) =>
         BackupSucceeded(request, new BackupResult(result.Snapshot, result.Duration, null!), tail) with
         {
+            PartCount = null,
             Verification =
                 $"SHA-256 {result.Snapshot.Sha256} computed while reading; {result.Manifest.Added.Packs} new pack(s) " +
                 $"({result.Manifest.Added.StoredBytes} bytes) stored" +
@@ -36,6 +40,7 @@ public static class OperationReports
         VerboseTail = tail,
     };
 
+    /// <summary>A restore; of a format 2 snapshot without a "Parts" line (see <see cref="DedupBackupSucceeded"/>).</summary>
     public static OperationReport RestoreSucceeded(string setName, RestoreResult result, IReadOnlyList<string> tail) => new()
     {
         Kind = OperationKind.Restore,
@@ -45,11 +50,13 @@ public static class OperationReports
         SourcePath = result.Path,
         SourceSize = result.Length,
         StoredSize = result.Snapshot.StoredLength,
-        PartCount = result.Snapshot.PartCount,
+        PartCount = result.Snapshot.Format == 2 ? null : result.Snapshot.PartCount,
         Duration = result.Duration,
         BytesPerSecond = result.BytesPerSecond,
-        Verification =
-            $"All {result.Snapshot.PartCount} part(s) authenticated and hashed; whole-file SHA-256 {result.Sha256} matches the original",
+        Verification = (result.Snapshot.Format == 2
+                ? "Every chunk authenticated"
+                : $"All {result.Snapshot.PartCount} part(s) authenticated and hashed")
+            + $"; whole-file SHA-256 {result.Sha256} matches the original",
         VerboseTail = tail,
     };
 

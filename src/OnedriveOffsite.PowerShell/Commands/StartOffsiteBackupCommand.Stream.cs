@@ -26,13 +26,15 @@ public sealed partial class StartOffsiteBackupCommand
         var started = false;
         try
         {
+            var format = BackupFormatChoice.FromParameters(Format, PartSize is not null, resume: false);
+            if (format.Reason is { } reason) WriteVerbose(reason);
             StreamBackupOperation.Validate(request);
             if (fromCommand) CommandSource.Validate(FromCommand, workingDirectory);
             var repository = _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize));
             if (!ShouldProcess(label,
                 $"Run it and back up its output as '{SourceName}' to set '{Set}' in {repository.Description}")) return;
             started = true;
-            if (Format == 2)
+            if (format.Format == 2)
             {
                 BackUpStreamV2(home, repository, request, fromCommand, workingDirectory, label);
                 return;

@@ -15,7 +15,7 @@ using OnedriveOffsite.Output;
 namespace OnedriveOffsite.Commands;
 
 /// <summary>
-/// <para type="synopsis">Backs up files into a backup set as new snapshots: hashed, compressed, encrypted, stored in parts.</para>
+/// <para type="synopsis">Backs up files into a backup set as new snapshots: hashed, deduplicated, compressed, encrypted and stored.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "OffsiteBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(OffsiteSnapshot))]
@@ -70,8 +70,8 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     public string? Repository { get; set; }
 
     /// <summary>
-    /// Bytes of source per part (default 64 MiB to OneDrive, 256 MiB elsewhere, 32 MiB for streams; a rerun continues an interrupted run
-    /// with its size).
+    /// Format 1: bytes of source per part (default 64 MiB to OneDrive, 256 MiB elsewhere, 32 MiB for streams; a rerun continues an
+    /// interrupted run with its size). Without -Format it makes the backup format 1; with -Format 2 it fails (FormatParameterConflict).
     /// </summary>
     [Parameter]
     public long? PartSize { get; set; }
@@ -97,20 +97,22 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     public SwitchParameter RemoveSource { get; set; }
 
     /// <summary>
-    /// Only continue an interrupted backup of this file (fail with NothingToResume if there is none). Without it,
-    /// an interrupted backup of the unchanged file is continued anyway, and a changed file starts a new snapshot.
+    /// Format 1: only continue an interrupted backup of this file (fail with NothingToResume if there is none). Without it,
+    /// an interrupted backup of the unchanged file is continued anyway, and a changed file starts a new snapshot. Without
+    /// -Format it makes the backup format 1; with -Format 2 it fails (FormatParameterConflict).
     /// </summary>
     [Parameter(ParameterSetName = PathSet)]
     [Parameter(ParameterSetName = LiteralPathSet)]
     public SwitchParameter Resume { get; set; }
 
     /// <summary>
-    /// Backup format: 1 (default: a full copy in parts) or 2 (deduplicated: only chunks the set does not hold yet are
-    /// stored; opt-in for now, see docs/FORMAT.md §9 and docs/PERFORMANCE.md).
+    /// Backup format: 2 (the default: deduplicated, only chunks the set does not hold yet are stored; docs/FORMAT.md §9)
+    /// or 1 (a full copy in parts). Not given: format 1 when -PartSize or -Resume is given or an interrupted format 1
+    /// backup of the same file is continued, else 2 (BackupFormatChoice).
     /// </summary>
     [Parameter]
     [ValidateSet("1", "2")]
-    public int Format { get; set; } = 1;
+    public int? Format { get; set; }
 
     /// <summary>
     /// Upload bandwidth limit for all parallel transfers together: bytes per second (10MB, 1048576), 'off', or a
@@ -141,7 +143,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
     protected override void BeginProcessing()
     {
         // Overlaps the hash warm-up with loading the key, opening the repository, locking and loading the set's index.
-        if (Format == 2 && !MyInvocation.BoundParameters.ContainsKey("WhatIf")) Engine.Dedup.DedupBackupOperation.StartWarmUp();
+        if (!MyInvocation.BoundParameters.ContainsKey("WhatIf") && MayBeFormat2()) Engine.Dedup.DedupBackupOperation.StartWarmUp();
         base.BeginProcessing();
     }
 
@@ -185,6 +187,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
         Set = ReportName;
         try
         {
+            var format = BackupFormatChoice.FromParameters(Format, PartSize is not null, Resume);
             Set = SetNameFor(file);
             var request =
                 new BackupRequest(file, Set, PartSize, (CompressionMode)Compression, ThrottleLimit, RequireResume: Resume,
@@ -192,10 +195,13 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
             BackupOperation.Validate(request);
             var repository =
                 _repository ??= OpenRepository(Repository, (int)Math.Min(int.MaxValue, FragmentSize), BandwidthLimits(MaxUploadRate, null));
+            format = format.ForFile(request, ResumeJournal.For(home, repository.Description, request.SetName, file),
+                () => (_key ??= new KeyStore(home).Load()).KeyId);
+            if (format.Reason is { } reason) WriteVerbose(reason);
             if (!ShouldProcess(file, $"Back up to set '{Set}' in {repository.Description}"
                 + (RemoveSource ? ", then remove the file" : ""))) return;
             started = true;
-            if (Format == 2)
+            if (format.Format == 2)
             {
                 BackUpV2(home, repository, request, file);
                 return;
@@ -231,6 +237,13 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
 
 public sealed partial class StartOffsiteBackupCommand
 {
+    /// <summary>Whether the parameters leave format 2 possible (then the hash warm-up is worth starting early).</summary>
+    private bool MayBeFormat2()
+    {
+        try { return BackupFormatChoice.FromParameters(Format, PartSize is not null, Resume).Format == 2; }
+        catch (OffsiteException) { return false; }
+    }
+
     private void BackUpV2(Engine.Config.ConfigHome home, ISnapshotRepository repository, BackupRequest request, string file)
     {
         var result = RunEngine((observer, ct) => NotifiedRun.RunAsync(home, !NoNotification, observer,
