@@ -14,11 +14,12 @@ internal sealed record UploadDestination(string FolderPath, string Name)
 /// <summary>
 /// Receives one stored file and uploads it through its own upload session, computing its quickXorHash on the way
 /// and comparing it with the one OneDrive reports at the end.
-/// <para>Known size (parts stored without compression, manifests): fragments stream straight from one in-memory
-/// fragment buffer; zero temp disk. Unknown size (zstd parts): an upload session needs the total size with the
-/// first fragment, so the file is spooled to ONE owner-only temp file (ciphertext only; unlinked at once on Unix, so
-/// nothing outlives the process even after kill -9; deleted on close on Windows) and uploaded once
-/// complete; temp disk is then at most ThrottleLimit × part size.</para>
+/// <para>Known size (parts stored without compression, manifests, packs): whole fragments and the file's end are
+/// sent straight from the caller's memory, smaller writes are gathered in one fragment buffer; zero temp disk.
+/// Unknown size (zstd parts): an upload session needs the total size with the first fragment, so the file is
+/// spooled to ONE owner-only temp file (ciphertext only; unlinked at once on Unix, so nothing outlives the process
+/// even after kill -9; deleted on close on Windows) and uploaded once complete; temp disk is then at most
+/// ThrottleLimit × part size.</para>
 /// </summary>
 internal sealed class OneDriveUploadSink : IPartSink
 {
@@ -55,9 +56,19 @@ internal sealed class OneDriveUploadSink : IPartSink
             return;
         }
         if (_written > _knownLength) throw GraphErrors.SizeMismatch(_target.Path, _knownLength.Value, _written);
-        _buffer ??= new byte[(int)Math.Min(_ctx.Options.FragmentSize, Math.Max(1, _knownLength!.Value))];
         while (!data.IsEmpty)
         {
+            // A whole fragment, or the rest of the file, with nothing buffered before it: sent from the caller's memory
+            // (valid until this returns). A format 2 pack arrives whole, so it needs no fragment buffer at all: one new
+            // 10 MiB buffer per 16 MiB pack was most of a backup's garbage and its peak RSS (docs/PERFORMANCE.md).
+            if (_filled == 0 && (data.Length >= _ctx.Options.FragmentSize || _written == _knownLength))
+            {
+                using var uploading = TransferActivity.Doing("uploading");
+                var piece = data[..(int)Math.Min(data.Length, _ctx.Options.FragmentSize)];
+                data = data[await SendAsync(piece, _knownLength!.Value, ct).ConfigureAwait(false)..];
+                continue;
+            }
+            _buffer ??= new byte[(int)Math.Min(_ctx.Options.FragmentSize, Math.Max(1, _knownLength!.Value))];
             var n = Math.Min(data.Length, _buffer.Length - _filled);
             data.Span[..n].CopyTo(_buffer.AsSpan(_filled));
             _filled += n;
@@ -111,13 +122,20 @@ internal sealed class OneDriveUploadSink : IPartSink
         // A spooled part was counted as done while it was encoded; its upload comes after, so say how far it is.
         using var uploading = TransferActivity.Doing(_spool is null ? "uploading"
             : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"uploading ({_sent * 100 / Math.Max(1, total)}% sent)"));
-        _session ??= await _ctx.StartUploadAsync(_target, total, What, ct).ConfigureAwait(false);
-        var accepted = await _session.SendAsync(_buffer.AsMemory(0, _filled), _sent, ct).ConfigureAwait(false);
-        var consumed = (int)(accepted - _sent);
+        var consumed = await SendAsync(_buffer.AsMemory(0, _filled), total, ct).ConfigureAwait(false);
         var left = _filled - consumed;
         if (left > 0) Buffer.BlockCopy(_buffer!, consumed, _buffer!, 0, left);
         _filled = left;
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> (the next ones after those sent); returns how many the session took.</summary>
+    private async Task<int> SendAsync(ReadOnlyMemory<byte> bytes, long total, CancellationToken ct)
+    {
+        _session ??= await _ctx.StartUploadAsync(_target, total, What, ct).ConfigureAwait(false);
+        var accepted = await _session.SendAsync(bytes, _sent, ct).ConfigureAwait(false);
+        var consumed = (int)(accepted - _sent);
         _sent = accepted;
+        return consumed;
     }
 
     public async ValueTask DisposeAsync()
