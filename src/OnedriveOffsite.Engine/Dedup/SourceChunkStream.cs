@@ -76,6 +76,7 @@ internal sealed class SourceChunkStream
         catch
         {
             stop.Cancel();
+            _stream?.Abort(); // a reader blocked in a read of the producer's pipe wakes up only when the producer stops
             try { await reading.ConfigureAwait(false); } catch { /* reported below when it is the cause */ }
             if (reading.Exception?.InnerException is { } cause and not OperationCanceledException)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
@@ -104,10 +105,11 @@ internal sealed class SourceChunkStream
                     // The stream is read on this dedicated thread, so waiting for it here blocks nothing else.
                     var n = _source is not null
                         ? RandomAccess.Read(_source, buffer.Slice(filled, want - filled), offset + filled)
-                        : _stream!.ReadAsync(batch.Data.AsMemory(batch.Headroom + filled, want - filled), ct).AsTask().GetAwaiter()
-                            .GetResult();
+                        : _stream!.Read(batch.Data.AsMemory(batch.Headroom + filled, want - filled), ct);
                     if (n == 0)
                     {
+                        // A stop (Ctrl+C, a failure) ends a blocked read by stopping the producer: not an end of data.
+                        ct.ThrowIfCancellationRequested();
                         if (_stream is not null) break;
                         throw new IOException("The source file became shorter while it was being read.");
                     }

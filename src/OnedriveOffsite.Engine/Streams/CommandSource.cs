@@ -29,12 +29,23 @@ public sealed class CommandSource : IByteSource
     public static void Validate(IReadOnlyList<string>? command, string? workingDirectory) =>
         ChildProcess.Validate(command, workingDirectory);
 
+    /// <summary>The command's process id (for tests: a stopped run must not leave it running).</summary>
+    internal int ProcessId => _child.Process.Id;
+
     public string Description => $"command '{_child.Program}'";
     public string? Program => _child.Program;
 
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
     {
         var n = await _output.ReadAsync(buffer, ct).ConfigureAwait(false);
+        if (n == 0) _ended = true;
+        return n;
+    }
+
+    public int Read(Memory<byte> buffer, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var n = _output.Read(buffer.Span);
         if (n == 0) _ended = true;
         return n;
     }

@@ -15,6 +15,13 @@ public interface IByteSource : IAsyncDisposable
     /// <summary>Reads up to <paramref name="buffer"/>.Length bytes; 0 at the end of the data.</summary>
     ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct);
 
+    /// <summary>
+    /// As <see cref="ReadAsync"/>, blocking the calling thread: for a reader on a thread of its own, where a blocking
+    /// read of a pipe costs one system call instead of a hand-over through the thread pool per read (a pipe gives at
+    /// most 64 KiB at a time). <see cref="Abort"/> ends a read that waits.
+    /// </summary>
+    int Read(Memory<byte> buffer, CancellationToken ct) => ReadAsync(buffer, ct).AsTask().GetAwaiter().GetResult();
+
     /// <summary>After the end of the data: waits for the producer to finish and throws when it failed.</summary>
     Task CompleteAsync(CancellationToken ct);
 
