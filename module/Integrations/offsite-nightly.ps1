@@ -22,16 +22,19 @@ param(
     # Keep this many snapshots of the set after a verified backup (0: no retention).
     [int] $KeepLast = 0,
     # Delete the source file once its snapshot is complete and verified.
-    [switch] $RemoveSource
+    [switch] $RemoveSource,
+    # The backup format: 2 (deduplicated) or 1 (a full copy in parts). Default: Start-OffsiteBackup's (2).
+    [ValidateSet(1, 2)] [int] $Format
 )
 $ErrorActionPreference = 'Stop'
 # ONEDRIVE_OFFSITE_MODULE: a module name or .psd1 path, for a module that is not on this user's PSModulePath.
 Import-Module ($env:ONEDRIVE_OFFSITE_MODULE ? $env:ONEDRIVE_OFFSITE_MODULE : 'OnedriveOffsite')
 
 $repositoryArgs = $Repository ? @{ Repository = $Repository } : @{}
+$formatArgs = $PSBoundParameters.ContainsKey('Format') ? @{ Format = $Format } : @{}
 # An empty match still reaches Start-OffsiteBackup as an empty pipeline: it fails with NoSourceFile and mails.
 $snapshot = Get-ChildItem -Path $Path -File -ErrorAction SilentlyContinue | Sort-Object LastWriteTimeUtc | Select-Object -Last 1 |
-    Start-OffsiteBackup -Name $Name -RemoveSource:$RemoveSource @repositoryArgs
+    Start-OffsiteBackup -Name $Name -RemoveSource:$RemoveSource @repositoryArgs @formatArgs
 # A damaged snapshot writes a VerificationFailed error (and mails): with 'Stop' the script ends here, exit 1.
 $null = $snapshot | Test-OffsiteBackup
 if ($KeepLast -gt 0) {

@@ -23,6 +23,7 @@ compressed (vma.zst) shares few chunks with the previous night's, an uncompresse
 
 Settings: vzdump-hook.psd1 in the config home ($env:ONEDRIVE_OFFSITE_HOME, else /etc/onedrive-offsite), e.g.
   @{ SetName = 'pve-{vmid}'; Repository = 'onedrive:'; Retention = @{ KeepLast = 7 }; Detach = 'Auto' }
+Format = 1 keeps full copies in parts (format 1), e.g. for compressed archives; without it the default (2) applies.
 Detach: Auto (systemd-run when available, else Background), SystemdRun, Background, or None (upload inside
 the hook; vzdump waits).
 #>
@@ -38,7 +39,7 @@ Set-StrictMode -Version Latest
 $configHome = $env:ONEDRIVE_OFFSITE_HOME ? $env:ONEDRIVE_OFFSITE_HOME : ($IsWindows ? (Join-Path $env:APPDATA 'OnedriveOffsite') : '/etc/onedrive-offsite')
 $env:ONEDRIVE_OFFSITE_HOME = $configHome
 $settingsFile = Join-Path $configHome 'vzdump-hook.psd1'
-$settings = @{ SetName = 'pve-{vmid}'; Repository = $null; Retention = $null; Detach = 'Auto' }
+$settings = @{ SetName = 'pve-{vmid}'; Repository = $null; Retention = $null; Detach = 'Auto'; Format = $null }
 if (Test-Path -LiteralPath $settingsFile) {
     (Import-PowerShellDataFile -LiteralPath $settingsFile).GetEnumerator() | ForEach-Object { $settings[$_.Key] = $_.Value }
 }
@@ -96,8 +97,9 @@ function Invoke-QueueItem($Item) {
     $repository = $settings.Repository ? @{ Repository = $settings.Repository } : @{}
     switch ($Item.kind) {
         'backup' {
-            $snapshot = Start-OffsiteBackup -LiteralPath $Item.archive -Name $Item.set @repository
-            Write-HookLog "OK backup $($Item.archive) -> $($Item.set)/$($snapshot.SnapshotId)"
+            $format = $null -ne $settings.Format ? @{ Format = $settings.Format } : @{}
+            $snapshot = Start-OffsiteBackup -LiteralPath $Item.archive -Name $Item.set @repository @format
+            Write-HookLog "OK backup $($Item.archive) -> $($Item.set)/$($snapshot.SnapshotId) (format $($snapshot.Format))"
         }
         'retention' {
             foreach ($set in $Item.sets) {

@@ -59,6 +59,16 @@ Describe 'offsite-nightly.ps1 under pwsh -NonInteractive -File' {
         @(Get-OffsiteBackup -Name pve-101 -Repository $script:Repo | Where-Object State -eq 'Complete').Count | Should -Be 1
         (Get-NewMail $before).Subject | Should -Be @('Successful Offsite Backup - pve-101')
     }
+    It 'passes -Format on: -Format 1 makes a format 1 snapshot, where the default is format 2' {
+        $null = New-Dump 'vzdump-qemu-103-2026_12_01-02_00_00.vma.zst' -Seed 5
+        $run = Invoke-Child $script:Pwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $script:Integrations 'offsite-nightly.ps1'),
+            '-Path', (Join-Path $script:Dumps 'vzdump-qemu-103-*.vma.zst'), '-Name', 'pve-103', '-Repository', $script:Repo, '-Format', '1')
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $snapshot = Get-OffsiteBackup -Name pve-103 -Repository $script:Repo
+        $snapshot.State | Should -Be 'Complete'
+        $snapshot.Format | Should -Be 1
+        (Get-OffsiteBackup -Name pve-101 -Repository $script:Repo).Format | Should -Be 2 -Because 'the run above named no -Format'
+    }
     It 'exits 1 and mails "Error - pve-999" (NoSourceFile) when no file matches' {
         $before = Get-MailCount
         $run = Invoke-Child $script:Pwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $script:Integrations 'offsite-nightly.ps1'),
@@ -202,7 +212,7 @@ Describe 'Proxmox vzdump hook (called with vzdump''s arguments and environment)'
         $run = Invoke-Hook @('backup-end', 'snapshot', '200') $vzdumpEnv
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Match 'worker started in the background'
-        Wait-HookLog "OK backup .*vzdump-qemu-200-.* -> pve-200/"
+        Wait-HookLog "OK backup .*vzdump-qemu-200-.* -> pve-200/\S+ \(format 2\)"
         $snapshot = Get-OffsiteBackup -Name pve-200 -Repository $script:Repo
         $snapshot.State | Should -Be 'Complete'
         $snapshot.Sha256 | Should -Be (Get-FileHash $archive.FullName -Algorithm SHA256).Hash.ToLowerInvariant()
@@ -216,6 +226,21 @@ Describe 'Proxmox vzdump hook (called with vzdump''s arguments and environment)'
         $left = @(Get-OffsiteBackup -Name pve-200 -Repository $script:Repo)
         $left.Count | Should -Be 1
         $left[0].Sha256 | Should -Be (Get-FileHash $archive.FullName -Algorithm SHA256).Hash.ToLowerInvariant()
+    }
+    It 'backs up in format 1 when the settings say Format = 1' {
+        $settingsFile = Join-Path $script:ConfigHome 'vzdump-hook.psd1'
+        $saved = Get-Content -LiteralPath $settingsFile -Raw
+        try {
+            Set-Content -LiteralPath $settingsFile -Value ($saved -replace "Detach = 'Background'", "Detach = 'Background'; Format = 1")
+            $archive = New-Dump 'vzdump-qemu-202-2026_12_01-03_00_00.vma.zst' -KiB 500 -Seed 6
+            $run = Invoke-Hook @('backup-end', 'snapshot', '202') @{ TARGET = $archive.FullName; DUMPDIR = $script:Dumps; VMTYPE = 'qemu' }
+            $run.ExitCode | Should -Be 0 -Because $run.Output
+            Wait-HookLog "OK backup .*vzdump-qemu-202-.* -> pve-202/\S+ \(format 1\)"
+        }
+        finally { Set-Content -LiteralPath $settingsFile -Value $saved -NoNewline }
+        $snapshot = Get-OffsiteBackup -Name pve-202 -Repository $script:Repo
+        $snapshot.Format | Should -Be 1
+        $snapshot.Sha256 | Should -Be (Get-FileHash $archive.FullName -Algorithm SHA256).Hash.ToLowerInvariant()
     }
     It 'fails backup-end (exit 1, logged) when TARGET names no file' {
         $run = Invoke-Hook @('backup-end', 'snapshot', '201') @{ TARGET = (Join-Path $script:Dumps 'missing.vma.zst') }
