@@ -177,7 +177,7 @@ Describe 'An interrupted format 1 backup and a rerun without -Format' {
         @(Get-OffsiteBackup -Name interrupted -Repository $script:Repo).Format | Should -Be @(1, 2)
     }
 
-    It 'starts a format 2 snapshot when the file changed since the interruption' {
+    It 'starts a format 2 snapshot when the file changed since the interruption, and drops the journal it cannot continue' {
         $source = New-TestFile 'changed.bin' 8 19
         $command = "Import-Module '$script:Module'; `$env:ONEDRIVE_OFFSITE_HOME = '$script:ConfigHome'; " +
             "Start-OffsiteBackup -LiteralPath '$source' -Name changed -Repository '$script:Repo' -Format 1 -PartSize 1MB -ThrottleLimit 1 -NoNotification"
@@ -187,9 +187,16 @@ Describe 'An interrupted format 1 backup and a rerun without -Format' {
         (Get-OffsiteBackup -Name changed -Repository $script:Repo).State | Should -Be 'Resumable'
         $stream = [IO.File]::Open($source, 'Append'); try { $stream.Write([byte[]]::new(100), 0, 100) } finally { $stream.Dispose() }
 
-        $s = Start-OffsiteBackup -LiteralPath $source -Name changed -Repository $script:Repo -NoNotification
+        $output = Start-OffsiteBackup -LiteralPath $source -Name changed -Repository $script:Repo -NoNotification -Verbose 4>&1
+        $s = $output | Where-Object { $_ -is [OnedriveOffsite.Output.OffsiteSnapshot] }
+        $messages = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
         $s.Format | Should -Be 2
         $restored = $s | Restore-OffsiteBackup -Destination (New-OutDir) -NoNotification
         Get-Sha256 $restored.FullName | Should -Be (Get-Sha256 $source)
+        # The interrupted run can no longer be continued (its file changed): its journal is dropped, as a format 1 rerun
+        # drops it, so the listing stops offering it as Resumable.
+        ($messages -match 'cannot be continued') | Should -Not -BeNullOrEmpty -Because ($messages -join "`n")
+        $states = @(Get-OffsiteBackup -Name changed -Repository $script:Repo | Sort-Object Created).State
+        $states | Should -Be @('Incomplete', 'Complete')
     }
 }

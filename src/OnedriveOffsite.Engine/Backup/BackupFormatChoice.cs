@@ -19,6 +19,13 @@ public sealed record BackupFormatChoice(int Format, string? Reason)
     private bool IsDefault { get; init; }
 
     /// <summary>
+    /// A format 1 resume journal of this file that the run found but cannot continue (the file or the settings changed):
+    /// dropped by <see cref="DropStaleJournal"/>, as a format 1 run drops it, so listings stop showing its snapshot as
+    /// Resumable.
+    /// </summary>
+    private ResumeJournal? StaleJournal { get; init; }
+
+    /// <summary>
     /// The format the parameters decide: <paramref name="format"/> (-Format; null when not given), and whether -PartSize
     /// or -Resume was given. Throws FormatParameterConflict for -Format 2 with either of them.
     /// </summary>
@@ -56,8 +63,22 @@ public sealed record BackupFormatChoice(int Format, string? Reason)
             SourcePath = source.FullName, SourceLength = source.Length, SourceLastWriteTimeUtc = source.LastWriteTimeUtc,
             Compression = request.Compression.ToString(), KeyId = keyId(),
         };
-        if (ResumePlanner.Interrupted(journal, run, request.SegmentSize) is not { } interrupted) return this;
+        if (ResumePlanner.Interrupted(journal, run, request.SegmentSize) is not { } interrupted)
+            return this with { StaleJournal = journal };
         return new BackupFormatChoice(1, $"An interrupted format 1 backup of '{source.FullName}' into set '{request.SetName}' " +
             $"({interrupted.SnapshotFolder}) is continued in format 1; once it is complete, backups without -Format are format {Default}.");
+    }
+
+    /// <summary>
+    /// Deletes the journal <see cref="ForFile"/> found but could not continue (call it once the run goes ahead, not under
+    /// -WhatIf); returns what to say in -Verbose, or null when there was none. Its incomplete snapshot stays, listed as
+    /// Incomplete, until retention removes it.
+    /// </summary>
+    public string? DropStaleJournal()
+    {
+        if (StaleJournal?.Load() is not { } stale) return null;
+        StaleJournal.Delete();
+        return $"The interrupted format 1 backup of '{stale.SourcePath}' ({stale.SnapshotFolder}) cannot be continued (the file or " +
+            "the settings changed since): its resume journal was dropped, and the snapshot stays Incomplete until retention removes it.";
     }
 }

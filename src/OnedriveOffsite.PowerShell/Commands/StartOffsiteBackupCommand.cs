@@ -203,6 +203,7 @@ public sealed partial class StartOffsiteBackupCommand : OffsiteCmdlet
             started = true;
             if (format.Format == 2)
             {
+                if (format.DropStaleJournal() is { } dropped) WriteVerbose(dropped);
                 BackUpV2(home, repository, request, file);
                 return;
             }
