@@ -58,11 +58,7 @@ public sealed record BackupFormatChoice(int Format, string? Reason)
     {
         if (!IsDefault || !File.Exists(journal.Path)) return this;
         var source = new FileInfo(request.SourcePath);
-        var run = new JournalState
-        {
-            SourcePath = source.FullName, SourceLength = source.Length, SourceLastWriteTimeUtc = source.LastWriteTimeUtc,
-            Compression = request.Compression.ToString(), KeyId = keyId(),
-        };
+        var run = JournalState.ForSource(source.FullName, source.Length, source.LastWriteTimeUtc, request.Compression, keyId());
         if (ResumePlanner.Interrupted(journal, run, request.SegmentSize) is not { } interrupted)
             return this with { StaleJournal = journal };
         return new BackupFormatChoice(1, $"An interrupted format 1 backup of '{source.FullName}' into set '{request.SetName}' " +

@@ -95,14 +95,10 @@ public sealed class BackupOperation
         var lastWrite = source.LastWriteTimeUtc;
         var newId = RandomNumberGenerator.GetBytes(16);
         var now = DateTime.UtcNow;
-        var fresh = new JournalState
-        {
-            SnapshotId = Convert.ToHexString(newId).ToLowerInvariant(),
-            SnapshotFolder = SnapshotFiles.SnapshotFolder(now, newId),
-            CreatedUtc = now,
-            SourcePath = source.FullName, SourceLength = length, SourceLastWriteTimeUtc = lastWrite,
-            Compression = request.Compression.ToString(), KeyId = _key.KeyId,
-        };
+        var fresh = JournalState.ForSource(source.FullName, length, lastWrite, request.Compression, _key.KeyId);
+        fresh.SnapshotId = Convert.ToHexString(newId).ToLowerInvariant();
+        fresh.SnapshotFolder = SnapshotFiles.SnapshotFolder(now, newId);
+        fresh.CreatedUtc = now;
         var interrupted = ResumePlanner.Interrupted(_journal, fresh, request.SegmentSize);
         var partSize = PartSizing.Choose(request.PartSize, length, interrupted, _repository);
         var segmentSize = (int)Math.Min(request.SegmentSize, partSize);

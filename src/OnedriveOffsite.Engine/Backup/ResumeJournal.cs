@@ -73,6 +73,18 @@ public sealed class ResumeJournal
 /// <summary>The journal's content: the snapshot being made, the source as it was, and the parts already stored.</summary>
 public sealed class JournalState
 {
+    /// <summary>
+    /// A run's state as far as <see cref="MatchesSource"/> compares it: the source as it is now, the compression and the
+    /// key. Both the run itself and the choice of its format (<see cref="BackupFormatChoice"/>) start from this, so they
+    /// agree on which interrupted run would be continued.
+    /// </summary>
+    public static JournalState ForSource(string sourcePath, long length, DateTime lastWriteTimeUtc,
+        OnedriveOffsite.Engine.Compression.CompressionMode compression, string keyId) => new()
+    {
+        SourcePath = sourcePath, SourceLength = length, SourceLastWriteTimeUtc = lastWriteTimeUtc,
+        Compression = compression.ToString(), KeyId = keyId,
+    };
+
     public string SnapshotId { get; set; } = "";
     public string SnapshotFolder { get; set; } = "";
     public DateTime CreatedUtc { get; set; }
